@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libsluice_core.a"
+)

@@ -1,0 +1,21 @@
+# Writes OUT: a C file with every models/<service>/<version>/service-2.json as
+# a NUL-terminated byte array plus JSON_PADDING spare bytes, and a table
+# {service, text, len} that src/aws/model.c walks.
+file(GLOB models ${SRC}/*/*/service-2.json)
+set(body "#include <stddef.h>\nstruct embedded_model { const char *service; const char *text; size_t len; };\n")
+set(table "")
+set(i 0)
+foreach(m ${models})
+  get_filename_component(verdir ${m} DIRECTORY)
+  get_filename_component(svcdir ${verdir} DIRECTORY)
+  get_filename_component(svc ${svcdir} NAME)
+  file(READ ${m} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR len "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," arr "${hex}")
+  string(APPEND body "static const char model_${i}[] = {${arr}0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0};\n")
+  string(APPEND table "  {\"${svc}\", model_${i}, ${len}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "const struct embedded_model embedded_models[] = {\n${table}  {0, 0, 0}\n};\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,72 @@
+/* JSON: parse (simdjson, via a small C++ shim) into an arena-allocated tree,
+ * and write (json_write.c) into a struct buf.
+ *
+ * The parser is strict: invalid UTF-8, trailing garbage, depth > 1024 and
+ * malformed numbers are errors.  Strings in the tree are NUL-terminated
+ * copies in the arena (they may contain NUL bytes; use .len). */
+#ifndef SLUICE_JSON_H
+#define SLUICE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "../core/arena.h"
+#include "../core/buf.h"
+
+enum jtype { J_NULL, J_BOOL, J_INT, J_DBL, J_STR, J_ARR, J_OBJ };
+
+struct jmember;
+struct jval {
+    enum jtype t;
+    union {
+        bool b;
+        int64_t i;                                  /* J_INT */
+        double d;                                   /* J_DBL (also ints beyond int64) */
+        struct { const char *s; size_t len; } s;    /* J_STR */
+        struct { struct jval *v; size_t n; } a;     /* J_ARR */
+        struct { struct jmember *m; size_t n; } o;  /* J_OBJ, in document order */
+    } u;
+};
+struct jmember {
+    const char *k;
+    size_t klen;
+    struct jval v;
+};
+
+/* The input needs JSON_PADDING readable bytes after len (simdjson reads
+ * ahead); their content does not matter.  On error returns C_ERR and writes
+ * a short description to errmsg. The tree lives in `a`. */
+#define JSON_PADDING 64
+int json_parse(struct arena *a, const char *in, size_t len, struct jval **out,
+               char *errmsg, size_t errlen);
+
+/* Lookups (NULL when absent or of another type where noted). */
+const struct jval *json_get(const struct jval *obj, const char *key);
+const char *json_str(const struct jval *v);            /* NULL unless J_STR */
+bool json_is_num(const struct jval *v);
+
+/* Writer: appends compact JSON to b. The caller balances begin/end and
+ * places commas by calling jw_* in order; the writer tracks them. */
+struct jw {
+    struct buf *b;
+    int depth;
+    bool need_comma[64];
+};
+void jw_init(struct jw *w, struct buf *b);
+void jw_obj_begin(struct jw *w);
+void jw_obj_end(struct jw *w);
+void jw_arr_begin(struct jw *w);
+void jw_arr_end(struct jw *w);
+void jw_key(struct jw *w, const char *k);
+void jw_str(struct jw *w, const char *s);
+void jw_strn(struct jw *w, const char *s, size_t n);
+void jw_int(struct jw *w, int64_t v);
+void jw_dbl(struct jw *w, double v);
+void jw_bool(struct jw *w, bool v);
+void jw_null(struct jw *w);
+/* Re-serialise a parsed value. */
+void jw_value(struct jw *w, const struct jval *v);
+/* Append a JSON string literal (with quotes) for s to b. */
+void json_escape(struct buf *b, const char *s, size_t n);
+
+#endif
