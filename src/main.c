@@ -1,1 +1,288 @@
-int main(void){return 0;}
+/* sluice — command line: `serve` runs the endpoint, `account create` adds
+ * an account (safe while the server runs: both use SQLite's WAL locking). */
+#include "aws/dispatch.h"
+#include "aws/model.h"
+#include "http/server.h"
+#include "http/tlscert.h"
+#include "logs/logs.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLUICE_VERSION "0.1.0"
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: sluice serve [--listen HOST:PORT] [--data DIR] [--region REGION]\n"
+            "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
+            "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
+            "                    [--sweep-interval SECONDS]\n"
+            "       sluice account create NAME [--data DIR]\n"
+            "       sluice account list [--data DIR]\n"
+            "       sluice version\n");
+}
+
+/* Append a profile to <data>/credentials (0600) and fsync it: the file is
+ * how users get their keys, so it must not lose a profile on a crash. */
+static int write_profile(const char *data, const char *profile, const char *akid,
+                         const char *secret) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/credentials", data);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "sluice: %s: %s\n", path, strerror(errno));
+        return C_ERR;
+    }
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n", profile,
+                     akid, secret);
+    int rc = write(fd, buf, (size_t)n) == n && fsync(fd) == 0 ? C_OK : C_ERR;
+    close(fd);
+    return rc;
+}
+
+static const char *abs_path(const char *p, char *out, size_t n) {
+    if (!realpath(p, out)) snprintf(out, n, "%s", p);
+    return out;
+}
+
+static int account_create_cmd(struct store *st, const char *data, const char *name,
+                              const char *profile, struct account *ac) {
+    char akid[21], secret[41];
+    struct aws_err e = {0};
+    if (st->ops->account_create(st, name, ac, akid, secret, &e) != C_OK) {
+        fprintf(stderr, "sluice: %s\n", e.msg);
+        return C_ERR;
+    }
+    return write_profile(data, profile, akid, secret);
+}
+
+struct sweeper {
+    struct store *store;
+    int interval_s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+};
+
+/* Retention: deletes expired events in the background, so what a client
+ * reads never includes events older than the group's retention. */
+static void *sweep_main(void *arg) {
+    struct sweeper *sw = arg;
+    pthread_mutex_lock(&sw->mu);
+    while (!sw->stop) {
+        pthread_mutex_unlock(&sw->mu);
+        uint64_t n = logs_retention_sweep(sw->store, now_ms());
+        if (n) fprintf(stderr, "sluice: retention sweep deleted %llu events\n",
+                       (unsigned long long)n);
+        pthread_mutex_lock(&sw->mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += sw->interval_s;
+        while (!sw->stop && pthread_cond_timedwait(&sw->cv, &sw->mu, &ts) != ETIMEDOUT) {}
+    }
+    pthread_mutex_unlock(&sw->mu);
+    return NULL;
+}
+
+static int serve(int argc, char **argv) {
+    const char *listen = "127.0.0.1:4566", *data = "./data", *region = "us-east-1";
+    const char *tls_cert = NULL, *tls_key = NULL;
+    bool tls = false, dev = false, access_log = true;
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    size_t max_body = 16u << 20;
+    int sweep = 60;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define OPT(name) (strcmp(a, name) == 0 && v && (i++, 1))
+        if (OPT("--listen")) listen = v;
+        else if (OPT("--data")) data = v;
+        else if (OPT("--region")) region = v;
+        else if (OPT("--tls-cert")) tls_cert = v;
+        else if (OPT("--tls-key")) tls_key = v;
+        else if (OPT("--threads")) threads = atoi(v);
+        else if (OPT("--max-body")) max_body = strtoull(v, NULL, 10);
+        else if (OPT("--sweep-interval")) sweep = atoi(v);
+        else if (strcmp(a, "--tls") == 0) tls = true;
+        else if (strcmp(a, "--dev-credentials") == 0) dev = true;
+        else if (strcmp(a, "--no-access-log") == 0) access_log = false;
+        else { usage(); return 2; }
+#undef OPT
+    }
+    if (threads < 1) threads = 1;
+    if (sweep < 1) sweep = 1;
+    char host[256];
+    int port;
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || (size_t)(colon - listen) >= sizeof host ||
+        (port = atoi(colon + 1)) < 0 || port > 65535) {
+        fprintf(stderr, "sluice: --listen wants HOST:PORT\n");
+        return 2;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = 0;
+    if (host[0] == '[') {   /* [::1]:4566 */
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = 0;
+    }
+
+    char err[512];
+    if (model_load_all(err, sizeof err) != C_OK) {
+        fprintf(stderr, "sluice: models: %s\n", err);
+        return 1;
+    }
+    struct store *st;
+    if (store_open_embedded(data, &st, err, sizeof err) != C_OK) {
+        fprintf(stderr, "sluice: store: %s\n", err);
+        return 1;
+    }
+    char absdata[PATH_MAX];
+    abs_path(data, absdata, sizeof absdata);
+
+    /* First start: an admin account whose root keys become [default]. */
+    struct arena a;
+    arena_init(&a, 4096);
+    struct account *accts;
+    size_t nacct;
+    st->ops->account_list(st, &a, &accts, &nacct);
+    if (nacct == 0) {
+        struct account ac;
+        if (account_create_cmd(st, data, "admin", "default", &ac) != C_OK) return 1;
+        fprintf(stderr, "sluice: created admin account %s; its root keys are profile [default] "
+                        "in %s/credentials\n", ac.id, absdata);
+    }
+    arena_free(&a);
+
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (tls_cert || tls_key) {
+        if (!tls_cert || !tls_key ||
+            tlscert_load(tls_cert, tls_key, &cert_pem, &key_pem, err, sizeof err) != C_OK) {
+            fprintf(stderr, "sluice: tls: %s\n", tls_cert && tls_key ? err :
+                    "--tls-cert and --tls-key go together");
+            return 1;
+        }
+    } else if (tls) {
+        if (tlscert_ensure(data, &cert_pem, &key_pem, err, sizeof err) != C_OK) {
+            fprintf(stderr, "sluice: tls: %s\n", err);
+            return 1;
+        }
+    }
+
+    /* Signals are taken synchronously by this thread (sigwait); every other
+     * thread inherits the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sluice_ctx ctx = {.store = st, .region = region, .dev_credentials = dev};
+    struct http_config hc = {.host = host, .port = port, .max_body = max_body,
+                             .threads = threads, .tls_cert_pem = cert_pem,
+                             .tls_key_pem = key_pem, .handler = sluice_handle,
+                             .handler_ctx = &ctx, .access_log = access_log};
+    struct http_server *srv;
+    if (http_start(&hc, &srv, err, sizeof err) != C_OK) {
+        fprintf(stderr, "sluice: %s\n", err);
+        return 1;
+    }
+    struct sweeper sw = {.store = st, .interval_s = sweep};
+    pthread_mutex_init(&sw.mu, NULL);
+    pthread_cond_init(&sw.cv, NULL);
+    pthread_t sweeper;
+    pthread_create(&sweeper, NULL, sweep_main, &sw);
+
+    const char *scheme = cert_pem ? "https" : "http";
+    fprintf(stderr,
+            "sluice %s listening on %s://%s:%d (region %s, data %s)\n"
+            "  use it with:\n"
+            "    export AWS_SHARED_CREDENTIALS_FILE=%s/credentials AWS_REGION=%s\n"
+            "    aws --endpoint-url %s://%s:%d logs describe-log-groups\n",
+            SLUICE_VERSION, scheme, host, http_bound_port(srv), region, absdata, absdata, region,
+            scheme, host, http_bound_port(srv));
+    if (cert_pem && tls)
+        fprintf(stderr, "  CA certificate: %s/tls/ca.crt (AWS_CA_BUNDLE)\n", absdata);
+    if (dev) fprintf(stderr, "  --dev-credentials: test/test is account 000000000000\n");
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "sluice: signal %d, draining\n", sig);
+    http_stop(srv, 30000);
+    pthread_mutex_lock(&sw.mu);
+    sw.stop = true;
+    pthread_cond_signal(&sw.cv);
+    pthread_mutex_unlock(&sw.mu);
+    pthread_join(sweeper, NULL);
+    st->ops->close(st);
+    free(cert_pem);
+    free(key_pem);
+    fprintf(stderr, "sluice: stopped\n");
+    return 0;
+}
+
+static int account_cmd(int argc, char **argv) {
+    const char *data = "./data";
+    const char *name = NULL;
+    if (argc < 1) { usage(); return 2; }
+    const char *sub = argv[0];
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+        else if (!name && argv[i][0] != '-') name = argv[i];
+        else { usage(); return 2; }
+    }
+    char err[512];
+    struct store *st;
+    if (store_open_embedded(data, &st, err, sizeof err) != C_OK) {
+        fprintf(stderr, "sluice: store: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (strcmp(sub, "create") == 0 && name) {
+        /* Profile names become INI section headers. */
+        for (const char *p = name; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')) {
+                fprintf(stderr, "sluice: account names are letters, digits, '-' and '_'\n");
+                st->ops->close(st);
+                return 2;
+            }
+        struct account ac;
+        if (account_create_cmd(st, data, name, name, &ac) != C_OK) rc = 1;
+        else printf("%s\n", ac.id);
+    } else if (strcmp(sub, "list") == 0) {
+        struct arena a;
+        arena_init(&a, 4096);
+        struct account *accts;
+        size_t n;
+        st->ops->account_list(st, &a, &accts, &n);
+        for (size_t i = 0; i < n; i++) printf("%s %s\n", accts[i].id, accts[i].name);
+        arena_free(&a);
+    } else {
+        usage();
+        rc = 2;
+    }
+    st->ops->close(st);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(); return 2; }
+    if (strcmp(argv[1], "serve") == 0) return serve(argc - 2, argv + 2);
+    if (strcmp(argv[1], "account") == 0) return account_cmd(argc - 2, argv + 2);
+    if (strcmp(argv[1], "version") == 0) { printf("sluice %s\n", SLUICE_VERSION); return 0; }
+    usage();
+    return 2;
+}

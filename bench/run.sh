@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# One command for the benchmarks (`make bench`): the raw event-store baseline
+# and the end-to-end PutLogEvents load, measured in the same run.
+set -euo pipefail
+BUILD=${1:-build}
+CONNS=${CONNS:-4}
+SECS=${SECS:-10}
+tmp=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+echo "== raw event store (LMDB) baseline =="
+"$BUILD"/bench_evstore "$tmp/evstore" | tee "$tmp/evstore.txt"
+
+echo "== model validation =="
+"$BUILD"/bench_validate | tee "$tmp/validate.txt"
+
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+"$BUILD"/sluice serve --listen 127.0.0.1:$port --data "$tmp/data" --dev-credentials \
+  --no-access-log 2>"$tmp/server.log" &
+pid=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+
+echo "== PutLogEvents end to end ($CONNS connections, ${SECS}s, durable at ack) =="
+"$BUILD"/bench_put 127.0.0.1 $port "$CONNS" "$SECS" 10000 | tee "$tmp/put.txt"
+kill -TERM $pid; wait $pid || true
+
+e2e=$(sed -n 's/.*events\/s=\([0-9]*\).*/\1/p' "$tmp/put.txt" | tail -1)
+raw=$(sed -n 's/^raw_lmdb_fsync.*events\/s=\([0-9]*\).*/\1/p' "$tmp/evstore.txt" | head -1)
+if [ -n "$raw" ] && [ -n "$e2e" ]; then
+  python3 -c "print('ratio end-to-end / raw LMDB append (fsync) = %.2f' % ($e2e/$raw))"
+fi

@@ -1,0 +1,61 @@
+/* One authenticated API call as service handlers see it.  Built by the
+ * dispatcher (dispatch.c) after SigV4 verification; lives as long as the
+ * request (everything in it is owned by the request arena). */
+#ifndef SLUICE_CALL_H
+#define SLUICE_CALL_H
+
+#include "../core/common.h"
+#include "../core/arena.h"
+#include "../json/json.h"
+#include "error.h"
+
+struct store;
+
+struct principal {
+    const char *account_id;     /* 12 digits */
+    const char *arn;            /* arn:aws:iam::ACCT:root, ... */
+    const char *akid;
+};
+
+struct call {
+    struct arena *a;
+    struct store *store;
+    const char *region;
+    const char *service;        /* "logs" */
+    const char *op;             /* "CreateLogGroup" */
+    struct principal who;
+    const char *request_id;
+    const char *source_ip;
+    bool secure_transport;
+    int64_t now_ms;
+    const struct jval *in;      /* JSON protocols: the validated input object */
+    struct jw *out;             /* JSON protocols: writer, output object already open */
+    struct aws_err *err;
+};
+
+/* A service operation handler: reads c->in, writes members into c->out,
+ * returns C_OK or fills c->err and returns C_ERR. */
+typedef int (*op_fn)(struct call *c);
+
+struct op_def {
+    const char *name;           /* model operation name */
+    op_fn fn;
+};
+
+enum aws_protocol { PROTO_JSON11, PROTO_QUERY, PROTO_RESTXML };
+
+struct service_def {
+    const char *name;           /* SigV4 scope service: "logs" */
+    enum aws_protocol proto;
+    const char *target_prefix;  /* JSON: X-Amz-Target prefix, "Logs_20140328" */
+    const struct op_def *ops;   /* sorted by name (bsearch) */
+    size_t nops;
+};
+
+/* Input accessors for handlers (the model validator has already checked
+ * types and constraints, so these only distinguish present/absent). */
+const char *in_str(const struct call *c, const char *member);          /* NULL if absent */
+bool in_int(const struct call *c, const char *member, int64_t *out);   /* false if absent */
+bool in_bool(const struct call *c, const char *member, bool dflt);
+
+#endif

@@ -1,0 +1,60 @@
+/* CloudWatch Logs service: shared helpers of the handler files
+ * (groups.c, streams.c, events.c, policies.c) and the operation table
+ * (service.c). */
+#ifndef SLUICE_LOGS_H
+#define SLUICE_LOGS_H
+
+#include "../aws/call.h"
+#include "../store/store.h"
+
+/* ARNs as AWS forms them. */
+char *logs_group_arn(struct call *c, const char *acct, const char *name);      /* ...:log-group:N */
+char *logs_group_arn_star(struct call *c, const char *acct, const char *name); /* ...:log-group:N:* */
+char *logs_stream_arn(struct call *c, const char *group, const char *stream);
+
+/* Resolve logGroupName / logGroupIdentifier (name or ARN, exactly one) of
+ * the input to a log group of the caller's region, authorizing `action` on
+ * it first.  Errors: InvalidParameterException, ResourceNotFoundException,
+ * AccessDeniedException. */
+int logs_resolve_group(struct call *c, const char *action, struct log_group *out);
+/* Same for a group named by logGroupName only. */
+int logs_group_by_name(struct call *c, const char *action, const char *name,
+                       struct log_group *out);
+
+/* Pagination tokens are opaque to clients; ours are base64url of a small
+ * text the handler defines, so a tampered token is detected by parsing. */
+char *logs_token_encode(struct call *c, const char *plain);
+const char *logs_token_decode(struct call *c, const char *token);  /* NULL if invalid */
+
+/* Write a {"k":"v",...} tags object member. */
+void logs_write_tags(struct call *c, const char *member, const struct tag *t, size_t n);
+/* Read the input member (a string map) into tags. */
+size_t logs_read_tags(struct call *c, const char *member, struct tag **out);
+
+/* Handlers */
+int logs_CreateLogGroup(struct call *c);
+int logs_DeleteLogGroup(struct call *c);
+int logs_DescribeLogGroups(struct call *c);
+int logs_PutRetentionPolicy(struct call *c);
+int logs_DeleteRetentionPolicy(struct call *c);
+int logs_TagResource(struct call *c);
+int logs_UntagResource(struct call *c);
+int logs_ListTagsForResource(struct call *c);
+int logs_TagLogGroup(struct call *c);
+int logs_UntagLogGroup(struct call *c);
+int logs_ListTagsLogGroup(struct call *c);
+int logs_CreateLogStream(struct call *c);
+int logs_DeleteLogStream(struct call *c);
+int logs_DescribeLogStreams(struct call *c);
+int logs_PutLogEvents(struct call *c);
+int logs_GetLogEvents(struct call *c);
+int logs_FilterLogEvents(struct call *c);
+int logs_PutResourcePolicy(struct call *c);
+int logs_DescribeResourcePolicies(struct call *c);
+int logs_DeleteResourcePolicy(struct call *c);
+
+/* Background retention sweep: deletes expired events of every group with a
+ * retention policy.  Returns the number of events deleted. */
+uint64_t logs_retention_sweep(struct store *s, int64_t now_ms);
+
+#endif

@@ -1,0 +1,689 @@
+/* The embedded store backend: metadata in SQLite (<data>/meta.db, WAL,
+ * synchronous=FULL so an acknowledged change survives power loss), events in
+ * LMDB (<data>/events, evstore.c).
+ *
+ * SQLite connections are per thread (created on first use, closed when the
+ * thread exits) so that HTTP worker threads never share a handle; a second
+ * process (`sluice account create`) may write at the same time — WAL and the
+ * busy timeout serialise writers. */
+#include "store.h"
+#include "evstore.h"
+
+#include <errno.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct embedded {
+    char *db_path;
+    pthread_key_t conn_key;
+    struct evstore *ev;
+};
+
+static const char *SCHEMA =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS access_keys(akid TEXT PRIMARY KEY, secret TEXT NOT NULL,"
+    "  account_id TEXT NOT NULL, principal_arn TEXT NOT NULL, active INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS log_groups(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  account_id TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+    "  creation_time INTEGER NOT NULL, retention_days INTEGER NOT NULL DEFAULT 0,"
+    "  kms_key_id TEXT, class TEXT NOT NULL, UNIQUE(account_id, region, name));"
+    "CREATE TABLE IF NOT EXISTS log_streams(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  group_id INTEGER NOT NULL, name TEXT NOT NULL, creation_time INTEGER NOT NULL,"
+    "  UNIQUE(group_id, name));"
+    "CREATE TABLE IF NOT EXISTS tags(arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY(arn, key));"
+    "CREATE TABLE IF NOT EXISTS resource_policies(account_id TEXT NOT NULL, region TEXT NOT NULL,"
+    "  name TEXT NOT NULL, document TEXT NOT NULL, last_updated INTEGER NOT NULL,"
+    "  PRIMARY KEY(account_id, region, name));";
+
+static void conn_close(void *p) { sqlite3_close_v2(p); }
+
+static sqlite3 *db_open(const char *path, char *err, size_t errlen) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
+        sqlite3_close_v2(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    sqlite3_exec(db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+    return db;
+}
+
+/* This thread's connection. */
+static sqlite3 *conn(struct embedded *m) {
+    sqlite3 *db = pthread_getspecific(m->conn_key);
+    if (db) return db;
+    char err[256];
+    db = db_open(m->db_path, err, sizeof err);
+    if (!db) { fprintf(stderr, "sluice: %s\n", err); abort(); }
+    pthread_setspecific(m->conn_key, db);
+    return db;
+}
+
+/* Prepare, bind ("s" text, "i" int64, "n" null-or-text), leave ready to step. */
+static sqlite3_stmt *q(sqlite3 *db, const char *sql, const char *types, ...) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sluice: sqlite prepare: %s: %s\n", sqlite3_errmsg(db), sql);
+        abort();   /* a bug in our SQL, not a runtime condition */
+    }
+    va_list ap;
+    va_start(ap, types);
+    for (int i = 0; types[i]; i++) {
+        if (types[i] == 's') {
+            const char *s = va_arg(ap, const char *);
+            sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+        } else if (types[i] == 'n') {
+            const char *s = va_arg(ap, const char *);
+            if (s) sqlite3_bind_text(st, i + 1, s, -1, SQLITE_TRANSIENT);
+            else sqlite3_bind_null(st, i + 1);
+        } else {
+            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+        }
+    }
+    va_end(ap);
+    return st;
+}
+
+/* Step a statement that returns no rows; finalize. */
+static int exec1(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? C_OK : C_ERR;
+}
+
+static const char *col_s(struct arena *a, sqlite3_stmt *st, int i) {
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? arena_strdup(a, (const char *)t) : NULL;
+}
+
+static int internal(struct aws_err *e, sqlite3 *db) {
+    return aws_errf(e, 500, ERR_SERVICE_UNAVAILABLE, "The service cannot complete the request. (%s)",
+                    sqlite3_errmsg(db));
+}
+
+#define M(s) ((struct embedded *)(s)->impl)
+
+/* ---------------- accounts ---------------- */
+
+static void random_chars(char *out, size_t n, const char *alphabet) {
+    unsigned char r[64];
+    size_t al = strlen(alphabet);
+    RAND_bytes(r, (int)n);
+    for (size_t i = 0; i < n; i++) out[i] = alphabet[r[i] % al];
+    out[n] = 0;
+}
+
+static int account_create(struct store *s, const char *name, struct account *out, char akid[21],
+                          char secret[41], struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    for (int attempt = 0; attempt < 10; attempt++) {
+        random_chars(out->id, 12, "0123456789");
+        if (out->id[0] == '0') out->id[0] = '1';   /* 000000000000 is the dev account */
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        sqlite3_stmt *st = q(db, "SELECT 1 FROM accounts WHERE name=?", "s", name);
+        int exists = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (exists) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return aws_errf(e, 409, "EntityAlreadyExists", "Account %s already exists.", name);
+        }
+        if (exec1(q(db, "INSERT INTO accounts(id,name,created) VALUES(?,?,?)", "ssi", out->id,
+                    name, now_ms())) != C_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            continue;   /* id collision: draw again */
+        }
+        memcpy(akid, "AKIA", 4);
+        random_chars(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        random_chars(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+        char arn[64];
+        snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", out->id);
+        if (exec1(q(db, "INSERT INTO access_keys VALUES(?,?,?,?,1,?)", "ssssi", akid, secret,
+                    out->id, arn, now_ms())) != C_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            int r = internal(e, db);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return r;
+        }
+        out->name = name;
+        return C_OK;
+    }
+    return aws_errf(e, 500, ERR_INTERNAL, "could not allocate an account id");
+}
+
+static int account_list(struct store *s, struct arena *a, struct account **out, size_t *n) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT id,name FROM accounts ORDER BY created", "");
+    size_t cap = 16;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct account *na = arena_alloc(a, cap * 2 * sizeof(*na));
+            memcpy(na, *out, cap * sizeof(*na));
+            *out = na;
+            cap *= 2;
+        }
+        struct account *ac = &(*out)[(*n)++];
+        snprintf(ac->id, sizeof ac->id, "%s", (const char *)sqlite3_column_text(st, 0));
+        ac->name = col_s(a, st, 1);
+    }
+    sqlite3_finalize(st);
+    return C_OK;
+}
+
+static int key_lookup(struct store *s, struct arena *a, const char *akid, struct access_key *out) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT secret,account_id,principal_arn,active FROM access_keys "
+                             "WHERE akid=?", "s", akid);
+    int rc = C_ERR;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->akid = arena_strdup(a, akid);
+        out->secret = col_s(a, st, 0);
+        snprintf(out->account_id, sizeof out->account_id, "%s",
+                 (const char *)sqlite3_column_text(st, 1));
+        out->principal_arn = col_s(a, st, 2);
+        out->active = sqlite3_column_int(st, 3) != 0;
+        rc = C_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---------------- log groups ---------------- */
+
+static void row_group(struct arena *a, sqlite3_stmt *st, struct log_group *g) {
+    g->id = sqlite3_column_int64(st, 0);
+    g->account_id = col_s(a, st, 1);
+    g->region = col_s(a, st, 2);
+    g->name = col_s(a, st, 3);
+    g->creation_time = sqlite3_column_int64(st, 4);
+    g->retention_days = sqlite3_column_int(st, 5);
+    g->kms_key_id = col_s(a, st, 6);
+    g->log_group_class = col_s(a, st, 7);
+    g->stored_bytes = 0;
+}
+#define GROUP_COLS "id,account_id,region,name,creation_time,retention_days,kms_key_id,class"
+
+static int tags_set_db(sqlite3 *db, const char *arn, const struct tag *tags, size_t n);
+
+static char *group_arn(struct arena *a, const struct log_group *g) {
+    return arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s", g->region, g->account_id, g->name);
+}
+
+static int group_create(struct store *s, const struct log_group *g, const struct tag *tags,
+                        size_t ntags, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_stmt *st = q(db, "INSERT INTO log_groups(account_id,region,name,creation_time,"
+                             "retention_days,kms_key_id,class) VALUES(?,?,?,?,?,?,?)",
+                         "sssiins", g->account_id, g->region, g->name, g->creation_time,
+                         (int64_t)g->retention_days, g->kms_key_id, g->log_group_class);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return aws_errf(e, 400, ERR_EXISTS, "The specified log group already exists");
+    }
+    if (rc != SQLITE_DONE) {
+        int r = internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    if (ntags) {
+        struct arena a;
+        arena_init(&a, 1024);
+        tags_set_db(db, group_arn(&a, g), tags, ntags);
+        arena_free(&a);
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int r = internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    return C_OK;
+}
+
+static int group_get(struct store *s, struct arena *a, const char *acct, const char *region,
+                     const char *name, struct log_group *out, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
+                             "region=? AND name=?", "sss", acct, region, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) row_group(a, st, out);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return aws_errf(e, 400, ERR_NOT_FOUND, "The specified log group does not exist.");
+    return C_OK;
+}
+
+static int group_delete(struct store *s, const char *acct, const char *region, const char *name,
+                        struct aws_err *e) {
+    struct embedded *m = M(s);
+    sqlite3 *db = conn(m);
+    struct arena a;
+    arena_init(&a, 4096);
+    struct log_group g;
+    if (group_get(s, &a, acct, region, name, &g, e) != C_OK) {
+        arena_free(&a);
+        return C_ERR;
+    }
+    /* Collect stream ids, delete metadata in one transaction, then the
+     * events.  Ids are AUTOINCREMENT and never reused, so events left
+     * behind by a crash between the two steps can never reappear. */
+    sqlite3_stmt *st = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", g.id);
+    size_t n = 0, cap = 64;
+    int64_t *ids = malloc(cap * sizeof(*ids));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) ids = realloc(ids, (cap *= 2) * sizeof(*ids));
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    exec1(q(db, "DELETE FROM log_streams WHERE group_id=?", "i", g.id));
+    exec1(q(db, "DELETE FROM log_groups WHERE id=?", "i", g.id));
+    exec1(q(db, "DELETE FROM tags WHERE arn=?", "s", group_arn(&a, &g)));
+    int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        for (size_t i = 0; i < n; i++) evstore_delete_stream(m->ev, ids[i]);
+    }
+    free(ids);
+    arena_free(&a);
+    return rc == SQLITE_OK ? C_OK : C_ERR;
+}
+
+static int group_list(struct store *s, struct arena *a, const char *acct, const char *region,
+                      const char *prefix, const char *after, size_t limit,
+                      bool (*match)(void *ctx, const char *name), void *ctx,
+                      struct log_group **out, size_t *n, bool *more) {
+    struct embedded *m = M(s);
+    sqlite3 *db = conn(m);
+    /* Prefix as a range on the (account, region, name) index. */
+    char *hi = NULL;
+    if (prefix && *prefix) hi = arena_sprintf(a, "%s\xf4\x8f\xbf\xbf", prefix);
+    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
+                             "region=? AND name>? AND name>=? AND name<? ORDER BY name",
+                         "sssss", acct, region, after ? after : "", prefix ? prefix : "",
+                         hi ? hi : "\xf4\x8f\xbf\xbf");
+    size_t cap = limit < 64 ? limit + 1 : 64;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    *n = 0;
+    *more = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 3);
+        if (match && !match(ctx, name)) continue;
+        if (*n == limit) { *more = true; break; }
+        if (*n == cap) {
+            struct log_group *ng = arena_alloc(a, cap * 2 * sizeof(*ng));
+            memcpy(ng, *out, cap * sizeof(*ng));
+            *out = ng;
+            cap *= 2;
+        }
+        row_group(a, st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    /* storedBytes of a group = sum of its streams'. */
+    for (size_t i = 0; i < *n; i++) {
+        sqlite3_stmt *ss = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
+        while (sqlite3_step(ss) == SQLITE_ROW) {
+            struct evstore_stats stt;
+            if (evstore_stats(m->ev, sqlite3_column_int64(ss, 0), &stt) == C_OK)
+                (*out)[i].stored_bytes += stt.stored_bytes;
+        }
+        sqlite3_finalize(ss);
+    }
+    return C_OK;
+}
+
+static int group_set_retention(struct store *s, int64_t group_id, int32_t days) {
+    return exec1(q(conn(M(s)), "UPDATE log_groups SET retention_days=? WHERE id=?", "ii",
+                   (int64_t)days, group_id));
+}
+
+static int group_list_retention(struct store *s, struct arena *a, struct log_group **out,
+                                size_t *n) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE retention_days>0", "");
+    size_t cap = 16;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct log_group *ng = arena_alloc(a, cap * 2 * sizeof(*ng));
+            memcpy(ng, *out, cap * sizeof(*ng));
+            *out = ng;
+            cap *= 2;
+        }
+        row_group(a, st, &(*out)[(*n)++]);
+    }
+    sqlite3_finalize(st);
+    return C_OK;
+}
+
+/* ---------------- tags ---------------- */
+
+static int tags_get(struct store *s, struct arena *a, const char *arn, struct tag **out,
+                    size_t *n) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT key,value FROM tags WHERE arn=? ORDER BY key", "s", arn);
+    size_t cap = 8;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct tag *nt = arena_alloc(a, cap * 2 * sizeof(*nt));
+            memcpy(nt, *out, cap * sizeof(*nt));
+            *out = nt;
+            cap *= 2;
+        }
+        (*out)[*n].key = col_s(a, st, 0);
+        (*out)[*n].value = col_s(a, st, 1);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return C_OK;
+}
+
+static int tags_set_db(sqlite3 *db, const char *arn, const struct tag *tags, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (exec1(q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss", arn,
+                    tags[i].key, tags[i].value)) != C_OK)
+            return C_ERR;
+    return C_OK;
+}
+
+static int tags_set(struct store *s, const char *arn, const struct tag *tags, size_t n,
+                    size_t max_total, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (tags_set_db(db, arn, tags, n) != C_OK) {
+        int r = internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    sqlite3_stmt *st = q(db, "SELECT count(*) FROM tags WHERE arn=?", "s", arn);
+    sqlite3_step(st);
+    int64_t total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (max_total && (size_t)total > max_total) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return aws_errf(e, 400, "TooManyTagsException",
+                        "A resource can have no more than %zu tags.", max_total);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    return C_OK;
+}
+
+static int tags_remove(struct store *s, const char *arn, const char *const *keys, size_t n) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        exec1(q(db, "DELETE FROM tags WHERE arn=? AND key=?", "ss", arn, keys[i]));
+    return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? C_OK : C_ERR;
+}
+
+/* ---------------- log streams ---------------- */
+
+static int stream_create(struct store *s, int64_t group_id, const char *name,
+                         int64_t creation_time, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "INSERT INTO log_streams(group_id,name,creation_time) VALUES(?,?,?)",
+                         "isi", group_id, name, creation_time);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return aws_errf(e, 400, ERR_EXISTS, "The specified log stream already exists");
+    if (rc != SQLITE_DONE) return internal(e, db);
+    return C_OK;
+}
+
+static void fill_stream_stats(struct embedded *m, struct log_stream *ls) {
+    struct evstore_stats stt;
+    if (evstore_stats(m->ev, ls->id, &stt) == C_OK && stt.count > 0) {
+        ls->first_event_ts = stt.first_event_ts;
+        ls->last_event_ts = stt.last_event_ts;
+        ls->last_ingestion_time = stt.last_ingestion_time;
+        ls->stored_bytes = stt.stored_bytes;
+    }
+}
+
+static int stream_get(struct store *s, struct arena *a, int64_t group_id, const char *name,
+                      struct log_stream *out, struct aws_err *e) {
+    struct embedded *m = M(s);
+    sqlite3 *db = conn(m);
+    sqlite3_stmt *st = q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
+                             "AND name=?", "is", group_id, name);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = sqlite3_column_int64(st, 0);
+        out->group_id = group_id;
+        out->name = col_s(a, st, 1);
+        out->creation_time = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return aws_errf(e, 400, ERR_NOT_FOUND, "The specified log stream does not exist.");
+    fill_stream_stats(m, out);
+    return C_OK;
+}
+
+static int stream_delete(struct store *s, int64_t group_id, const char *name, struct aws_err *e) {
+    struct embedded *m = M(s);
+    struct arena a;
+    arena_init(&a, 1024);
+    struct log_stream ls;
+    int rc = stream_get(s, &a, group_id, name, &ls, e);
+    arena_free(&a);
+    if (rc != C_OK) return C_ERR;
+    if (exec1(q(conn(m), "DELETE FROM log_streams WHERE id=?", "i", ls.id)) != C_OK)
+        return internal(e, conn(m));
+    evstore_delete_stream(m->ev, ls.id);
+    return C_OK;
+}
+
+static int stream_list(struct store *s, struct arena *a, int64_t group_id, const char *prefix,
+                       struct log_stream **out, size_t *n) {
+    struct embedded *m = M(s);
+    sqlite3 *db = conn(m);
+    char *hi = arena_sprintf(a, "%s\xf4\x8f\xbf\xbf", prefix ? prefix : "");
+    sqlite3_stmt *st = q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
+                             "AND name>=? AND name<? ORDER BY name",
+                         "iss", group_id, prefix ? prefix : "", hi);
+    size_t cap = 16;
+    *out = arena_alloc(a, cap * sizeof(**out));
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct log_stream *ns = arena_alloc(a, cap * 2 * sizeof(*ns));
+            memcpy(ns, *out, cap * sizeof(*ns));
+            *out = ns;
+            cap *= 2;
+        }
+        struct log_stream *ls = &(*out)[(*n)++];
+        memset(ls, 0, sizeof(*ls));
+        ls->id = sqlite3_column_int64(st, 0);
+        ls->group_id = group_id;
+        ls->name = col_s(a, st, 1);
+        ls->creation_time = sqlite3_column_int64(st, 2);
+        fill_stream_stats(m, ls);
+    }
+    sqlite3_finalize(st);
+    return C_OK;
+}
+
+/* ---------------- events: the LMDB event store ---------------- */
+
+static int events_append(struct store *s, int64_t stream_id, const struct log_event_in *ev,
+                         size_t n, int64_t ingestion_time, struct aws_err *e) {
+    return evstore_append(M(s)->ev, stream_id, ev, n, ingestion_time, e);
+}
+
+static int events_get(struct store *s, struct arena *a, const struct ev_query *qq,
+                      struct log_event **out, size_t *n, struct aws_err *e) {
+    return evstore_get(M(s)->ev, a, qq, out, n, e);
+}
+
+static int events_filter(struct store *s, struct arena *a, const struct ev_filter_query *qq,
+                         struct log_event **out, size_t *n, bool *more, struct ev_pos *last,
+                         struct aws_err *e) {
+    return evstore_filter(M(s)->ev, a, qq, out, n, more, last, e);
+}
+
+static int events_expire(struct store *s, int64_t stream_id, int64_t before_ts,
+                         uint64_t *deleted) {
+    return evstore_expire(M(s)->ev, stream_id, before_ts, deleted);
+}
+
+/* ---------------- resource policies ---------------- */
+
+static int rpolicy_put(struct store *s, const char *acct, const char *region,
+                       const struct resource_policy *p, size_t max_count, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_stmt *st = q(db, "SELECT count(*), sum(name=?) FROM resource_policies WHERE "
+                             "account_id=? AND region=?", "sss", p->name, acct, region);
+    sqlite3_step(st);
+    int64_t count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (!same && (size_t)count >= max_count) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return aws_errf(e, 400, ERR_LIMIT, "Resource limit exceeded.");
+    }
+    if (exec1(q(db, "INSERT OR REPLACE INTO resource_policies VALUES(?,?,?,?,?)", "ssssi", acct,
+                region, p->name, p->document, p->last_updated)) != C_OK ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int r = internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    return C_OK;
+}
+
+static int rpolicy_list(struct store *s, struct arena *a, const char *acct, const char *region,
+                        struct resource_policy **out, size_t *n) {
+    sqlite3 *db = conn(M(s));
+    sqlite3_stmt *st = q(db, "SELECT name,document,last_updated FROM resource_policies WHERE "
+                             "account_id=? AND region=? ORDER BY name", "ss", acct, region);
+    *out = arena_alloc(a, 16 * sizeof(**out));
+    size_t cap = 16;
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct resource_policy *np = arena_alloc(a, cap * 2 * sizeof(*np));
+            memcpy(np, *out, cap * sizeof(*np));
+            *out = np;
+            cap *= 2;
+        }
+        (*out)[*n].name = col_s(a, st, 0);
+        (*out)[*n].document = col_s(a, st, 1);
+        (*out)[*n].last_updated = sqlite3_column_int64(st, 2);
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    return C_OK;
+}
+
+static int rpolicy_delete(struct store *s, const char *acct, const char *region,
+                          const char *name, struct aws_err *e) {
+    sqlite3 *db = conn(M(s));
+    if (exec1(q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND name=?",
+                "sss", acct, region, name)) != C_OK)
+        return internal(e, db);
+    if (sqlite3_changes(db) == 0)
+        return aws_errf(e, 400, ERR_NOT_FOUND, "Policy with name [%s] does not exist.", name);
+    return C_OK;
+}
+
+/* ---------------- lifecycle ---------------- */
+
+static void embedded_close(struct store *s) {
+    struct embedded *m = M(s);
+    evstore_close(m->ev);
+    sqlite3 *db = pthread_getspecific(m->conn_key);
+    if (db) { sqlite3_close_v2(db); pthread_setspecific(m->conn_key, NULL); }
+    /* Connections of other (exited) threads were closed by the key
+     * destructor; the key itself is deliberately not deleted while other
+     * threads might still exit. */
+    free(m->db_path);
+    free(m);
+    free(s);
+}
+
+static const struct store_ops embedded_ops = {
+    .name = "embedded",
+    .close = embedded_close,
+    .account_create = account_create,
+    .account_list = account_list,
+    .key_lookup = key_lookup,
+    .group_create = group_create,
+    .group_get = group_get,
+    .group_delete = group_delete,
+    .group_list = group_list,
+    .group_set_retention = group_set_retention,
+    .group_list_retention = group_list_retention,
+    .tags_get = tags_get,
+    .tags_set = tags_set,
+    .tags_remove = tags_remove,
+    .stream_create = stream_create,
+    .stream_get = stream_get,
+    .stream_delete = stream_delete,
+    .stream_list = stream_list,
+    .events_append = events_append,
+    .events_get = events_get,
+    .events_filter = events_filter,
+    .events_expire = events_expire,
+    .rpolicy_put = rpolicy_put,
+    .rpolicy_list = rpolicy_list,
+    .rpolicy_delete = rpolicy_delete,
+};
+
+int store_open_embedded(const char *dir, struct store **out, char *err, size_t errlen) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+        return C_ERR;
+    }
+    struct embedded *m = calloc(1, sizeof(*m));
+    struct store *s = calloc(1, sizeof(*s));
+    if (!m || !s) abort();
+    size_t pl = strlen(dir) + 32;
+    m->db_path = malloc(pl);
+    snprintf(m->db_path, pl, "%s/meta.db", dir);
+    pthread_key_create(&m->conn_key, conn_close);
+    sqlite3 *db = db_open(m->db_path, err, errlen);
+    if (!db) goto error;
+    chmod(m->db_path, 0600);   /* holds secret keys */
+    char *emsg = NULL;
+    if (sqlite3_exec(db, SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite schema: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        sqlite3_close_v2(db);
+        goto error;
+    }
+    pthread_setspecific(m->conn_key, db);
+    char evdir[4096];
+    snprintf(evdir, sizeof evdir, "%s/events", dir);
+    if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
+    s->ops = &embedded_ops;
+    s->impl = m;
+    *out = s;
+    return C_OK;
+error:
+    free(m->db_path);
+    free(m);
+    free(s);
+    return C_ERR;
+}
