@@ -209,9 +209,9 @@ static int serve(int argc, char **argv) {
     fprintf(stderr,
             "sluice %s listening on %s://%s:%d (region %s, data %s)\n"
             "  use it with:\n"
-            "    export AWS_SHARED_CREDENTIALS_FILE=%s/credentials AWS_REGION=%s\n"
+            "    export AWS_SHARED_CREDENTIALS_FILE=%s/credentials AWS_REGION=%s AWS_DEFAULT_REGION=%s\n"
             "    aws --endpoint-url %s://%s:%d logs describe-log-groups\n",
-            SLUICE_VERSION, scheme, host, http_bound_port(srv), region, absdata, absdata, region,
+            SLUICE_VERSION, scheme, host, http_bound_port(srv), region, absdata, absdata, region, region,
             scheme, host, http_bound_port(srv));
     if (cert_pem && tls)
         fprintf(stderr, "  CA certificate: %s/tls/ca.crt (AWS_CA_BUNDLE)\n", absdata);
