@@ -748,29 +748,58 @@ static void fmt_value(struct ob *o, const struct model_service *svc, const struc
     }
 }
 
+/* Writes the message; each value is cut to value_limit bytes (+ "...")
+ * unless value_limit is SIZE_MAX. */
+static void write_message(struct vctx *c, struct ob *o, size_t value_limit) {
+    o->len = 0;
+    o->full = false;
+    o->p[0] = 0;
+    ob_printf(o, "%zu validation error%s detected: ", c->nerr, c->nerr > 1 ? "s" : "");
+    for (size_t i = 0; i < c->nerr; i++) {
+        const struct verr *x = &c->errs[i];
+        if (i) ob_puts(o, "; ");
+        ob_puts(o, "Value ");
+        if (x->v) {
+            ob_puts(o, "'");
+            if (value_limit == SIZE_MAX) {
+                fmt_value(o, c->svc, x->shape, x->v);
+            } else {
+                char *tmp = (char *)arena_alloc(c->a, value_limit + 1);
+                struct ob t = {tmp, 0, value_limit + 1, false};
+                tmp[0] = 0;
+                fmt_value(&t, c->svc, x->shape, x->v);
+                ob_put(o, tmp, t.len);
+                if (t.full) ob_puts(o, "...");
+            }
+            ob_puts(o, "'");
+        } else {
+            ob_puts(o, "null");
+        }
+        ob_puts(o, " at '");
+        ob_puts(o, x->path);
+        ob_puts(o, "' failed to satisfy constraint: ");
+        ob_puts(o, x->constraint);
+    }
+}
+
 static int report(struct vctx *c, const struct model_op *op) {
     struct aws_err *e = c->e;
     struct ob o = {e->msg, 0, sizeof e->msg, false};
     e->http = 400;
     e->code = model_validation_code(c->svc, op);
-    e->msg[0] = 0;
-    ob_printf(&o, "%zu validation error%s detected: ", c->nerr, c->nerr > 1 ? "s" : "");
+    write_message(c, &o, SIZE_MAX);
+    if (!o.full) return C_ERR;
+    /* AWS's message does not fit e->msg.  Rather than lose the end (paths
+     * and constraints, the part a client can act on), shorten the values
+     * evenly, marking each cut with "...". */
+    size_t fixed = 64, nvals = 0;
     for (size_t i = 0; i < c->nerr; i++) {
         const struct verr *x = &c->errs[i];
-        if (i) ob_puts(&o, "; ");
-        ob_puts(&o, "Value ");
-        if (x->v) {
-            ob_puts(&o, "'");
-            fmt_value(&o, c->svc, x->shape, x->v);
-            ob_puts(&o, "'");
-        } else {
-            ob_puts(&o, "null");
-        }
-        ob_puts(&o, " at '");
-        ob_puts(&o, x->path);
-        ob_puts(&o, "' failed to satisfy constraint: ");
-        ob_puts(&o, x->constraint);
+        fixed += 2 + 6 + 5 + strlen(x->path) + 32 + strlen(x->constraint) + (x->v ? 2 + 3 : 4);
+        nvals += x->v != NULL;
     }
+    if (nvals && fixed < sizeof e->msg && (sizeof e->msg - fixed) / nvals >= 16)
+        write_message(c, &o, (sizeof e->msg - fixed) / nvals);
     return C_ERR;
 }
 

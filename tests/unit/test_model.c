@@ -48,8 +48,12 @@ struct vcase {
     const char *code;          /* NULL: expect success */
     const char *msg;           /* exact message (NULL: do not compare) */
     const char *msg_prefix;    /* or its beginning */
+    const char *msg_suffix;    /* and/or its end */
 };
 
+/* Trailing fields left out of a row are NULL. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct vcase cases[] = {
     {"valid PutLogEvents", "PutLogEvents",
      "{\"logGroupName\":\"/aws/app\",\"logStreamName\":\"s1\","
@@ -171,9 +175,17 @@ static const struct vcase cases[] = {
      ERR_INVALID_PARAM, NULL, "1 validation error detected: Value '\xf0\x9f\x98\x80"},
     {"error count stops at 10", "PutLogEvents", "@EMPTY12", ERR_INVALID_PARAM, NULL,
      "10 validation errors detected: Value '' at 'logEvents.1.member.message' failed"},
-    {"10001 events", "PutLogEvents", "@EVENTS10001", ERR_INVALID_PARAM, NULL,
-     "1 validation error detected: Value '[com.amazonaws.logs.v20140328.InputLogEvent@"},
+    {"10001 events: value shortened, constraint kept", "PutLogEvents", "@EVENTS10001",
+     ERR_INVALID_PARAM, NULL,
+     "1 validation error detected: Value '[com.amazonaws.logs.v20140328.InputLogEvent@",
+     "...' at 'logEvents' failed to satisfy constraint: Member must have length less than or "
+     "equal to 10000"},
+    {"long values shortened evenly", "PutLogEvents", "@LONGNAMES", ERR_INVALID_PARAM, NULL,
+     "2 validation errors detected: Value 'aaaa",
+     "...' at 'logStreamName' failed to satisfy constraint: Member must have length less than "
+     "or equal to 512"},
 };
+#pragma GCC diagnostic pop
 
 /* Bodies too long to write inline. */
 static const char *expand(struct arena *a, const char *body) {
@@ -187,6 +199,10 @@ static const char *expand(struct arena *a, const char *body) {
         return arena_sprintf(a, "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"logEvents\":[%s"
                                 "{\"timestamp\":1,\"message\":\"\"}]}",
                              repeat(a, "{\"timestamp\":1,\"message\":\"\"},", 11));
+    if (strcmp(body, "@LONGNAMES") == 0)
+        return arena_sprintf(a, "{\"logGroupName\":\"%s\",\"logStreamName\":\"%s\","
+                                "\"logEvents\":[{\"timestamp\":1,\"message\":\"m\"}]}",
+                             repeat(a, "a", 600), repeat(a, "\xc3\xa9", 700));
     if (strcmp(body, "@EVENTS10001") == 0)
         return arena_sprintf(a, "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"logEvents\":[%s"
                                 "{\"timestamp\":1,\"message\":\"m\"}]}",
@@ -233,6 +249,11 @@ static void test_validation(const struct model_service *svc) {
                 if (c->msg_prefix)
                     CHECK(strncmp(e.msg, c->msg_prefix, strlen(c->msg_prefix)) == 0,
                           "%s:\n  got  %.300s\n  want %s...", c->name, e.msg, c->msg_prefix);
+                size_t ml = strlen(e.msg), sl = c->msg_suffix ? strlen(c->msg_suffix) : 0;
+                if (c->msg_suffix)
+                    CHECK(ml >= sl && strcmp(e.msg + ml - sl, c->msg_suffix) == 0,
+                          "%s:\n  got  ...%s\n  want ...%s", c->name,
+                          e.msg + (ml > 300 ? ml - 300 : 0), c->msg_suffix);
                 CHECK(strlen(e.msg) < sizeof e.msg && utf8_valid(e.msg),
                       "%s: message not cut on a UTF-8 boundary", c->name);
             }
