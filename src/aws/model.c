@@ -323,7 +323,9 @@ const struct model_shape *model_shape(const struct model_service *svc, const cha
                                                 sizeof(struct model_shape), cmp_shape_name);
 }
 
-/* Sorting object members by key (indexes into the parsed object). */
+/* Sorting object members by key (indexes into the parsed object).  qsort
+ * has no context argument; the globals are fine because loading runs once,
+ * before any thread starts. */
 static const struct jmember *g_sort_members;
 static int cmp_member_idx(const void *a, const void *b) {
     return strcmp(g_sort_members[*(const uint32_t *)a].k, g_sort_members[*(const uint32_t *)b].k);

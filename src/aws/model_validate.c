@@ -1,11 +1,16 @@
 /* model_validate(): check a parsed JSON body against an operation's input
- * shape the way AWS's Coral framework does, in two passes like Coral:
+ * shape the way AWS's Coral framework does.  Coral works in two steps:
  *
- *  1. deserialisation: walk the JSON in document order and stop at the first
- *     value whose JSON type cannot become the shape's type
- *     (SerializationException; Coral fails before validating anything);
- *  2. validation: walk the shapes in member order and collect up to
- *     MODEL_MAX_ERRORS constraint failures into one message.
+ *  1. deserialisation: the first value (in document order) whose JSON type
+ *     cannot become the shape's type fails the request with a
+ *     SerializationException before anything is validated;
+ *  2. validation: the shapes are walked in member order and up to
+ *     MODEL_MAX_ERRORS constraint failures go into one message.
+ *
+ * Here step 2 runs first and also checks types; only when it meets a type
+ * problem (or a duplicate key, or the error cap) does step 1 walk the
+ * document to find the type error AWS would report.  Valid bodies are
+ * therefore walked once.
  *
  * Message forms and where they come from (AWS responses quoted in public
  * issues and in emulators that pinned them against AWS):
