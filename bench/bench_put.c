@@ -1,5 +1,7 @@
 /* PutLogEvents load generator: N keep-alive connections, each sending
- * signed PutLogEvents calls of E events (~100-byte messages) to its own
+ * signed PutLogEvents calls of E events (~75-byte messages: 10,000 events
+ * of m bytes count 10,000 * (m + 26) against the 1,048,576-byte batch limit,
+ * so 10,000 events leave room for at most 78 bytes each) to its own
  * stream for D seconds.  Prints events/s, MB/s and p50/p99 latency.
  *
  *   bench_put HOST PORT [connections=4] [seconds=10] [events=10000]
@@ -135,11 +137,11 @@ static void *work(void *arg) {
         for (int i = 0; i < g_events; i++) {
             size_t before = b.len;
             buf_printf(&b,
-                       "%s{\"timestamp\":%lld,\"message\":\"10.0.%d.%d - - GET /api/v1/items/%ld "
-                       "HTTP/1.1 200 %d \\\"Mozilla/5.0 (X11; Linux x86_64)\\\" w%d\"}",
-                       i ? "," : "", (long long)ts, i % 256, w->id, seq++, 100 + i % 900,
-                       w->id);
-            msg_bytes += b.len - before - 40;
+                       "%s{\"timestamp\":%lld,\"message\":\"10.0.%d.%d - - GET /api/v1/items/%06ld "
+                       "HTTP/1.1 200 %d Mozilla/5.0 w%d\"}",
+                       i ? "," : "", (long long)ts, i % 256, w->id, seq++ % 1000000,
+                       100 + i % 900, w->id);
+            msg_bytes += b.len - before - (i ? 42 : 41);
         }
         buf_adds(&b, "]}");
         int64_t t0 = mono_us();
@@ -193,8 +195,10 @@ int main(int argc, char **argv) {
     }
     qsort(all, nl, sizeof(*all), cmp_i64);
     double evs = (double)atomic_load(&g_total_events) / secs;
-    printf("put_log_events connections=%d events/call=%d calls=%zu errors=%ld\n", conns,
-           g_events, nl, atomic_load(&g_errors));
+    printf("put_log_events connections=%d events/call=%d avg_message_bytes=%.0f calls=%zu "
+           "errors=%ld\n", conns, g_events,
+           nl ? (double)atomic_load(&g_total_bytes) / (double)atomic_load(&g_total_events) : 0.0,
+           nl, atomic_load(&g_errors));
     printf("put_log_events events/s=%.0f MB/s=%.1f p50=%.1fms p99=%.1fms\n", evs,
            (double)atomic_load(&g_total_bytes) / secs / 1e6,
            nl ? (double)all[nl / 2] / 1000 : 0.0,
