@@ -144,7 +144,7 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     struct store *st;
-    if (store_open_embedded(data, &st, err, sizeof err) != C_OK) {
+    if (store_open_embedded(data, 0, &st, err, sizeof err) != C_OK) {
         fprintf(stderr, "sluice: store: %s\n", err);
         return 1;
     }
@@ -245,7 +245,7 @@ static int account_cmd(int argc, char **argv) {
     }
     char err[512];
     struct store *st;
-    if (store_open_embedded(data, &st, err, sizeof err) != C_OK) {
+    if (store_open_embedded(data, STORE_META_ONLY, &st, err, sizeof err) != C_OK) {
         fprintf(stderr, "sluice: store: %s\n", err);
         return 1;
     }

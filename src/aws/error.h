@@ -9,7 +9,7 @@
 struct aws_err {
     int http;           /* 400, 403, 404, 500, ... */
     const char *code;   /* static string: "ResourceNotFoundException" */
-    char msg[1024];
+    char msg[8192];     /* AWS validation messages can run to kilobytes */
 };
 
 /* Fill e and return C_ERR, so handlers can `return aws_errf(...)`. */

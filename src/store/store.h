@@ -178,7 +178,12 @@ struct store {
     void *impl;
 };
 
-/* Open the embedded backend in dir (created if missing). */
-int store_open_embedded(const char *dir, struct store **out, char *err, size_t errlen);
+/* Open the embedded backend in dir (created if missing).  The event store
+ * is exclusive to one process (the server); STORE_META_ONLY opens just the
+ * metadata, which other processes (`sluice account create`) may share with
+ * a running server.  Event functions of a meta-only store fail. */
+#define STORE_META_ONLY 1u
+int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
+                        size_t errlen);
 
 #endif

@@ -298,7 +298,7 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
         internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     } else {
-        for (size_t i = 0; i < n; i++) evstore_delete_stream(m->ev, ids[i]);
+        for (size_t i = 0; m->ev && i < n; i++) evstore_delete_stream(m->ev, ids[i]);
     }
     free(ids);
     arena_free(&a);
@@ -340,7 +340,7 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
         sqlite3_stmt *ss = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
         while (sqlite3_step(ss) == SQLITE_ROW) {
             struct evstore_stats stt;
-            if (evstore_stats(m->ev, sqlite3_column_int64(ss, 0), &stt) == C_OK)
+            if (m->ev && evstore_stats(m->ev, sqlite3_column_int64(ss, 0), &stt) == C_OK)
                 (*out)[i].stored_bytes += stt.stored_bytes;
         }
         sqlite3_finalize(ss);
@@ -452,7 +452,7 @@ static int stream_create(struct store *s, int64_t group_id, const char *name,
 
 static void fill_stream_stats(struct embedded *m, struct log_stream *ls) {
     struct evstore_stats stt;
-    if (evstore_stats(m->ev, ls->id, &stt) == C_OK && stt.count > 0) {
+    if (m->ev && evstore_stats(m->ev, ls->id, &stt) == C_OK && stt.count > 0) {
         ls->first_event_ts = stt.first_event_ts;
         ls->last_event_ts = stt.last_event_ts;
         ls->last_ingestion_time = stt.last_ingestion_time;
@@ -491,7 +491,7 @@ static int stream_delete(struct store *s, int64_t group_id, const char *name, st
     if (rc != C_OK) return C_ERR;
     if (exec1(q(conn(m), "DELETE FROM log_streams WHERE id=?", "i", ls.id)) != C_OK)
         return internal(e, conn(m));
-    evstore_delete_stream(m->ev, ls.id);
+    if (m->ev) evstore_delete_stream(m->ev, ls.id);
     return C_OK;
 }
 
@@ -527,24 +527,32 @@ static int stream_list(struct store *s, struct arena *a, int64_t group_id, const
 
 /* ---------------- events: the LMDB event store ---------------- */
 
+static int no_events(struct aws_err *e) {
+    return aws_errf(e, 500, ERR_INTERNAL, "event store not open in this process");
+}
+
 static int events_append(struct store *s, int64_t stream_id, const struct log_event_in *ev,
                          size_t n, int64_t ingestion_time, struct aws_err *e) {
+    if (!M(s)->ev) return no_events(e);
     return evstore_append(M(s)->ev, stream_id, ev, n, ingestion_time, e);
 }
 
 static int events_get(struct store *s, struct arena *a, const struct ev_query *qq,
                       struct log_event **out, size_t *n, struct aws_err *e) {
+    if (!M(s)->ev) return no_events(e);
     return evstore_get(M(s)->ev, a, qq, out, n, e);
 }
 
 static int events_filter(struct store *s, struct arena *a, const struct ev_filter_query *qq,
                          struct log_event **out, size_t *n, bool *more, struct ev_pos *last,
                          struct aws_err *e) {
+    if (!M(s)->ev) return no_events(e);
     return evstore_filter(M(s)->ev, a, qq, out, n, more, last, e);
 }
 
 static int events_expire(struct store *s, int64_t stream_id, int64_t before_ts,
                          uint64_t *deleted) {
+    if (!M(s)->ev) return C_ERR;
     return evstore_expire(M(s)->ev, stream_id, before_ts, deleted);
 }
 
@@ -612,7 +620,7 @@ static int rpolicy_delete(struct store *s, const char *acct, const char *region,
 
 static void embedded_close(struct store *s) {
     struct embedded *m = M(s);
-    evstore_close(m->ev);
+    if (m->ev) evstore_close(m->ev);
     sqlite3 *db = pthread_getspecific(m->conn_key);
     if (db) { sqlite3_close_v2(db); pthread_setspecific(m->conn_key, NULL); }
     /* Connections of other (exited) threads were closed by the key
@@ -651,7 +659,8 @@ static const struct store_ops embedded_ops = {
     .rpolicy_delete = rpolicy_delete,
 };
 
-int store_open_embedded(const char *dir, struct store **out, char *err, size_t errlen) {
+int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
+                        size_t errlen) {
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
         return C_ERR;
@@ -674,9 +683,11 @@ int store_open_embedded(const char *dir, struct store **out, char *err, size_t e
         goto error;
     }
     pthread_setspecific(m->conn_key, db);
-    char evdir[4096];
-    snprintf(evdir, sizeof evdir, "%s/events", dir);
-    if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
+    if (!(flags & STORE_META_ONLY)) {
+        char evdir[4096];
+        snprintf(evdir, sizeof evdir, "%s/events", dir);
+        if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
+    }
     s->ops = &embedded_ops;
     s->impl = m;
     *out = s;
