@@ -202,7 +202,7 @@ static const char *expand(struct arena *a, const char *body) {
     if (strcmp(body, "@LONGNAMES") == 0)
         return arena_sprintf(a, "{\"logGroupName\":\"%s\",\"logStreamName\":\"%s\","
                                 "\"logEvents\":[{\"timestamp\":1,\"message\":\"m\"}]}",
-                             repeat(a, "a", 600), repeat(a, "\xc3\xa9", 700));
+                             repeat(a, "a", 6000), repeat(a, "\xc3\xa9", 7000));
     if (strcmp(body, "@EVENTS10001") == 0)
         return arena_sprintf(a, "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"logEvents\":[%s"
                                 "{\"timestamp\":1,\"message\":\"m\"}]}",
