@@ -77,3 +77,13 @@ char *arena_sprintf(struct arena *a, const char *fmt, ...) {
     va_end(ap2);
     return p;
 }
+
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t elem) {
+    if (arr && n < *cap) return arr;
+    size_t nc = *cap ? *cap * 2 : 16;
+    while (nc <= n) nc *= 2;
+    void *na = arena_alloc(a, nc * elem);
+    if (arr && n) memcpy(na, arr, n * elem);
+    *cap = nc;
+    return na;
+}

@@ -20,6 +20,12 @@ void *arena_calloc(struct arena *a, size_t n);
 /* NUL-terminated copies. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
+/* Room for one more element in an arena-backed array of n elements of size
+ * elem: returns arr itself while n < *cap, else a copy with twice the room
+ * (*cap updated; the old copy stays in the arena until it is freed). */
+void *arena_grow(struct arena *a, void *arr, size_t n, size_t *cap, size_t elem);
+#define ARENA_PUSH(a, arr, n, cap) \
+    ((arr) = arena_grow((a), (arr), (n), &(cap), sizeof(*(arr))), &(arr)[(n)++])
 char *arena_sprintf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

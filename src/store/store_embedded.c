@@ -168,13 +168,7 @@ static int account_list(struct store *s, struct arena *a, struct account **out, 
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct account *na = arena_alloc(a, cap * 2 * sizeof(*na));
-            memcpy(na, *out, cap * sizeof(*na));
-            *out = na;
-            cap *= 2;
-        }
-        struct account *ac = &(*out)[(*n)++];
+        struct account *ac = ARENA_PUSH(a, *out, *n, cap);
         snprintf(ac->id, sizeof ac->id, "%s", (const char *)sqlite3_column_text(st, 0));
         ac->name = col_s(a, st, 1);
     }
@@ -326,13 +320,7 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
         const char *name = (const char *)sqlite3_column_text(st, 3);
         if (match && !match(ctx, name)) continue;
         if (*n == limit) { *more = true; break; }
-        if (*n == cap) {
-            struct log_group *ng = arena_alloc(a, cap * 2 * sizeof(*ng));
-            memcpy(ng, *out, cap * sizeof(*ng));
-            *out = ng;
-            cap *= 2;
-        }
-        row_group(a, st, &(*out)[(*n)++]);
+        row_group(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
     sqlite3_finalize(st);
     /* storedBytes of a group = sum of its streams'. */
@@ -361,13 +349,7 @@ static int group_list_retention(struct store *s, struct arena *a, struct log_gro
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct log_group *ng = arena_alloc(a, cap * 2 * sizeof(*ng));
-            memcpy(ng, *out, cap * sizeof(*ng));
-            *out = ng;
-            cap *= 2;
-        }
-        row_group(a, st, &(*out)[(*n)++]);
+        row_group(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
     sqlite3_finalize(st);
     return C_OK;
@@ -383,15 +365,9 @@ static int tags_get(struct store *s, struct arena *a, const char *arn, struct ta
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct tag *nt = arena_alloc(a, cap * 2 * sizeof(*nt));
-            memcpy(nt, *out, cap * sizeof(*nt));
-            *out = nt;
-            cap *= 2;
-        }
-        (*out)[*n].key = col_s(a, st, 0);
-        (*out)[*n].value = col_s(a, st, 1);
-        (*n)++;
+        struct tag *t = ARENA_PUSH(a, *out, *n, cap);
+        t->key = col_s(a, st, 0);
+        t->value = col_s(a, st, 1);
     }
     sqlite3_finalize(st);
     return C_OK;
@@ -507,13 +483,7 @@ static int stream_list(struct store *s, struct arena *a, int64_t group_id, const
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct log_stream *ns = arena_alloc(a, cap * 2 * sizeof(*ns));
-            memcpy(ns, *out, cap * sizeof(*ns));
-            *out = ns;
-            cap *= 2;
-        }
-        struct log_stream *ls = &(*out)[(*n)++];
+        struct log_stream *ls = ARENA_PUSH(a, *out, *n, cap);
         memset(ls, 0, sizeof(*ls));
         ls->id = sqlite3_column_int64(st, 0);
         ls->group_id = group_id;
@@ -590,16 +560,10 @@ static int rpolicy_list(struct store *s, struct arena *a, const char *acct, cons
     size_t cap = 16;
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct resource_policy *np = arena_alloc(a, cap * 2 * sizeof(*np));
-            memcpy(np, *out, cap * sizeof(*np));
-            *out = np;
-            cap *= 2;
-        }
-        (*out)[*n].name = col_s(a, st, 0);
-        (*out)[*n].document = col_s(a, st, 1);
-        (*out)[*n].last_updated = sqlite3_column_int64(st, 2);
-        (*n)++;
+        struct resource_policy *p = ARENA_PUSH(a, *out, *n, cap);
+        p->name = col_s(a, st, 0);
+        p->document = col_s(a, st, 1);
+        p->last_updated = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
     return C_OK;
