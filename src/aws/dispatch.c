@@ -91,6 +91,13 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
         sigv4_unknown_key_error(st, &err);
         goto fail;
     }
+    /* Only temporary (STS) credentials carry a session token, and STS
+     * arrives with issue 3; a token beside a long-term key is refused as
+     * AWS refuses an invalid token. */
+    if (au.security_token) {
+        sigv4_unknown_key_error(st, &err);
+        goto fail;
+    }
     if (sigv4_verify(a, &sr, &au, key.secret, now_ms() / 1000, st, &err) != C_OK) goto fail;
     rs->log_account = arena_strdup(a, key.account_id);
 
