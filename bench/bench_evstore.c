@@ -1,10 +1,10 @@
 /* Event-store throughput: the raw LMDB append baseline against
  * evstore_append through group commit.
  *
- *   bench_evstore DIR [events_per_run=5000000] [repetitions=3]
+ *   bench_evstore DIR [events_per_run=5000000] [repetitions=3] [only=SUBSTRING]
  *
  * Every run starts from an empty store in DIR/<run> (removed afterwards)
- * and writes batches of 10,000 events of ~100-byte messages (80..120),
+ * and writes batches of 10,000 (or 100) events of ~100-byte messages (80..120),
  * each batch to one of 100 streams, with the key/value layout of evstore:
  *
  *   raw_lmdb_fsync    one thread, one LMDB transaction per batch, default
@@ -12,6 +12,8 @@
  *   raw_lmdb_nosync   the same with MDB_NOSYNC: the CPU cost alone
  *   evstore_gc_Nt     N threads calling evstore_append (durable at return,
  *                     group commit), N = 1, 2, 4
+ *   *_b100            the same with 100-event batches (raw: one fsync'd
+ *                     transaction per 100 events; evstore: 32 threads)
  *
  * Configurations are interleaved and repeated; each summary line gives the
  * median events/s (and the range), MB/s of message payload, events per
@@ -31,7 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 10000
 #define STREAMS 100
 #define POOL 4096
 
@@ -72,8 +73,8 @@ static void make_pool(void) {
 }
 
 /* Fill batch b of a writer with its timestamps and messages. */
-static void fill_batch(struct log_event_in *ev, uint64_t b, int64_t ts0) {
-    for (size_t i = 0; i < BATCH; i++) {
+static void fill_batch(struct log_event_in *ev, size_t batch, uint64_t b, int64_t ts0) {
+    for (size_t i = 0; i < batch; i++) {
         size_t m = (b * 7919 + i) % POOL;
         ev[i] = (struct log_event_in){ts0 + (int64_t)i, pool_msg[m], pool_len[m]};
     }
@@ -93,7 +94,7 @@ struct result {
 };
 
 static void print_run(const char *name, const struct result *r) {
-    printf("#  %-16s events/s=%.0f secs=%.2f\n", name, (double)r->events / r->secs, r->secs);
+    printf("#  %-20s events/s=%.0f secs=%.2f\n", name, (double)r->events / r->secs, r->secs);
     fflush(stdout);
 }
 
@@ -108,7 +109,7 @@ static void key_make(unsigned char k[24], int64_t stream, int64_t ts, uint64_t s
 }
 
 static struct result run_raw(const char *base, const char *name, unsigned flags,
-                             uint64_t nbatches) {
+                             size_t batch, uint64_t nbatches) {
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/%s", base, name);
     rm_rf(dir);
@@ -122,16 +123,16 @@ static struct result run_raw(const char *base, const char *name, unsigned flags,
         (rc = mdb_env_open(env, dir, flags, 0600)) || (rc = mdb_txn_begin(env, NULL, 0, &txn)) ||
         (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &dbi)) || (rc = mdb_txn_commit(txn)))
         DIE("raw open: %s", mdb_strerror(rc));
-    struct log_event_in *ev = malloc(BATCH * sizeof(*ev));
+    struct log_event_in *ev = malloc(batch * sizeof(*ev));
     uint64_t seq = 1, bytes = 0;
     int64_t ing = 1714564800000;
     double t0 = now_s();
     for (uint64_t b = 0; b < nbatches; b++) {
-        fill_batch(ev, b, ing + (int64_t)(b / STREAMS) * BATCH);
+        fill_batch(ev, batch, b, ing + (int64_t)(b / STREAMS) * (int64_t)batch);
         MDB_cursor *cur;
         if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) || (rc = mdb_cursor_open(txn, dbi, &cur)))
             DIE("raw txn: %s", mdb_strerror(rc));
-        for (size_t i = 0; i < BATCH; i++) {
+        for (size_t i = 0; i < batch; i++) {
             unsigned char kb[24];
             key_make(kb, (int64_t)(b % STREAMS), ev[i].timestamp, seq++);
             MDB_val k = {24, kb}, v = {8 + ev[i].len, NULL};
@@ -144,7 +145,7 @@ static struct result run_raw(const char *base, const char *name, unsigned flags,
         mdb_cursor_close(cur);
         if ((rc = mdb_txn_commit(txn))) DIE("raw commit: %s", mdb_strerror(rc));
     }
-    struct result r = {nbatches * BATCH, bytes, nbatches, now_s() - t0};
+    struct result r = {nbatches * batch, bytes, nbatches, now_s() - t0};
     mdb_env_close(env);
     free(ev);
     rm_rf(dir);
@@ -156,40 +157,42 @@ static struct result run_raw(const char *base, const char *name, unsigned flags,
 struct worker {
     struct evstore *s;
     int id, nthreads;
+    size_t batch;
     uint64_t nbatches, bytes;
     pthread_barrier_t *start;
 };
 
 static void *worker_main(void *p) {
     struct worker *w = p;
-    struct log_event_in *ev = malloc(BATCH * sizeof(*ev));
+    size_t batch = w->batch;
+    struct log_event_in *ev = malloc(batch * sizeof(*ev));
     int64_t ing = 1714564800000;
     pthread_barrier_wait(w->start);
     for (uint64_t i = 0; i < w->nbatches; i++) {
         uint64_t b = i * (uint64_t)w->nthreads + (uint64_t)w->id;   /* global batch number */
-        fill_batch(ev, b, ing + (int64_t)(b / STREAMS) * BATCH);
+        fill_batch(ev, batch, b, ing + (int64_t)(b / STREAMS) * (int64_t)batch);
         struct aws_err e;
-        if (evstore_append(w->s, (int64_t)(b % STREAMS), ev, BATCH, ing, &e) != C_OK)
+        if (evstore_append(w->s, (int64_t)(b % STREAMS), ev, batch, ing, &e) != C_OK)
             DIE("evstore_append: %s", e.msg);
-        for (size_t k = 0; k < BATCH; k++) w->bytes += ev[k].len;
+        for (size_t k = 0; k < batch; k++) w->bytes += ev[k].len;
     }
     free(ev);
     return NULL;
 }
 
 static struct result run_evstore(const char *base, const char *name, int nthreads,
-                                 uint64_t nbatches) {
+                                 size_t batch, uint64_t nbatches) {
     char dir[4096], err[256];
     snprintf(dir, sizeof(dir), "%s/%s", base, name);
     rm_rf(dir);
     struct evstore *s;
     if (evstore_open(dir, 0, &s, err, sizeof(err)) != C_OK) DIE("%s", err);
-    pthread_t th[16];
-    struct worker w[16];
+    pthread_t th[64];
+    struct worker w[64];
     pthread_barrier_t start;
     pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1);
     for (int t = 0; t < nthreads; t++) {
-        w[t] = (struct worker){s, t, nthreads, nbatches / (uint64_t)nthreads, 0, &start};
+        w[t] = (struct worker){s, t, nthreads, batch, nbatches / (uint64_t)nthreads, 0, &start};
         pthread_create(&th[t], NULL, worker_main, &w[t]);
     }
     pthread_barrier_wait(&start);
@@ -197,7 +200,7 @@ static struct result run_evstore(const char *base, const char *name, int nthread
     uint64_t events = 0, bytes = 0;
     for (int t = 0; t < nthreads; t++) {
         pthread_join(th[t], NULL);
-        events += w[t].nbatches * BATCH;
+        events += w[t].nbatches * batch;
         bytes += w[t].bytes;
     }
     double secs = now_s() - t0;
@@ -218,9 +221,30 @@ static int cmp_dbl(const void *a, const void *b) {
 
 #define MAXREP 15
 
+/* What each configuration runs.  The last two show what group commit is
+ * for: small PutLogEvents batches from many connections, where a commit per
+ * batch would be bound by fsync latency rather than by bandwidth. */
+static const struct conf {
+    const char *name;
+    int threads;          /* 0: raw LMDB in this thread */
+    unsigned raw_flags;
+    size_t batch;
+    int share;            /* events per run = total / share */
+} confs[] = {
+    {"raw_lmdb_fsync", 0, 0, 10000, 1},
+    {"raw_lmdb_nosync", 0, MDB_NOSYNC, 10000, 1},
+    {"evstore_gc_1t", 1, 0, 10000, 1},
+    {"evstore_gc_2t", 2, 0, 10000, 1},
+    {"evstore_gc_4t", 4, 0, 10000, 1},
+    {"raw_lmdb_fsync_b100", 0, 0, 100, 10},
+    {"evstore_gc_32t_b100", 32, 0, 100, 10},
+};
+#define NCONF (sizeof(confs) / sizeof(confs[0]))
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [events_per_run=5000000] [repetitions=3]\n", argv[0]);
+        fprintf(stderr, "usage: %s DIR [events_per_run=5000000] [repetitions=3] [only]\n",
+                argv[0]);
         return 2;
     }
     const char *base = argv[1];
@@ -228,36 +252,35 @@ int main(int argc, char **argv) {
     int reps = argc > 3 ? atoi(argv[3]) : 3;
     if (reps < 1) reps = 1;
     if (reps > MAXREP) reps = MAXREP;
-    uint64_t nbatches = total / BATCH;
-    if (nbatches < 4) nbatches = 4;
-    nbatches -= nbatches % 4;   /* divisible by every thread count */
+    const char *only = argc > 4 ? argv[4] : "";   /* run only configurations containing it */
     mkdir(base, 0700);
     make_pool();
-    printf("# %llu events per run, batches of %d, %d streams, messages %.1f bytes avg, "
-           "median of %d runs (configurations interleaved)\n",
-           (unsigned long long)(nbatches * BATCH), BATCH, STREAMS, pool_avg, reps);
+    printf("# %llu events per run (a tenth for the _b100 runs), %d streams, messages %.1f "
+           "bytes avg, median of %d runs (configurations interleaved)\n",
+           (unsigned long long)total, STREAMS, pool_avg, reps);
 
-    enum { RAW_SYNC, RAW_NOSYNC, GC1, GC2, GC4, NCONF };
-    static const char *names[NCONF] = {"raw_lmdb_fsync", "raw_lmdb_nosync", "evstore_gc_1t",
-                                       "evstore_gc_2t", "evstore_gc_4t"};
     struct result res[NCONF][MAXREP];
     for (int r = 0; r < reps; r++) {
-        for (int c = 0; c < NCONF; c++) {
+        for (size_t c = 0; c < NCONF; c++) {
+            const struct conf *cf = &confs[c];
+            if (!strstr(cf->name, only)) continue;
+            uint64_t nbatches = total / (uint64_t)cf->share / cf->batch;
+            uint64_t per = cf->threads ? (uint64_t)cf->threads : 1;
+            if (nbatches < per) nbatches = per;
+            nbatches -= nbatches % per;   /* the same share for every thread */
             struct result *x = &res[c][r];
-            switch (c) {
-            case RAW_SYNC: *x = run_raw(base, names[c], 0, nbatches); break;
-            case RAW_NOSYNC: *x = run_raw(base, names[c], MDB_NOSYNC, nbatches); break;
-            default: *x = run_evstore(base, names[c], c == GC1 ? 1 : c == GC2 ? 2 : 4, nbatches);
-            }
-            print_run(names[c], x);
+            if (cf->threads == 0) *x = run_raw(base, cf->name, cf->raw_flags, cf->batch, nbatches);
+            else *x = run_evstore(base, cf->name, cf->threads, cf->batch, nbatches);
+            print_run(cf->name, x);
             /* Write back and discard the previous run's pages (and the
              * deleted files' blocks) before the next one starts, so that
              * no run pays for another's I/O. */
             sync();
         }
     }
-    double base_eps = 0;
-    for (int c = 0; c < NCONF; c++) {
+    double base_eps = 0, base_small = 0;
+    for (size_t c = 0; c < NCONF; c++) {
+        if (!strstr(confs[c].name, only)) continue;
         double eps[MAXREP], mbs = 0, epc = 0;
         for (int r = 0; r < reps; r++) eps[r] = (double)res[c][r].events / res[c][r].secs;
         qsort(eps, (size_t)reps, sizeof(double), cmp_dbl);
@@ -266,10 +289,13 @@ int main(int argc, char **argv) {
             mbs += (double)res[c][r].bytes / res[c][r].secs / 1e6 / reps;
             epc += (double)res[c][r].events / (double)res[c][r].commits / reps;
         }
-        if (c == RAW_SYNC) base_eps = med;
-        printf("%-16s events/s=%.0f (min %.0f, max %.0f) MB/s=%.1f events/commit=%.0f",
-               names[c], med, eps[0], eps[reps - 1], mbs, epc);
-        if (c != RAW_SYNC) printf(" ratio_vs_raw_fsync=%.2f", med / base_eps);
+        bool small = confs[c].batch < 10000;
+        printf("%-20s events/s=%.0f (min %.0f, max %.0f) MB/s=%.1f events/commit=%.0f",
+               confs[c].name, med, eps[0], eps[reps - 1], mbs, epc);
+        if (c == 0) base_eps = med;
+        else if (small && confs[c].threads == 0) base_small = med;
+        else if (small && base_small > 0) printf(" ratio_vs_raw_fsync_b100=%.2f", med / base_small);
+        else if (!small && base_eps > 0) printf(" ratio_vs_raw_fsync=%.2f", med / base_eps);
         printf("\n");
     }
     free(pool_buf);

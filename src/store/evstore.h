@@ -21,34 +21,51 @@
  *
  * ---- Durability: what is fsynced when ----
  *
- * - evstore_append returns C_OK only after the LMDB write transaction
- *   holding the events, their stream's stats and the seq counter has
- *   committed with full sync (default LMDB flags: data pages fdatasync'd,
- *   then the meta page written through an O_DSYNC descriptor).  An
- *   acknowledged event survives a process crash and a power loss (given a
- *   disk that honours flushes).  On C_ERR nothing of the batch is visible,
- *   now or after a restart: the transaction was aborted, or its commit
- *   failed and LMDB keeps the previous meta page.
- * - evstore_delete_stream and evstore_expire commit each chunk with the same
- *   full sync; a crash between chunks leaves a consistent prefix done
- *   (stats always match the events present).
- * - Nothing is ever acknowledged from a commit that failed, and a failed
- *   transaction never touches previously committed pages (LMDB copy-on-
+ * - evstore_append returns C_OK only after the write transaction holding
+ *   the events, their stream's stats and the seq counter has committed and
+ *   every page of it — data pages and the meta page that makes them
+ *   current — has been flushed with fdatasync.  An acknowledged event
+ *   survives a process crash and a power loss (given a disk that honours
+ *   flushes).
+ * - How: the environment runs with MDB_NOMETASYNC, so a commit writes the
+ *   dirty pages, fdatasyncs them, and writes the meta page without a
+ *   flush.  That meta page is flushed by the next fdatasync of the file:
+ *   the next round's commit if more work is queued by then, otherwise an
+ *   explicit mdb_env_sync() at once.  Callers are woken only after it.  So
+ *   under load each round costs one flush instead of LMDB's default two
+ *   (fdatasync + O_DSYNC meta write), for the same guarantee at
+ *   acknowledgement; LMDB documents that NOMETASYNC keeps the database
+ *   consistent, a crash can only undo the last, unacknowledged, commit.
+ * - C_ERR means "not acknowledged": the batch was not stored, except when
+ *   the final flush itself failed — then it may or may not survive (retry
+ *   is safe for logs: at-least-once, as with AWS).  After a failed flush
+ *   the store refuses further writes (500) until it is reopened, because
+ *   the kernel may have dropped pages it could not write.
+ * - A committed round is visible to readers slightly before its callers
+ *   are acknowledged (until the meta flush); only a power loss in that
+ *   window can take back what a reader saw.
+ * - evstore_delete_stream and evstore_expire are acknowledged the same way,
+ *   one transaction per chunk; a crash between chunks leaves a consistent
+ *   prefix done (stats always match the events present).
+ * - Nothing is acknowledged from a commit that failed, and a failed
+ *   transaction never touches pages of committed ones (LMDB copy-on-
  *   write), so errors never lose acknowledged data.
+ * - evstore_open flushes the new environment and fsyncs the directory and
+ *   its parent, so a fresh store's files survive a power loss too.
  *
  * ---- Group commit ----
  *
  * Appends do not write in the calling thread.  A caller puts its batch on a
  * queue and sleeps on a condition variable; one writer thread takes
- * everything queued (bounded to ~64 MiB / 256k events per round), writes
- * it in ONE write transaction, commits it (one fsync pair for all
- * batches), then wakes every caller of that round with its result.  While
- * the writer is inside a commit, new callers queue up for the next round,
- * so the cost of the fsync is shared by all concurrent writers.  The
- * caller's events are read in place by the writer (the caller is blocked
- * until then), so nothing is copied before the transaction.  Deletes and
- * expiry run as jobs on the same queue (each chunk is one transaction of
- * its own), so there is only ever one LMDB writer.
+ * everything queued (bounded to 64 MiB / 256k events per round), writes it
+ * in ONE write transaction, commits it, and wakes every caller of that
+ * round with its result once the round is flushed (above).  While the
+ * writer is busy, new callers queue up for the next round, so the cost of
+ * a flush is shared by all concurrent writers.  The caller's events are
+ * read in place by the writer (the caller is blocked until then), so
+ * nothing is copied before the transaction.  Deletes and expiry run as
+ * jobs on the same queue (each chunk one round's transaction), so there is
+ * only ever one LMDB writer.
  *
  * If the map fills (MDB_MAP_FULL) the writer aborts the round, grows the
  * map (doubling, with readers briefly excluded because LMDB forbids
@@ -111,9 +128,12 @@ int evstore_open(const char *dir, size_t mapsize, struct evstore **out, char *er
 void evstore_close(struct evstore *s);
 
 /* Append n events (any timestamp order) to the stream, all with
- * ingestion_time.  Durable when C_OK is returned (see above).  n == 0 is a
- * no-op.  Errors: 503 ServiceUnavailableException (map/disk full, too many
- * dirty pages for one transaction), 500 InternalFailure (I/O error). */
+ * ingestion_time; the batch is atomic (all or nothing) and gets n
+ * consecutive seqs.  Durable when C_OK is returned (see above).  n == 0 is
+ * a no-op.  The events are read in place while the call blocks.  Errors:
+ * 503 ServiceUnavailableException (map/disk full, too many dirty pages for
+ * one transaction), 500 InternalFailure (I/O error; writes refused after a
+ * failed flush). */
 int evstore_append(struct evstore *s, int64_t stream_id, const struct log_event_in *ev,
                    size_t n, int64_t ingestion_time, struct aws_err *e);
 
@@ -134,8 +154,9 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
  * nothing).  *more is true iff an unexamined event remains in the range;
  * *last is the position of the last examined event (continue with
  * has_after = true, after = *last); when nothing was examined it is
- * q->after, or {start_ts, 0} without has_after.  The callback runs inside
- * a read transaction and must not call evstore functions. */
+ * q->after, or {start_ts, 0} without has_after.  Messages are copied as in
+ * evstore_get; stream_name is NULL.  The callback runs inside a read
+ * transaction and must not call evstore functions. */
 int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_query *q,
                    struct log_event **out, size_t *n, bool *more, struct ev_pos *last,
                    struct aws_err *e);
