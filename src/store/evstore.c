@@ -519,24 +519,11 @@ static void rd_end(struct evstore *s, MDB_txn *txn) {
     pthread_rwlock_unlock(&s->maplock);
 }
 
-/* Growable result array in the arena (old copies are abandoned there; at
- * most doubles the memory used). */
+/* Result arrays grow with ARENA_PUSH (old copies stay in the arena). */
 struct evvec {
     struct log_event *v;
-    size_t n, cap, max;
+    size_t n, cap;
 };
-
-static struct log_event *evvec_push(struct arena *a, struct evvec *vv) {
-    if (vv->n == vv->cap) {
-        size_t nc = vv->cap ? vv->cap * 2 : 64;
-        if (nc > vv->max) nc = vv->max;
-        struct log_event *nv = arena_alloc(a, nc * sizeof(*nv));
-        if (vv->n) memcpy(nv, vv->v, vv->n * sizeof(*nv));
-        vv->v = nv;
-        vv->cap = nc;
-    }
-    return &vv->v[vv->n++];
-}
 
 static void event_fill(struct log_event *o, int64_t stream, int64_t ts, uint64_t seq,
                        const MDB_val *v) {
@@ -562,7 +549,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
         rd_end(s, txn);
         return lmdb_err(e, rc, "read");
     }
-    struct evvec vv = {.max = q->limit};
+    struct evvec vv = {NULL, 0, 0};
     unsigned char kb[KEY_LEN];
     MDB_val k = {KEY_LEN, kb}, v;
     int64_t stream, ts;
@@ -582,7 +569,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
             }
             if (stream != q->stream_id || ts >= q->end_ts) break;
             if (!q->has_from || pos_cmp(ts, seq, q->from.ts, q->from.seq) > 0) {
-                struct log_event *o = evvec_push(a, &vv);
+                struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
                 event_fill(o, stream, ts, seq, &v);
                 o->message = arena_strndup(a, o->message, o->len);
                 if (vv.n == q->limit) break;
@@ -604,7 +591,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
                 break;
             }
             if (stream != q->stream_id || ts < q->start_ts) break;
-            struct log_event *o = evvec_push(a, &vv);
+            struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
             event_fill(o, stream, ts, seq, &v);
             o->message = arena_strndup(a, o->message, o->len);
             if (vv.n == q->limit) break;
@@ -720,7 +707,7 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
     if (rc) goto done;
     for (size_t i = nh / 2; i-- > 0;) heap_down(heap, nh, i);
 
-    struct evvec vv = {.max = q->limit};
+    struct evvec vv = {NULL, 0, 0};
     size_t examined = 0;
     while (nh > 0) {
         if (vv.n == q->limit) break;
@@ -747,7 +734,7 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
             hit = q->match(q->match_ctx, &ev);
         }
         if (hit) {
-            struct log_event *o = evvec_push(a, &vv);
+            struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
             *o = ev;
             o->message = arena_strndup(a, ev.message, ev.len);
         }
