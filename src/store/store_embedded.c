@@ -324,14 +324,17 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
     }
     sqlite3_finalize(st);
     /* storedBytes of a group = sum of its streams'. */
-    for (size_t i = 0; i < *n; i++) {
+    for (size_t i = 0; m->ev && i < *n; i++) {
         sqlite3_stmt *ss = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
-        while (sqlite3_step(ss) == SQLITE_ROW) {
-            struct evstore_stats stt;
-            if (m->ev && evstore_stats(m->ev, sqlite3_column_int64(ss, 0), &stt) == C_OK)
-                (*out)[i].stored_bytes += stt.stored_bytes;
-        }
+        int64_t *ids = NULL;
+        size_t nids = 0, cap = 0;
+        while (sqlite3_step(ss) == SQLITE_ROW)
+            *ARENA_PUSH(a, ids, nids, cap) = sqlite3_column_int64(ss, 0);
         sqlite3_finalize(ss);
+        if (!nids) continue;
+        struct evstore_stats *stt = arena_alloc(a, nids * sizeof(*stt));
+        if (evstore_stats_multi(m->ev, ids, nids, stt) != C_OK) continue;
+        for (size_t k = 0; k < nids; k++) (*out)[i].stored_bytes += stt[k].stored_bytes;
     }
     return C_OK;
 }
@@ -428,7 +431,9 @@ static int stream_create(struct store *s, int64_t group_id, const char *name,
 
 static void fill_stream_stats(struct embedded *m, struct log_stream *ls) {
     struct evstore_stats stt;
-    if (m->ev && evstore_stats(m->ev, ls->id, &stt) == C_OK && stt.count > 0) {
+    /* A stream whose events all expired keeps its event timestamps, as
+     * AWS's does; only a stream that never had an event shows none. */
+    if (m->ev && evstore_stats(m->ev, ls->id, &stt) == C_OK && stt.last_ingestion_time) {
         ls->first_event_ts = stt.first_event_ts;
         ls->last_event_ts = stt.last_event_ts;
         ls->last_ingestion_time = stt.last_ingestion_time;
