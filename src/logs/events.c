@@ -15,6 +15,7 @@
 #define TOO_NEW_MS (2LL * 3600 * 1000)
 #define DEFAULT_LIMIT 10000
 #define FILTER_SCAN_BUDGET 500000     /* events examined per FilterLogEvents page */
+#define MAX_RESPONSE_BYTES 1048576    /* GetLogEvents / FilterLogEvents pages, as AWS */
 
 static void write_token_seq(struct call *c) {
     /* Sequence tokens are accepted and ignored (as AWS does since 2023), but
@@ -126,7 +127,7 @@ int logs_GetLogEvents(struct call *c) {
                                   c->err) != C_OK)
         return C_ERR;
     struct ev_query q = {.stream_id = s.id, .start_ts = INT64_MIN, .end_ts = INT64_MAX,
-                         .limit = DEFAULT_LIMIT};
+                         .limit = DEFAULT_LIMIT, .max_bytes = MAX_RESPONSE_BYTES};
     int64_t v;
     if (in_int(c, "startTime", &v)) q.start_ts = v;
     if (in_int(c, "endTime", &v)) q.end_ts = v;
@@ -227,6 +228,7 @@ int logs_FilterLogEvents(struct call *c) {
 
     struct ev_filter_query q = {.stream_ids = ids, .nstreams = nids, .start_ts = INT64_MIN,
                                 .end_ts = INT64_MAX, .limit = DEFAULT_LIMIT,
+                                .max_bytes = MAX_RESPONSE_BYTES,
                                 .scan_budget = FILTER_SCAN_BUDGET, .match = filter_cb,
                                 .match_ctx = &fc};
     int64_t v;

@@ -536,6 +536,16 @@ static void event_fill(struct log_event *o, int64_t stream, int64_t ts, uint64_t
     o->len = v->mv_size - VAL_HDR;
 }
 
+/* The response byte cap: true when adding an event of len bytes (counted
+ * as len + 26, AWS's event size) would pass max (0 = no cap).  The first
+ * event is always taken, so a page never comes back empty for size alone. */
+static bool over_bytes(size_t max, size_t *bytes, size_t n, size_t len) {
+    if (!max) return false;
+    if (n && *bytes + len + 26 > max) return true;
+    *bytes += len + 26;
+    return false;
+}
+
 int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
                 struct log_event **out, size_t *n, struct aws_err *e) {
     *out = NULL;
@@ -550,6 +560,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
         return lmdb_err(e, rc, "read");
     }
     struct evvec vv = {NULL, 0, 0};
+    size_t bytes = 0;
     unsigned char kb[KEY_LEN];
     MDB_val k = {KEY_LEN, kb}, v;
     int64_t stream, ts;
@@ -569,6 +580,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
             }
             if (stream != q->stream_id || ts >= q->end_ts) break;
             if (!q->has_from || pos_cmp(ts, seq, q->from.ts, q->from.seq) > 0) {
+                if (over_bytes(q->max_bytes, &bytes, vv.n, v.mv_size - VAL_HDR)) break;
                 struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
                 event_fill(o, stream, ts, seq, &v);
                 o->message = arena_strndup(a, o->message, o->len);
@@ -591,6 +603,7 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
                 break;
             }
             if (stream != q->stream_id || ts < q->start_ts) break;
+            if (over_bytes(q->max_bytes, &bytes, vv.n, v.mv_size - VAL_HDR)) break;
             struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
             event_fill(o, stream, ts, seq, &v);
             o->message = arena_strndup(a, o->message, o->len);
@@ -708,16 +721,13 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
     for (size_t i = nh / 2; i-- > 0;) heap_down(heap, nh, i);
 
     struct evvec vv = {NULL, 0, 0};
-    size_t examined = 0;
+    size_t examined = 0, bytes = 0;
     while (nh > 0) {
         if (vv.n == q->limit) break;
         if (q->scan_budget && examined == q->scan_budget) break;
         struct src *x = heap[0];
         struct log_event ev;
         event_fill(&ev, x->stream, x->ts, x->seq, &x->val);
-        examined++;
-        last->ts = x->ts;
-        last->seq = x->seq;
         bool hit = true;
         if (q->match) {
             /* The map is read-only and unterminated; give the callback a
@@ -733,6 +743,12 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
             ev.message = scratch;
             hit = q->match(q->match_ctx, &ev);
         }
+        /* A match that would overflow the byte cap stays unconsumed: the
+         * page ends before it and `last` points just ahead of it. */
+        if (hit && over_bytes(q->max_bytes, &bytes, vv.n, ev.len)) break;
+        examined++;
+        last->ts = x->ts;
+        last->seq = x->seq;
         if (hit) {
             struct log_event *o = ARENA_PUSH(a, vv.v, vv.n, vv.cap);
             *o = ev;

@@ -80,6 +80,7 @@ struct ev_query {
     struct ev_pos from;
     bool backward;
     size_t limit;
+    size_t max_bytes;            /* cap on sum(len + 26) of results, 0 = none (last member) */
 };
 
 /* FilterLogEvents: k-way merge of several streams in (ts, seq) order.
@@ -96,6 +97,7 @@ struct ev_filter_query {
     size_t scan_budget;
     ev_match_fn match;
     void *match_ctx;
+    size_t max_bytes;            /* as in ev_query; the first match always fits */
 };
 
 struct resource_policy {

@@ -277,7 +277,7 @@ static void test_reads(void) {
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         struct ev_query q = {cases[i].stream, cases[i].start, cases[i].end, cases[i].has_from,
-                             cases[i].from, cases[i].back, cases[i].limit};
+                             cases[i].from, cases[i].back, cases[i].limit, 0};
         if (!check_get(s, &q)) {
             fprintf(stderr, "  (case %zu)\n", i);
             failures++;
@@ -290,7 +290,7 @@ static void test_reads(void) {
     arena_init(&a, 0);
     struct log_event *out;
     size_t n;
-    struct ev_query q3 = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, 100};
+    struct ev_query q3 = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, 100, 0};
     REQUIRE(evstore_get(s, &a, &q3, &out, &n, &e) == C_OK && n == 5);
     int64_t wts[] = {0, 10, 10, 20, 30};
     uint64_t wseq[] = {24, 21, 23, 22, 20};
@@ -302,7 +302,7 @@ static void test_reads(void) {
     for (int i = 0; i < 2000; i++) {
         struct ev_query q = {(int64_t)(rnd() % 4) + 1, (int64_t)(rnd() % 80) - 60,
                              (int64_t)(rnd() % 80) - 20, rnd() % 2, {(int64_t)(rnd() % 80) - 60,
-                             rnd() % 40}, rnd() % 2, rnd() % 8};
+                             rnd() % 40}, rnd() % 2, rnd() % 8, 0};
         if (rnd() % 4 == 0) q.start_ts = INT64_MIN;
         if (rnd() % 4 == 0) q.end_ts = INT64_MAX;
         if (!check_get(s, &q)) failures++;
@@ -316,7 +316,7 @@ static void test_reads(void) {
         struct ev_filter_query q = {all + rnd() % 3, 3 + rnd() % 4, (int64_t)(rnd() % 80) - 60,
                                     (int64_t)(rnd() % 80) - 20, rnd() % 2,
                                     {(int64_t)(rnd() % 80) - 60, rnd() % 40}, rnd() % 10,
-                                    rnd() % 12, rnd() % 3 ? match_seq : NULL, &mc};
+                                    rnd() % 12, rnd() % 3 ? match_seq : NULL, &mc, 0};
         if (q.stream_ids + q.nstreams > all + ARRAY_LEN(all)) q.nstreams = 3;
         if (rnd() % 4 == 0) q.start_ts = INT64_MIN;
         if (rnd() % 4 == 0) q.end_ts = INT64_MAX;
@@ -327,7 +327,7 @@ static void test_reads(void) {
     /* Paging a merge with a small budget visits every event exactly once,
      * in (ts, seq) order — the nextToken loop of FilterLogEvents. */
     struct ev_filter_query fq = {all, 4, INT64_MIN, INT64_MAX, false, {0, 0}, 1000, 3, NULL,
-                                 NULL};
+                                 NULL, 0};
     size_t total = 0, pages = 0;
     struct ev_pos prev = {INT64_MIN, 0};
     bool more = true, ordered = true;
@@ -373,11 +373,11 @@ static void test_reads(void) {
     /* Reopen: everything is still there and seqs keep increasing. */
     evstore_close(s);
     s = open_at(subdir("reads"), 0);
-    struct ev_query qall = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000};
+    struct ev_query qall = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000, 0};
     CHECK(check_get(s, &qall));
     int64_t t5[] = {7};
     append_model(s, 2, t5, 1, 2000);
-    struct ev_query q2 = {2, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000};
+    struct ev_query q2 = {2, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000, 0};
     CHECK(check_get(s, &q2));
     REQUIRE(evstore_stats(s, 2, &st) == C_OK);
     CHECK(st.count == 7 && st.last_ingestion_time == 2000 && st.last_event_ts == 45);
@@ -433,7 +433,7 @@ static void test_expire_delete(void) {
         for (size_t k = 0; k < nmodel; k++)
             if (!(model[k].stream == 1 && model[k].ts < steps[i].before)) model[w++] = model[k];
         nmodel = w;
-        struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000};
+        struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000, 0};
         CHECK(check_get(s, &q));
     }
     /* Appending after total expiry restarts first_event_ts. */
@@ -444,7 +444,7 @@ static void test_expire_delete(void) {
     CHECK(st.count == 2 && st.first_event_ts == 2990 && st.last_event_ts == 3000);
 
     /* Stream 2 was untouched. */
-    struct ev_query q2 = {2, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000};
+    struct ev_query q2 = {2, INT64_MIN, INT64_MAX, false, {0, 0}, false, 1000, 0};
     CHECK(check_get(s, &q2));
 
     /* Delete a stream larger than one delete chunk: several transactions,
@@ -466,7 +466,7 @@ static void test_expire_delete(void) {
         arena_init(&a3, 0);
         struct log_event *o3;
         size_t n3;
-        struct ev_query q = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX};
+        struct ev_query q = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX, 0};
         REQUIRE(evstore_get(s, &a3, &q, &o3, &n3, &e) == C_OK);
         CHECK(n3 == big - d);
         bool seq_ok = n3 > 0 && o3[0].timestamp == (int64_t)d;
@@ -482,7 +482,7 @@ static void test_expire_delete(void) {
     arena_init(&a, 0);
     struct log_event *out;
     size_t n;
-    struct ev_query q3 = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, 10};
+    struct ev_query q3 = {3, INT64_MIN, INT64_MAX, false, {0, 0}, false, 10, 0};
     CHECK(evstore_get(s, &a, &q3, &out, &n, &e) == C_OK && n == 0);
     arena_free(&a);
     CHECK(evstore_delete_stream(s, 3) == C_OK);    /* again: no-op */
@@ -491,7 +491,7 @@ static void test_expire_delete(void) {
     for (size_t k = 0; k < nmodel; k++)
         if (model[k].stream != 1) model[w++] = model[k];
     nmodel = w;
-    struct ev_query q1 = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 10};
+    struct ev_query q1 = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, 10, 0};
     CHECK(check_get(s, &q1));
     CHECK(check_get(s, &q2));
     REQUIRE(evstore_stats(s, 2, &st) == C_OK);
@@ -539,7 +539,7 @@ static void *ct_reader(void *p) {
         struct arena a;
         arena_init(&a, 0);
         struct ev_filter_query q = {ids, 2, INT64_MIN, INT64_MAX, false, {0, 0}, 500, 0, NULL,
-                                    NULL};
+                                    NULL, 0};
         struct log_event *out;
         size_t n;
         bool more;
@@ -586,7 +586,7 @@ static void test_concurrent(void) {
     for (int stream = 100; stream <= 101; stream++) {
         struct arena a;
         arena_init(&a, 0);
-        struct ev_query q = {stream, INT64_MIN, INT64_MAX, false, {0, 0}, false, want + 1};
+        struct ev_query q = {stream, INT64_MIN, INT64_MAX, false, {0, 0}, false, want + 1, 0};
         struct log_event *out;
         size_t n;
         struct aws_err e;
@@ -639,12 +639,40 @@ static void test_large(void) {
     REQUIRE(evstore_append(s, 1, ev, 8, 1, &e) == C_OK);
     struct arena a;
     arena_init(&a, 0);
-    struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, true, 100};
+    struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, true, 100, 0};
     struct log_event *out;
     size_t n;
     REQUIRE(evstore_get(s, &a, &q, &out, &n, &e) == C_OK && n == 8);
     for (int i = 0; i < 8; i++)
         CHECK(out[i].len == big - (size_t)i && memcmp(out[i].message, msg, out[i].len) == 0);
+
+    /* The response byte cap (AWS's 1 MB pages): sizes count len + 26, and
+     * the first event always fits.  Events are 300 KiB - i bytes. */
+    static const struct { size_t cap; bool back; size_t want, first; } caps[] = {
+        {1048576, false, 3, 0},   /* 3 x ~300 KiB fit, a 4th would not */
+        {1048576, true, 3, 5},    /* newest three: 5, 6, 7 */
+        {(300 << 10) + 26, false, 1, 0},
+        {10, false, 1, 0},        /* smaller than one event: still one */
+        {10, true, 1, 7},
+    };
+    for (size_t c = 0; c < ARRAY_LEN(caps); c++) {
+        struct ev_query cq = {1, INT64_MIN, INT64_MAX, false, {0, 0}, caps[c].back, 100,
+                              caps[c].cap};
+        REQUIRE(evstore_get(s, &a, &cq, &out, &n, &e) == C_OK);
+        CHECK(n == caps[c].want && out[0].timestamp == (int64_t)caps[c].first);
+    }
+    int64_t one = 1;
+    struct ev_filter_query fq = {&one, 1, INT64_MIN, INT64_MAX, false, {0, 0}, 100, 0, NULL,
+                                 NULL, 1048576};
+    bool more;
+    struct ev_pos last;
+    REQUIRE(evstore_filter(s, &a, &fq, &out, &n, &more, &last, &e) == C_OK);
+    /* The 4th match stays unconsumed: the page resumes exactly there. */
+    CHECK(n == 3 && more && last.ts == 2);
+    fq.has_after = true;
+    fq.after = last;
+    REQUIRE(evstore_filter(s, &a, &fq, &out, &n, &more, &last, &e) == C_OK);
+    CHECK(n == 3 && out[0].timestamp == 3 && more && last.ts == 5);
     arena_free(&a);
     free(msg);
     evstore_close(s);
@@ -720,7 +748,7 @@ static void test_crash(const char *name, int kill_after) {
     for (t = 0; t < CR_THREADS; t++) {
         struct arena a;
         arena_init(&a, 0);
-        struct ev_query q = {t + 1, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX};
+        struct ev_query q = {t + 1, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX, 0};
         struct log_event *out;
         size_t n;
         struct aws_err e;
@@ -792,7 +820,7 @@ static void test_map_limit(void) {
         arena_init(&a, 0);
         struct log_event *out;
         size_t n;
-        struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX};
+        struct ev_query q = {1, INT64_MIN, INT64_MAX, false, {0, 0}, false, SIZE_MAX, 0};
         if (evstore_get(s, &a, &q, &out, &n, &e) != C_OK) _exit(15);
         if (n != (size_t)acked * EV) _exit(16);
         struct evstore_stats st;
