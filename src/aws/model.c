@@ -4,6 +4,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "model.h"
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,15 +268,24 @@ static int compile_pattern(struct model_shape *s, const char *svc, char *err, si
     return C_OK;
 }
 
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static pthread_key_t md_key;
+
+static void md_free(void *p) { pcre2_match_data_free(p); }
+static void md_key_init(void) { pthread_key_create(&md_key, md_free); }
+
 bool model_pattern_match(const struct model_shape *shape, const char *s, size_t len) {
     if (!shape->re) return true;
-    /* One match block per thread, kept for the thread's life: pcre2_match
-     * writes into it, so it cannot be shared, and allocating per call would
-     * cost a malloc per validated string. */
-    static __thread pcre2_match_data *md;
+    /* One match block per thread, kept for the thread's life (freed by the
+     * key's destructor when the thread exits): pcre2_match writes into it,
+     * so it cannot be shared, and allocating per call would cost a malloc
+     * per validated string. */
+    pthread_once(&md_once, md_key_init);
+    pcre2_match_data *md = pthread_getspecific(md_key);
     if (!md) {
         md = pcre2_match_data_create(1, NULL);
         if (!md) { fputs("sluice: out of memory\n", stderr); abort(); }
+        pthread_setspecific(md_key, md);
     }
     /* No PCRE2_NO_UTF_CHECK: invalid UTF-8 makes pcre2_match fail, which
      * counts as "does not match". */

@@ -58,6 +58,7 @@ void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
 void jw_key(struct jw *w, const char *k);
+void jw_keyn(struct jw *w, const char *k, size_t n);   /* keys may hold NUL bytes */
 void jw_str(struct jw *w, const char *s);
 void jw_strn(struct jw *w, const char *s, size_t n);
 void jw_int(struct jw *w, int64_t v);

@@ -3,6 +3,7 @@
 // thread (simdjson parsers are not thread-safe but are reusable).
 #include <simdjson.h>
 #include <cstring>
+#include <memory>
 #include <cstdio>
 
 extern "C" {
@@ -11,7 +12,8 @@ extern "C" {
 
 using namespace simdjson;
 
-static thread_local dom::parser *tl_parser;
+// Destroyed when its thread exits (MHD's pool threads at shutdown).
+static thread_local std::unique_ptr<dom::parser> tl_parser;
 
 static int convert(struct arena *a, dom::element e, struct jval *out) {
     switch (e.type()) {
@@ -58,7 +60,7 @@ static int convert(struct arena *a, dom::element e, struct jval *out) {
 
 extern "C" int json_parse(struct arena *a, const char *in, size_t len, struct jval **out,
                           char *errmsg, size_t errlen) {
-    if (!tl_parser) tl_parser = new dom::parser();
+    if (!tl_parser) tl_parser.reset(new dom::parser());
     dom::element root;
     // realloc_if_needed=false: callers guarantee JSON_PADDING bytes.
     auto err = tl_parser->parse(in, len, false).get(root);

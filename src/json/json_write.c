@@ -73,9 +73,11 @@ void jw_obj_end(struct jw *w) { close_(w, '}'); }
 void jw_arr_begin(struct jw *w) { open(w, '['); }
 void jw_arr_end(struct jw *w) { close_(w, ']'); }
 
-void jw_key(struct jw *w, const char *k) {
+void jw_key(struct jw *w, const char *k) { jw_keyn(w, k, strlen(k)); }
+
+void jw_keyn(struct jw *w, const char *k, size_t n) {
     sep(w);
-    json_escape(w->b, k, strlen(k));
+    json_escape(w->b, k, n);
     buf_addc(w->b, ':');
     /* The value that follows must not emit a comma; its own sep() marks
      * that the next key needs one. */
@@ -91,7 +93,8 @@ void jw_null(struct jw *w) { sep(w); buf_adds(w->b, "null"); }
 void jw_dbl(struct jw *w, double v) {
     sep(w);
     if (!isfinite(v)) { buf_adds(w->b, "null"); return; }
-    if (v == (double)(int64_t)v && fabs(v) < 1e15) buf_printf(w->b, "%lld", (long long)v);
+    /* Range first: converting |v| >= 2^63 to int64 is undefined. */
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v) buf_printf(w->b, "%lld", (long long)v);
     else buf_printf(w->b, "%.17g", v);
 }
 
@@ -110,7 +113,7 @@ void jw_value(struct jw *w, const struct jval *v) {
     case J_OBJ:
         jw_obj_begin(w);
         for (size_t i = 0; i < v->u.o.n; i++) {
-            jw_key(w, v->u.o.m[i].k);
+            jw_keyn(w, v->u.o.m[i].k, v->u.o.m[i].klen);
             jw_value(w, &v->u.o.m[i].v);
         }
         jw_obj_end(w);

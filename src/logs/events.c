@@ -271,14 +271,10 @@ int logs_FilterLogEvents(struct call *c) {
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    /* Deprecated: AWS documents it as "no longer supported ... returns an
+     * empty list". */
     jw_key(w, "searchedLogStreams");
     jw_arr_begin(w);
-    for (size_t k = 0; k < nids; k++) {
-        jw_obj_begin(w);
-        jw_key(w, "logStreamName"); jw_str(w, idnames[k]);
-        jw_key(w, "searchedCompletely"); jw_bool(w, !more);
-        jw_obj_end(w);
-    }
     jw_arr_end(w);
     if (more) {
         jw_key(w, "nextToken");

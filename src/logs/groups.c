@@ -51,11 +51,18 @@ int logs_DeleteLogGroup(struct call *c) {
     return c->store->ops->group_delete(c->store, c->who.account_id, c->region, name, c->err);
 }
 
-static void write_group(struct call *c, const struct log_group *g) {
+/* `brief`: the answer to a logGroupNamePattern search, which AWS documents
+ * as carrying only arn, creationTime and logGroupName. */
+static void write_group(struct call *c, const struct log_group *g, bool brief) {
     struct jw *w = c->out;
     jw_obj_begin(w);
     jw_key(w, "logGroupName"); jw_str(w, g->name);
     jw_key(w, "creationTime"); jw_int(w, g->creation_time);
+    if (brief) {
+        jw_key(w, "arn"); jw_str(w, logs_group_arn_star(c, g->account_id, g->name));
+        jw_obj_end(w);
+        return;
+    }
     if (g->retention_days) { jw_key(w, "retentionInDays"); jw_int(w, g->retention_days); }
     jw_key(w, "metricFilterCount"); jw_int(w, 0);
     jw_key(w, "arn"); jw_str(w, logs_group_arn_star(c, g->account_id, g->name));
@@ -67,14 +74,14 @@ static void write_group(struct call *c, const struct log_group *g) {
 }
 
 struct group_filter {
-    const char *pattern;     /* case-insensitive substring */
+    const char *pattern;     /* case-sensitive substring, as the API reference says */
     const char *cls;         /* logGroupClass or NULL */
     struct call *c;
 };
 
 static bool group_match(void *ctx, const char *name) {
     struct group_filter *f = ctx;
-    return !f->pattern || !*f->pattern || strcasestr(name, f->pattern) != NULL;
+    return !f->pattern || !*f->pattern || strstr(name, f->pattern) != NULL;
 }
 
 int logs_DescribeLogGroups(struct call *c) {
@@ -127,7 +134,7 @@ int logs_DescribeLogGroups(struct call *c) {
             }
             if (!hit) continue;
         }
-        write_group(c, &gs[i]);
+        write_group(c, &gs[i], pattern != NULL);
     }
     jw_arr_end(w);
     if (more && last) {
@@ -177,7 +184,9 @@ static int tag_target(struct call *c, const char *action, const char *arn,
     int off = 0;
     if (sscanf(arn, "arn:aws:logs:%31[^:]:%15[^:]:log-group:%n", region, acct, &off) != 2 ||
         off == 0 || !arn[off])
-        return aws_errf(c->err, 400, ERR_INVALID_PARAM, "Invalid resource arn: %s", arn);
+        /* AWS's answer to a malformed ARN here, though these operations
+         * do not declare ValidationException (see tags.test.mjs). */
+        return aws_errf(c->err, 400, ERR_VALIDATION, "Invalid resourceArn");
     const char *name = arn + off;
     size_t nl = strlen(name);
     if (nl >= 2 && strcmp(name + nl - 2, ":*") == 0) nl -= 2;

@@ -101,7 +101,7 @@ static const char *normalise(struct call *c, const char *doc) {
         jw_str(&w, "2008-10-17");
     }
     for (size_t i = 0; i < root->u.o.n; i++) {
-        jw_key(&w, root->u.o.m[i].k);
+        jw_keyn(&w, root->u.o.m[i].k, root->u.o.m[i].klen);
         jw_value(&w, &root->u.o.m[i].v);
     }
     jw_obj_end(&w);

@@ -32,7 +32,6 @@ _Static_assert(EVSTORE_MSG_PADDING >= JSON_PADDING,
 #define ROUND_MAX_BYTES ((size_t)64 << 20)
 #define ROUND_MAX_EVENTS ((size_t)256 << 10)
 /* AWS's per-event overhead in PutLogEvents size accounting. */
-#define EVENT_OVERHEAD 26
 #define LAYOUT_VERSION 1
 #define KEY_LEN 24
 #define VAL_HDR 8   /* ingestion_time */
@@ -217,7 +216,7 @@ static int apply_append(struct evstore *s, MDB_txn *txn, MDB_cursor *cur, struct
         if (x->len) memcpy((char *)val.mv_data + VAL_HDR, x->message, x->len);
         if (x->timestamp < tmin) tmin = x->timestamp;
         if (x->timestamp > tmax) tmax = x->timestamp;
-        bytes += (int64_t)x->len + EVENT_OVERHEAD;
+        bytes += (int64_t)x->len;
     }
     struct stats_rec r;
     bool found;
@@ -252,7 +251,7 @@ static int apply_trim(struct evstore *s, MDB_txn *txn, MDB_cursor *cur, struct j
             remaining = true;
             break;
         }
-        bytes += (int64_t)(v.mv_size - VAL_HDR) + EVENT_OVERHEAD;
+        bytes += (int64_t)(v.mv_size - VAL_HDR);
         if ((rc = mdb_cursor_del(cur, 0))) return rc;
         deleted++;
         /* After a delete the cursor already sits on the following item;

@@ -88,13 +88,12 @@ struct evstore;
 
 /* Per-stream statistics, maintained in the same transaction as the events.
  *
- * stored_bytes = sum over stored events of (message bytes + 26): the size
- * AWS defines for a log event in PutLogEvents quotas and ingestion
- * billing.  AWS's own storedBytes is its archive size after compression,
- * which we cannot reproduce; this is the same figure before compression,
- * and it is what our retention frees.  (AWS reports storedBytes 0 for log
- * streams since 2019 — the logs layer decides what to expose; the group
- * figure is the sum over its streams.)
+ * stored_bytes = sum over stored events of their message bytes (UTF-8).
+ * AWS's own storedBytes is its archive size after compression, which we
+ * cannot reproduce; this is the uncompressed size of what is kept, and it is
+ * what retention frees.  (AWS reports storedBytes 0 for log streams since
+ * 2019; Sluice reports this figure, which the foundation issue asks for.
+ * The group figure is the sum over its streams.)
  *
  * After evstore_expire: count/stored_bytes drop by what was deleted and
  * first_event_ts becomes the timestamp of the oldest remaining event.

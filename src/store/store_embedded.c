@@ -305,13 +305,14 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
                       struct log_group **out, size_t *n, bool *more) {
     struct embedded *m = M(s);
     sqlite3 *db = conn(m);
-    /* Prefix as a range on the (account, region, name) index. */
+    /* Prefix as a range on the (account, region, name) index; 0xF5 never
+     * occurs in UTF-8, so prefix + "\xf5" bounds every name with the prefix. */
     char *hi = NULL;
-    if (prefix && *prefix) hi = arena_sprintf(a, "%s\xf4\x8f\xbf\xbf", prefix);
+    if (prefix && *prefix) hi = arena_sprintf(a, "%s\xf5", prefix);
     sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
                              "region=? AND name>? AND name>=? AND name<? ORDER BY name",
                          "sssss", acct, region, after ? after : "", prefix ? prefix : "",
-                         hi ? hi : "\xf4\x8f\xbf\xbf");
+                         hi ? hi : "\xf5");
     size_t cap = limit < 64 ? limit + 1 : 64;
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
@@ -480,7 +481,7 @@ static int stream_list(struct store *s, struct arena *a, int64_t group_id, const
                        struct log_stream **out, size_t *n) {
     struct embedded *m = M(s);
     sqlite3 *db = conn(m);
-    char *hi = arena_sprintf(a, "%s\xf4\x8f\xbf\xbf", prefix ? prefix : "");
+    char *hi = arena_sprintf(a, "%s\xf5", prefix ? prefix : "");
     sqlite3_stmt *st = q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
                              "AND name>=? AND name<? ORDER BY name",
                          "iss", group_id, prefix ? prefix : "", hi);
@@ -655,13 +656,19 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
     if (!(flags & STORE_META_ONLY)) {
         char evdir[4096];
         snprintf(evdir, sizeof evdir, "%s/events", dir);
-        if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
+            if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
     }
     s->ops = &embedded_ops;
     s->impl = m;
     *out = s;
     return C_OK;
 error:
+    db = pthread_getspecific(m->conn_key);
+    if (db) {
+        sqlite3_close_v2(db);
+        pthread_setspecific(m->conn_key, NULL);
+    }
+    pthread_key_delete(m->conn_key);
     free(m->db_path);
     free(m);
     free(s);

@@ -623,7 +623,7 @@ static const struct log_event_in batch2[] = {
 
 static int64_t bytes_of(const struct log_event_in *ev, size_t n) {
     int64_t b = 0;
-    for (size_t i = 0; i < n; i++) b += (int64_t)ev[i].len + 26;
+    for (size_t i = 0; i < n; i++) b += (int64_t)ev[i].len;
     return b;
 }
 
@@ -785,7 +785,7 @@ static void test_events(struct store *s) {
           "events_expire: deleted %llu", (unsigned long long)deleted);
     rc = s->ops->stream_get(s, &a, gid, "s1", &ls, &e);
     CHECK(rc == C_OK && ls.first_event_ts == 3000 && ls.last_event_ts == 5000 &&
-              ls.stored_bytes == (11 + 26) + (8 + 26),
+              ls.stored_bytes == 11 + 8,
           "s1 after expiry: first %lld bytes %lld", (long long)ls.first_event_ts,
           (long long)ls.stored_bytes);
 
@@ -933,7 +933,7 @@ static void test_tenancy(struct store *s) {
     CHECK(s->ops->group_delete(s, acct_b, REGION, "/shared/name", &e) == C_OK, "delete b");
     CHECK(s->ops->group_get(s, &a, acct_a, REGION, "/shared/name", &ra, &e) == C_OK,
           "a's group survives b's delete");
-    CHECK(s->ops->stream_get(s, &a, ra.id, "st", &ls, &e) == C_OK && ls.stored_bytes == 8 + 26,
+    CHECK(s->ops->stream_get(s, &a, ra.id, "st", &ls, &e) == C_OK && ls.stored_bytes == 8,
           "a's stream and events survive b's delete");
     arena_free(&a);
 }
@@ -977,7 +977,7 @@ static void test_reopen(struct store **sp) {
           "150 groups after reopen: %zu", gn);
     struct log_stream ls;
     CHECK(s->ops->stream_get(s, &a, gid, "st", &ls, &e) == C_OK && ls.id == sid &&
-              ls.first_event_ts == 10 && ls.last_event_ts == 10 && ls.stored_bytes == 8 + 26 &&
+              ls.first_event_ts == 10 && ls.last_event_ts == 10 && ls.stored_bytes == 8 &&
               ls.last_ingestion_time == INGEST,
           "stream stats after reopen");
     CHECK(s->ops->events_get(s, &a, &q, &ev, &n, &e) == C_OK && n == 1 && ev[0].len == 8 &&
@@ -1029,8 +1029,18 @@ static void test_meta_only(struct store *full) {
     CHECK(rc == C_ERR, "second full open succeeded");
     CHECK(err[0] != 0, "second full open: no error message");
     if (rc == C_OK) second->ops->close(second);
-    CHECK(count_fds() == fds, "failed store_open_embedded leaks %d file descriptor(s) (%s)",
-          count_fds() - fds, err);
+    /* SQLite keeps the descriptor of a closed connection for reuse while
+     * another connection of the process holds the same file (closing it
+     * would drop that connection's POSIX locks), so one descriptor may stay;
+     * repeated failed opens must not add more. */
+    int after_one = count_fds();
+    for (int i = 0; i < 5; i++) {
+        rc = store_open_embedded(dir, 0, &second, err, sizeof err);
+        if (rc == C_OK) second->ops->close(second);
+    }
+    CHECK(after_one - fds <= 1 && count_fds() == after_one,
+          "failed store_open_embedded leaks file descriptors: %d after one, %d after six (%s)",
+          after_one - fds, count_fds() - fds, err);
 
     struct store *m = open_store(STORE_META_ONLY);
     struct account ac;
