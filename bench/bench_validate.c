@@ -1,8 +1,13 @@
 /* Cost of model validation on the hottest request: a 10,000-event
  * PutLogEvents body.  Prints events/s for json_parse alone and for
- * json_parse + model_validate, so the validator's share is visible.
+ * json_parse + model_validate, so the validator's share is visible, and —
+ * when built with jansson (libjansson-dev) — jansson's strict parse + walk of
+ * the same body: the measurement behind choosing simdjson (ARCHITECTURE.md).
  * Build: make -C build bench_validate && build/bench_validate [iterations] */
 #include "aws/model.h"
+#ifdef HAVE_JANSSON
+#include <jansson.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +82,27 @@ int main(int argc, char **argv) {
         }
     }
     double ev = (double)EVENTS * iters;
+#ifdef HAVE_JANSSON
+    /* jansson, strict as we would run it: duplicates rejected; the walk
+     * touches every event's timestamp and message as a handler would. */
+    double t_jansson = 0;
+    size_t sink = 0;
+    for (int i = 0; i < iters; i++) {
+        double t0 = now_s();
+        json_error_t je;
+        json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+        if (!root) { fprintf(stderr, "jansson: %s\n", je.text); return 1; }
+        json_t *evs = json_object_get(root, "logEvents");
+        for (size_t k = 0; k < json_array_size(evs); k++) {
+            json_t *e = json_array_get(evs, k);
+            sink += (size_t)json_integer_value(json_object_get(e, "timestamp"));
+            sink += json_string_length(json_object_get(e, "message"));
+        }
+        json_decref(root);
+        t_jansson += now_s() - t0;
+    }
+    if (!sink) return 1;
+#endif
     printf("body %zu bytes, %d events, %d iterations\n", len, EVENTS, iters);
     printf("parse only:        %10.0f events/s  (%.3f ms/body)\n", ev / t_parse,
            t_parse * 1e3 / iters);
@@ -84,6 +110,10 @@ int main(int argc, char **argv) {
            t_both * 1e3 / iters);
     printf("validate alone:    %10.0f events/s  (%.3f ms/body)\n", ev / t_valid,
            t_valid * 1e3 / iters);
+#ifdef HAVE_JANSSON
+    printf("jansson parse+walk:%10.0f events/s  (%.3f ms/body)  simdjson parse is %.1fx faster\n",
+           ev / t_jansson, t_jansson * 1e3 / iters, t_jansson / t_parse);
+#endif
     arena_free(&a);
     free(body);
     return 0;
