@@ -17,6 +17,18 @@ static size_t utf8_chars(const char *s) {
     return n;
 }
 
+/* Parse a policy document (a JSON object) into the call's arena. */
+static struct jval *parse_doc(struct call *c, const char *doc) {
+    size_t dl = strlen(doc);
+    char *padded = arena_calloc(c->a, dl + JSON_PADDING);
+    memcpy(padded, doc, dl);
+    struct jval *root;
+    char perr[128];
+    if (json_parse(c->a, padded, dl, &root, perr, sizeof perr) != C_OK || root->t != J_OBJ)
+        return NULL;
+    return root;
+}
+
 static void write_policy(struct call *c, const char *name, const char *doc, int64_t updated) {
     struct jw *w = c->out;
     jw_obj_begin(w);
@@ -51,12 +63,7 @@ int logs_PutResourcePolicy(struct call *c) {
                         "or > %d", MAX_POLICY_CHARS);
     /* The document must at least be a JSON object; the policy grammar is
      * checked by the IAM engine when it lands (issue 3). */
-    size_t dl = strlen(doc);
-    char *padded = arena_calloc(c->a, dl + JSON_PADDING);
-    memcpy(padded, doc, dl);
-    struct jval *root;
-    char perr[128];
-    if (json_parse(c->a, padded, dl, &root, perr, sizeof perr) != C_OK || root->t != J_OBJ)
+    if (!parse_doc(c, doc))
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Unable to parse the policy document: not valid JSON");
     struct resource_policy p = {.name = name, .document = doc, .last_updated = c->now_ms};
@@ -79,13 +86,8 @@ static void normalise_principal(struct jval *stmt) {
 }
 
 static const char *normalise(struct call *c, const char *doc) {
-    size_t dl = strlen(doc);
-    char *padded = arena_calloc(c->a, dl + JSON_PADDING);
-    memcpy(padded, doc, dl);
-    struct jval *root;
-    char perr[64];
-    if (json_parse(c->a, padded, dl, &root, perr, sizeof perr) != C_OK || root->t != J_OBJ)
-        return doc;
+    struct jval *root = parse_doc(c, doc);
+    if (!root) return doc;
     struct jval *st = (struct jval *)json_get(root, "Statement");
     if (st && st->t == J_ARR)
         for (size_t i = 0; i < st->u.a.n; i++) normalise_principal(&st->u.a.v[i]);

@@ -7,30 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The group of a CreateLogStream / DeleteLogStream call, after
+ * authorizing `action` on the stream. */
+static int stream_call_group(struct call *c, const char *action, struct log_group *g) {
+    const char *group = in_str(c, "logGroupName");
+    if (iam_authorize(c, action, logs_stream_arn(c, group, in_str(c, "logStreamName"))) != C_OK)
+        return C_ERR;
+    return c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region, group, g,
+                                    c->err);
+}
+
 int logs_CreateLogStream(struct call *c) {
     struct log_group g;
-    const char *stream = in_str(c, "logStreamName");
-    if (iam_authorize(c, "logs:CreateLogStream",
-                      logs_stream_arn(c, in_str(c, "logGroupName"), stream)) != C_OK)
-        return C_ERR;
-    if (c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region,
-                                 in_str(c, "logGroupName"), &g, c->err) != C_OK)
-        return C_ERR;
-    return c->store->ops->stream_create(c->store, g.id, stream, c->now_ms, c->err);
+    if (stream_call_group(c, "logs:CreateLogStream", &g) != C_OK) return C_ERR;
+    return c->store->ops->stream_create(c->store, g.id, in_str(c, "logStreamName"), c->now_ms,
+                                        c->err);
 }
 
 int logs_DeleteLogStream(struct call *c) {
     struct log_group g;
-    const char *stream = in_str(c, "logStreamName");
-    if (iam_authorize(c, "logs:DeleteLogStream",
-                      logs_stream_arn(c, in_str(c, "logGroupName"), stream)) != C_OK)
-        return C_ERR;
-    if (c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region,
-                                 in_str(c, "logGroupName"), &g, c->err) != C_OK)
-        return C_ERR;
-    return c->store->ops->stream_delete(c->store, g.id, stream, c->err);
+    if (stream_call_group(c, "logs:DeleteLogStream", &g) != C_OK) return C_ERR;
+    return c->store->ops->stream_delete(c->store, g.id, in_str(c, "logStreamName"), c->err);
 }
-
 
 static int cmp_name(const void *a, const void *b) {
     return strcmp(((const struct log_stream *)a)->name, ((const struct log_stream *)b)->name);
