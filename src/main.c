@@ -27,7 +27,7 @@ static void usage(void) {
             "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
             "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
             "                    [--sweep-interval SECONDS]\n"
-            "       sluice account create NAME [--data DIR]\n"
+            "       sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
             "       sluice account list [--data DIR]\n"
             "       sluice version\n");
 }
@@ -233,15 +233,58 @@ static int serve(int argc, char **argv) {
     return 0;
 }
 
+/* Organization ids as AWS Organizations writes them. */
+static bool match_id(const char *s, const char *prefix, size_t min1, size_t max1, size_t min2,
+                     size_t max2) {
+    size_t pl = strlen(prefix);
+    if (strncmp(s, prefix, pl) != 0) return false;
+    s += pl;
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789");
+    if (n < min1 || n > max1) return false;
+    s += n;
+    if (!max2) return *s == 0;
+    if (*s++ != '-') return false;
+    n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789");
+    return n >= min2 && n <= max2 && s[n] == 0;
+}
+
+/* "ou-a/ou-b": each an OU id (ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}). */
+static bool valid_ous(const char *ous) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", ous);
+    size_t l = strlen(buf);
+    if (l && buf[l - 1] == '/') buf[l - 1] = 0;
+    if (!buf[0]) return false;
+    for (char *save = NULL, *t = strtok_r(buf, "/", &save); t; t = strtok_r(NULL, "/", &save))
+        if (!match_id(t, "ou-", 4, 32, 8, 32)) return false;
+    return true;
+}
+
 static int account_cmd(int argc, char **argv) {
     const char *data = "./data";
-    const char *name = NULL;
+    const char *name = NULL, *org = NULL, *ou = NULL;
     if (argc < 1) { usage(); return 2; }
     const char *sub = argv[0];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
+        else if (strcmp(argv[i], "--org") == 0 && i + 1 < argc) org = argv[++i];
+        else if (strcmp(argv[i], "--ou") == 0 && i + 1 < argc) ou = argv[++i];
         else if (!name && argv[i][0] != '-') name = argv[i];
         else { usage(); return 2; }
+    }
+    if (ou && !org) {
+        fprintf(stderr, "sluice: --ou needs --org\n");
+        return 2;
+    }
+    if (org && !match_id(org, "o-", 10, 32, 0, 0)) {
+        fprintf(stderr, "sluice: --org wants an organization id: o- and 10-32 lowercase "
+                        "letters or digits\n");
+        return 2;
+    }
+    if (ou && !valid_ous(ou)) {
+        fprintf(stderr, "sluice: --ou wants OU ids (ou-xxxx-xxxxxxxx), '/'-separated for "
+                        "nested OUs\n");
+        return 2;
     }
     char err[512];
     struct store *st;
@@ -260,15 +303,24 @@ static int account_cmd(int argc, char **argv) {
                 return 2;
             }
         struct account ac;
-        if (account_create_cmd(st, data, name, name, &ac) != C_OK) rc = 1;
-        else printf("%s\n", ac.id);
+        struct aws_err e = {0};
+        if (account_create_cmd(st, data, name, name, &ac) != C_OK) {
+            rc = 1;
+        } else if (org && st->ops->account_set_org(st, ac.id, org, ou, &e) != C_OK) {
+            fprintf(stderr, "sluice: %s\n", e.msg);
+            rc = 1;
+        } else {
+            printf("%s\n", ac.id);
+        }
     } else if (strcmp(sub, "list") == 0) {
         struct arena a;
         arena_init(&a, 4096);
         struct account *accts;
         size_t n;
         st->ops->account_list(st, &a, &accts, &n);
-        for (size_t i = 0; i < n; i++) printf("%s %s\n", accts[i].id, accts[i].name);
+        for (size_t i = 0; i < n; i++)
+            printf("%s %s%s%s\n", accts[i].id, accts[i].name, accts[i].org_path ? " " : "",
+                   accts[i].org_path ? accts[i].org_path : "");
         arena_free(&a);
     } else {
         usage();

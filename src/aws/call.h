@@ -10,6 +10,7 @@
 #include "error.h"
 
 struct store;
+struct access_key;
 
 struct principal {
     const char *account_id;     /* 12 digits */
@@ -24,6 +25,8 @@ struct call {
     const char *service;        /* "logs" */
     const char *op;             /* "CreateLogGroup" */
     struct principal who;
+    const struct access_key *key;   /* the caller's credentials as the store knows them
+                                       (type, userid, username, role, session) */
     const char *request_id;
     const char *source_ip;
     bool secure_transport;
@@ -50,6 +53,10 @@ struct service_def {
     const char *target_prefix;  /* JSON: X-Amz-Target prefix, "Logs_20140328" */
     const struct op_def *ops;   /* sorted by name (bsearch) */
     size_t nops;
+    /* Optional: the input as the model validator should see it (a copy with
+     * some members relaxed, e.g. STS's test-only short sessions); the
+     * handler still reads the original. NULL = validate the input as is. */
+    const struct jval *(*validation_view)(struct call *c, const struct jval *in);
 };
 
 /* Input accessors for handlers (the model validator has already checked

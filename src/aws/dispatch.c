@@ -1,9 +1,12 @@
 /* socket → HTTP → here: pick the service, authenticate (SigV4), decode the
  * protocol, validate against the model, run the handler, encode the answer.
- * Each protocol's codec lives in its own file (json_proto.c now). */
+ * Each protocol's codec lives in its own file (json_proto.c for AWS JSON
+ * 1.1, query_proto.c for the Query protocol of IAM and STS). */
 #include "dispatch.h"
 #include "sigv4.h"
 #include "model.h"
+#include "query_proto.h"
+#include "xml.h"
 #include "../store/store.h"
 
 #include <stdio.h>
@@ -33,6 +36,10 @@ const struct service_def *service_by_target(const char *target, size_t prefix_le
 int json_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, struct http_req *rq,
                       struct http_resp *rs, struct call *c);
 void json_proto_error(struct http_resp *rs, const struct aws_err *e);
+int query_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, struct http_req *rq,
+                       struct http_resp *rs, struct call *c);
+void query_proto_error(struct http_resp *rs, const struct aws_err *e, const char *xmlns,
+                       const char *request_id);
 
 /* Which protocol will answer: decides the error shape even before we know
  * who is calling. */
@@ -40,15 +47,31 @@ static enum sigv4_errstyle guess_style(const struct http_req *rq) {
     if (http_header(rq, "X-Amz-Target")) return SIGV4_JSON;
     const char *ct = http_header(rq, "Content-Type");
     if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) return SIGV4_QUERY;
+    /* Query-protocol GET: ?Action=GetCallerIdentity&Version=... */
+    if (rq->query && (strncmp(rq->query, "Action=", 7) == 0 || strstr(rq->query, "&Action=")))
+        return SIGV4_QUERY;
     return SIGV4_S3;
 }
 
-static void render_error(struct http_resp *rs, enum sigv4_errstyle st, const struct aws_err *e) {
-    /* Only the JSON protocol exists so far; Query/XML and REST-XML error
-     * shapes arrive with IAM/STS and S3. Until then every client gets the
-     * JSON shape, which carries the same code and message. */
-    (void)st;
+/* The error in the shape of the protocol that answers.  service is the
+ * signed scope's service when known (it picks the XML namespace). */
+static void render_error(struct http_req *rq, struct http_resp *rs, enum sigv4_errstyle st,
+                         const char *service, const struct aws_err *e) {
+    if (st == SIGV4_QUERY) {
+        query_proto_error(rs, e, query_xmlns(&rq->arena, service), rq->request_id);
+        return;
+    }
+    /* REST-XML (S3) errors arrive with S3; until then the JSON shape, which
+     * carries the same code and message. */
     json_proto_error(rs, e);
+}
+
+/* Constant-time string equality (session tokens). */
+static bool secure_equal(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = la != lb;
+    for (size_t i = 0; i < la && i < lb; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
 }
 
 void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
@@ -56,6 +79,7 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     struct arena *a = &rq->arena;
     struct aws_err err = {0};
     enum sigv4_errstyle st = guess_style(rq);
+    const char *scope_service = NULL;
 
     /* 1. Authenticate. */
     struct sigv4_header *hs = arena_alloc(a, (rq->nheaders + 1) * sizeof(*hs));
@@ -81,20 +105,37 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     };
     struct sigv4_auth au;
     if (sigv4_parse(a, &sr, st, &au, &err) != C_OK) goto fail;
+    scope_service = au.service;
 
     struct access_key key;
     if (sx->dev_credentials && strcmp(au.akid, "test") == 0) {
         key = (struct access_key){.akid = "test", .secret = "test", .account_id = "000000000000",
                                   .principal_arn = "arn:aws:iam::000000000000:root",
-                                  .active = true};
+                                  .active = true, .principal_type = 0 /* IAM_PT_ROOT */,
+                                  .userid = "000000000000"};
     } else if (sx->store->ops->key_lookup(sx->store, a, au.akid, &key) != C_OK || !key.active) {
         sigv4_unknown_key_error(st, &err);
         goto fail;
     }
-    /* Only temporary (STS) credentials carry a session token, and STS
-     * arrives with issue 3; a token beside a long-term key is refused as
-     * AWS refuses an invalid token. */
-    if (au.security_token) {
+    if (key.session_token) {
+        /* Temporary (STS) credentials: the token must come along and match;
+         * without it, or with another, the key is as unknown as a wrong one. */
+        if (!au.security_token || !secure_equal(au.security_token, key.session_token)) {
+            sigv4_unknown_key_error(st, &err);
+            goto fail;
+        }
+        if (now_ms() >= key.expires_ms) {
+            if (st == SIGV4_QUERY)
+                aws_errf(&err, 403, "ExpiredToken",
+                         "The security token included in the request is expired");
+            else
+                aws_errf(&err, 400, "ExpiredTokenException",
+                         "The security token included in the request is expired");
+            goto fail;
+        }
+    } else if (au.security_token) {
+        /* A token beside a long-term key is refused as AWS refuses an
+         * invalid token. */
         sigv4_unknown_key_error(st, &err);
         goto fail;
     }
@@ -114,12 +155,16 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
         .a = a, .store = sx->store, .region = sx->region, .service = svc->name,
         .who = {.account_id = arena_strdup(a, key.account_id), .arn = key.principal_arn,
                 .akid = key.akid},
+        .key = &key,
         .request_id = rq->request_id, .source_ip = rq->remote_ip,
         .secure_transport = rq->tls, .now_ms = now_ms(), .err = &err,
     };
     switch (svc->proto) {
     case PROTO_JSON11:
         if (json_proto_handle(sx, svc, rq, rs, &c) == C_OK) return;
+        goto fail;
+    case PROTO_QUERY:
+        if (query_proto_handle(sx, svc, rq, rs, &c) == C_OK) return;
         goto fail;
     default:
         aws_errf(&err, 400, ERR_UNKNOWN_OP, "Sluice does not serve this protocol yet.");
@@ -128,5 +173,5 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
 
 fail:
     rs->log_error = err.code;
-    render_error(rs, st, &err);
+    render_error(rq, rs, st, scope_service, &err);
 }

@@ -22,13 +22,75 @@ struct store;
 struct account {
     char id[13];          /* 12 digits */
     const char *name;
+    const char *org_id;   /* o-xxxxxxxxxx; NULL when not in an organization */
+    const char *org_path; /* o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (aws:PrincipalOrgPaths
+                             form); NULL when not in an organization */
 };
+/* What a request's access key id stands for (key_lookup).  Root keys, IAM
+ * user keys (AKIA...) and STS session keys (ASIA...) all come back here. */
 struct access_key {
     const char *akid;
     const char *secret;
     char account_id[13];
-    const char *principal_arn;   /* arn:aws:iam::ACCT:root for root keys */
+    const char *principal_arn;   /* arn:aws:iam::ACCT:root | arn:aws:iam::ACCT:user/PATH/NAME |
+                                    arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
+    bool active;                 /* false: an Inactive user key (UpdateAccessKey) */
+    int principal_type;          /* enum iam_principal_type (src/iam/policy.h):
+                                    IAM_PT_ROOT / IAM_PT_USER / IAM_PT_ASSUMED_ROLE */
+    const char *userid;          /* aws:userid: account id (root), AIDA... (user),
+                                    AROA...:SESSION (assumed role) */
+    const char *username;        /* users; NULL otherwise */
+    const char *role_arn;        /* sessions: arn:aws:iam::ACCT:role/PATH/NAME; else NULL */
+    const char *session_token;   /* sessions; else NULL */
+    int64_t expires_ms;          /* sessions; else 0 */
+};
+
+/* ---- IAM ---- */
+/* A policy that applies to an identity: name is the inline policy's name or
+ * the managed policy's ARN; document is the JSON text as stored. */
+struct policy_doc { const char *name; const char *document; };
+
+enum iam_owner { IAM_OWNER_USER, IAM_OWNER_ROLE };
+
+struct iam_user {
+    const char *name, *id, *path, *arn;   /* id: AIDA + 17 */
+    int64_t created;                      /* ms */
+};
+struct iam_role {
+    const char *name, *id, *path, *arn;   /* id: AROA + 17 */
+    const char *trust_policy;             /* AssumeRolePolicyDocument as sent */
+    const char *description;              /* NULL if none */
+    int64_t max_session_s;                /* 3600..43200 */
+    int64_t created;                      /* ms */
+    const char *slr_service;              /* service-linked roles: "delivery.logs.amazonaws.com";
+                                             NULL for ordinary roles */
+};
+struct iam_key_info {                     /* ListAccessKeys */
+    const char *akid, *user_name;         /* user_name NULL for root keys */
     bool active;
+    int64_t created;
+};
+struct iam_managed_policy {
+    const char *arn, *name, *id, *path;   /* id: ANPA + 17 */
+    const char *description;              /* NULL if none */
+    const char *default_version;          /* "v1" */
+    int64_t created, updated;             /* ms */
+    int64_t attachment_count;             /* in the calling account */
+    bool aws_managed;                     /* arn:aws:iam::aws:policy/... */
+};
+struct iam_policy_version {
+    const char *version_id, *document;
+    bool is_default;
+    int64_t created;
+};
+struct iam_attached { const char *name, *arn; };
+
+/* An STS session (AssumeRole). */
+struct sts_session {
+    const char *akid, *secret, *token;    /* ASIA..., 40 chars, opaque token */
+    const char *account_id;               /* the role's account */
+    const char *role_arn, *role_id, *role_name, *session_name;
+    int64_t expires_ms, created;
 };
 
 /* ---- CloudWatch Logs ---- */
@@ -115,8 +177,115 @@ struct store_ops {
     int (*account_create)(struct store *s, const char *name, struct account *out,
                           char akid[21], char secret[41], struct aws_err *e);
     int (*account_list)(struct store *s, struct arena *a, struct account **out, size_t *n);
+    /* Root, user and session keys; C_ERR if unknown.  Sessions are returned
+     * even when expired (the caller compares expires_ms). */
     int (*key_lookup)(struct store *s, struct arena *a, const char *akid,
-                      struct access_key *out);   /* C_ERR if unknown */
+                      struct access_key *out);
+    int (*account_get)(struct store *s, struct arena *a, const char *id, struct account *out);
+    /* Put an account into organization org_id (o-...) under the OU path
+     * ous ("ou-a/ou-b", or NULL/"" for the root).  The organization's root id
+     * (r-xxxx) is drawn once per organization. */
+    int (*account_set_org)(struct store *s, const char *id, const char *org_id, const char *ous,
+                           struct aws_err *e);
+
+    /* ---- IAM (store_iam.c).  Names of users, roles and managed policies
+     * are unique per account without regard to case, as in AWS.  Errors:
+     * 404 NoSuchEntity, 409 EntityAlreadyExists / DeleteConflict /
+     * LimitExceeded with AWS's messages. ---- */
+    int (*iam_user_create)(struct store *s, const char *acct, const struct iam_user *u,
+                           struct aws_err *e);
+    int (*iam_user_get)(struct store *s, struct arena *a, const char *acct, const char *name,
+                        struct iam_user *out, struct aws_err *e);
+    /* Sorted by name; path_prefix may be NULL. */
+    int (*iam_user_list)(struct store *s, struct arena *a, const char *acct,
+                         const char *path_prefix, struct iam_user **out, size_t *n);
+    /* DeleteConflict while access keys, inline or attached policies remain. */
+    int (*iam_user_delete)(struct store *s, const char *acct, const char *name,
+                           struct aws_err *e);
+
+    /* user NULL = the account root's keys. */
+    int (*iam_key_create)(struct store *s, const char *acct, const char *user, const char *akid,
+                          const char *secret, size_t max_per_user, struct aws_err *e);
+    int (*iam_key_list)(struct store *s, struct arena *a, const char *acct, const char *user,
+                        struct iam_key_info **out, size_t *n);
+    int (*iam_key_update)(struct store *s, const char *acct, const char *user, const char *akid,
+                          bool active, struct aws_err *e);
+    int (*iam_key_delete)(struct store *s, const char *acct, const char *user, const char *akid,
+                          struct aws_err *e);
+
+    /* Tags go to the tags table under the role's ARN (tags_get by ARN). */
+    int (*iam_role_create)(struct store *s, const char *acct, const struct iam_role *r,
+                           const struct tag *tags, size_t ntags, struct aws_err *e);
+    int (*iam_role_get)(struct store *s, struct arena *a, const char *acct, const char *name,
+                        struct iam_role *out, struct aws_err *e);
+    int (*iam_role_list)(struct store *s, struct arena *a, const char *acct,
+                         const char *path_prefix, struct iam_role **out, size_t *n);
+    /* DeleteConflict while inline or attached policies remain; removes tags. */
+    int (*iam_role_delete)(struct store *s, const char *acct, const char *name,
+                           struct aws_err *e);
+    int (*iam_role_update_trust)(struct store *s, const char *acct, const char *name,
+                                 const char *doc, struct aws_err *e);
+
+    /* Inline policies of a user or role (owner = its exact stored name).
+     * put fails with LimitExceeded when the owner's inline policies would
+     * exceed max_chars non-whitespace characters in total. */
+    int (*iam_inline_put)(struct store *s, const char *acct, enum iam_owner kind,
+                          const char *owner, const char *name, const char *doc,
+                          size_t max_chars, struct aws_err *e);
+    int (*iam_inline_get)(struct store *s, struct arena *a, const char *acct,
+                          enum iam_owner kind, const char *owner, const char *name,
+                          struct policy_doc *out, struct aws_err *e);
+    int (*iam_inline_list)(struct store *s, struct arena *a, const char *acct,
+                           enum iam_owner kind, const char *owner, struct policy_doc **out,
+                           size_t *n);
+    int (*iam_inline_delete)(struct store *s, const char *acct, enum iam_owner kind,
+                             const char *owner, const char *name, struct aws_err *e);
+
+    /* Managed policies: the account's own and AWS's (arn:aws:iam::aws:policy/...,
+     * present in every account).  create stores version v1 as default. */
+    int (*iam_policy_create)(struct store *s, const char *acct,
+                             const struct iam_managed_policy *p, const char *doc,
+                             struct aws_err *e);
+    int (*iam_policy_get)(struct store *s, struct arena *a, const char *acct, const char *arn,
+                          struct iam_managed_policy *out, struct aws_err *e);
+    /* The account's own policies and AWS's, sorted by name. */
+    int (*iam_policy_list)(struct store *s, struct arena *a, const char *acct,
+                           struct iam_managed_policy **out, size_t *n);
+    /* DeleteConflict while attached or while non-default versions exist. */
+    int (*iam_policy_delete)(struct store *s, const char *acct, const char *arn,
+                             struct aws_err *e);
+    int (*iam_policy_version_create)(struct store *s, struct arena *a, const char *acct,
+                                     const char *arn, const char *doc, bool set_default,
+                                     size_t max_versions, struct iam_policy_version *out,
+                                     struct aws_err *e);
+    int (*iam_policy_version_get)(struct store *s, struct arena *a, const char *acct,
+                                  const char *arn, const char *version,
+                                  struct iam_policy_version *out, struct aws_err *e);
+    int (*iam_policy_version_list)(struct store *s, struct arena *a, const char *acct,
+                                   const char *arn, struct iam_policy_version **out, size_t *n);
+    int (*iam_policy_version_delete)(struct store *s, const char *acct, const char *arn,
+                                     const char *version, struct aws_err *e);
+    int (*iam_policy_set_default)(struct store *s, const char *acct, const char *arn,
+                                  const char *version, struct aws_err *e);
+
+    /* Managed-policy attachments of a user or role (owner = stored name). */
+    int (*iam_attach)(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
+                      const char *policy_arn, size_t max_attached, struct aws_err *e);
+    int (*iam_detach)(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
+                      const char *policy_arn, struct aws_err *e);
+    int (*iam_attached_list)(struct store *s, struct arena *a, const char *acct,
+                             enum iam_owner kind, const char *owner,
+                             struct iam_attached **out, size_t *n);
+
+    /* Every inline and attached (default version) policy of the user, or of
+     * the role for a session; none for root.  *boundary is the permissions
+     * boundary, NULL when none (Sluice does not store boundaries yet). */
+    int (*iam_identity_policies)(struct store *s, struct arena *a, const struct access_key *who,
+                                 struct policy_doc **docs, size_t *n,
+                                 struct policy_doc **boundary);
+
+    /* STS sessions (AssumeRole); expired ones are purged lazily. */
+    int (*sts_session_create)(struct store *s, const struct sts_session *ss, struct aws_err *e);
 
     /* log groups */
     int (*group_create)(struct store *s, const struct log_group *g, const struct tag *tags,

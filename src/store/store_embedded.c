@@ -7,6 +7,7 @@
  * process (`sluice account create`) may write at the same time — WAL and the
  * busy timeout serialise writers. */
 #include "store.h"
+#include "store_sqlite.h"
 #include "evstore.h"
 
 #include <errno.h>
@@ -18,11 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct embedded {
-    char *db_path;
-    pthread_key_t conn_key;
-    struct evstore *ev;
-};
 
 static const char *SCHEMA =
     "PRAGMA journal_mode=WAL;"
@@ -60,7 +56,7 @@ static sqlite3 *db_open(const char *path, char *err, size_t errlen) {
 }
 
 /* This thread's connection. */
-static sqlite3 *conn(struct embedded *m) {
+sqlite3 *sq_conn(struct embedded *m) {
     sqlite3 *db = pthread_getspecific(m->conn_key);
     if (db) return db;
     char err[256];
@@ -71,7 +67,7 @@ static sqlite3 *conn(struct embedded *m) {
 }
 
 /* Prepare, bind ("s" text, "i" int64, "n" null-or-text), leave ready to step. */
-static sqlite3_stmt *q(sqlite3 *db, const char *sql, const char *types, ...) {
+sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         fprintf(stderr, "sluice: sqlite prepare: %s: %s\n", sqlite3_errmsg(db), sql);
@@ -96,27 +92,26 @@ static sqlite3_stmt *q(sqlite3 *db, const char *sql, const char *types, ...) {
 }
 
 /* Step a statement that returns no rows; finalize. */
-static int exec1(sqlite3_stmt *st) {
+int sq_exec1(sqlite3_stmt *st) {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? C_OK : C_ERR;
 }
 
-static const char *col_s(struct arena *a, sqlite3_stmt *st, int i) {
+const char *sq_col(struct arena *a, sqlite3_stmt *st, int i) {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? arena_strdup(a, (const char *)t) : NULL;
 }
 
-static int internal(struct aws_err *e, sqlite3 *db) {
+int sq_internal(struct aws_err *e, sqlite3 *db) {
     return aws_errf(e, 500, ERR_SERVICE_UNAVAILABLE, "The service cannot complete the request. (%s)",
                     sqlite3_errmsg(db));
 }
 
-#define M(s) ((struct embedded *)(s)->impl)
 
 /* ---------------- accounts ---------------- */
 
-static void random_chars(char *out, size_t n, const char *alphabet) {
+void sq_random_chars(char *out, size_t n, const char *alphabet) {
     unsigned char r[64];
     size_t al = strlen(alphabet);
     RAND_bytes(r, (int)n);
@@ -126,85 +121,72 @@ static void random_chars(char *out, size_t n, const char *alphabet) {
 
 static int account_create(struct store *s, const char *name, struct account *out, char akid[21],
                           char secret[41], struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
+    sqlite3 *db = sq_conn(M(s));
     for (int attempt = 0; attempt < 10; attempt++) {
-        random_chars(out->id, 12, "0123456789");
+        sq_random_chars(out->id, 12, "0123456789");
         if (out->id[0] == '0') out->id[0] = '1';   /* 000000000000 is the dev account */
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        sqlite3_stmt *st = q(db, "SELECT 1 FROM accounts WHERE name=?", "s", name);
+        sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM accounts WHERE name=?", "s", name);
         int exists = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
         if (exists) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return aws_errf(e, 409, "EntityAlreadyExists", "Account %s already exists.", name);
         }
-        if (exec1(q(db, "INSERT INTO accounts(id,name,created) VALUES(?,?,?)", "ssi", out->id,
+        if (sq_exec1(sq_q(db, "INSERT INTO accounts(id,name,created) VALUES(?,?,?)", "ssi", out->id,
                     name, now_ms())) != C_OK) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             continue;   /* id collision: draw again */
         }
         memcpy(akid, "AKIA", 4);
-        random_chars(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-        random_chars(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+        sq_random_chars(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        sq_random_chars(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
         char arn[64];
         snprintf(arn, sizeof arn, "arn:aws:iam::%s:root", out->id);
-        if (exec1(q(db, "INSERT INTO access_keys VALUES(?,?,?,?,1,?)", "ssssi", akid, secret,
+        if (sq_exec1(sq_q(db, "INSERT INTO access_keys(akid,secret,account_id,principal_arn,active,created) "
+                            "VALUES(?,?,?,?,1,?)", "ssssi", akid, secret,
                     out->id, arn, now_ms())) != C_OK ||
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            int r = internal(e, db);
+            int r = sq_internal(e, db);
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return r;
         }
         out->name = name;
+        out->org_id = out->org_path = NULL;
         return C_OK;
     }
     return aws_errf(e, 500, ERR_INTERNAL, "could not allocate an account id");
 }
 
 static int account_list(struct store *s, struct arena *a, struct account **out, size_t *n) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT id,name FROM accounts ORDER BY created", "");
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT id,name,org_id,org_path FROM accounts ORDER BY created",
+                            "");
     size_t cap = 16;
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct account *ac = ARENA_PUSH(a, *out, *n, cap);
         snprintf(ac->id, sizeof ac->id, "%s", (const char *)sqlite3_column_text(st, 0));
-        ac->name = col_s(a, st, 1);
+        ac->name = sq_col(a, st, 1);
+        ac->org_id = sq_col(a, st, 2);
+        ac->org_path = sq_col(a, st, 3);
     }
     sqlite3_finalize(st);
     return C_OK;
-}
-
-static int key_lookup(struct store *s, struct arena *a, const char *akid, struct access_key *out) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT secret,account_id,principal_arn,active FROM access_keys "
-                             "WHERE akid=?", "s", akid);
-    int rc = C_ERR;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        out->akid = arena_strdup(a, akid);
-        out->secret = col_s(a, st, 0);
-        snprintf(out->account_id, sizeof out->account_id, "%s",
-                 (const char *)sqlite3_column_text(st, 1));
-        out->principal_arn = col_s(a, st, 2);
-        out->active = sqlite3_column_int(st, 3) != 0;
-        rc = C_OK;
-    }
-    sqlite3_finalize(st);
-    return rc;
 }
 
 /* ---------------- log groups ---------------- */
 
 static void row_group(struct arena *a, sqlite3_stmt *st, struct log_group *g) {
     g->id = sqlite3_column_int64(st, 0);
-    g->account_id = col_s(a, st, 1);
-    g->region = col_s(a, st, 2);
-    g->name = col_s(a, st, 3);
+    g->account_id = sq_col(a, st, 1);
+    g->region = sq_col(a, st, 2);
+    g->name = sq_col(a, st, 3);
     g->creation_time = sqlite3_column_int64(st, 4);
     g->retention_days = sqlite3_column_int(st, 5);
-    g->kms_key_id = col_s(a, st, 6);
-    g->log_group_class = col_s(a, st, 7);
+    g->kms_key_id = sq_col(a, st, 6);
+    g->log_group_class = sq_col(a, st, 7);
     g->stored_bytes = 0;
 }
 #define GROUP_COLS "id,account_id,region,name,creation_time,retention_days,kms_key_id,class"
@@ -217,9 +199,9 @@ static char *group_arn(struct arena *a, const struct log_group *g) {
 
 static int group_create(struct store *s, const struct log_group *g, const struct tag *tags,
                         size_t ntags, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
+    sqlite3 *db = sq_conn(M(s));
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_stmt *st = q(db, "INSERT INTO log_groups(account_id,region,name,creation_time,"
+    sqlite3_stmt *st = sq_q(db, "INSERT INTO log_groups(account_id,region,name,creation_time,"
                              "retention_days,kms_key_id,class) VALUES(?,?,?,?,?,?,?)",
                          "sssiins", g->account_id, g->region, g->name, g->creation_time,
                          (int64_t)g->retention_days, g->kms_key_id, g->log_group_class);
@@ -230,7 +212,7 @@ static int group_create(struct store *s, const struct log_group *g, const struct
         return aws_errf(e, 400, ERR_EXISTS, "The specified log group already exists");
     }
     if (rc != SQLITE_DONE) {
-        int r = internal(e, db);
+        int r = sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return r;
     }
@@ -241,7 +223,7 @@ static int group_create(struct store *s, const struct log_group *g, const struct
         arena_free(&a);
     }
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int r = internal(e, db);
+        int r = sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return r;
     }
@@ -250,8 +232,8 @@ static int group_create(struct store *s, const struct log_group *g, const struct
 
 static int group_get(struct store *s, struct arena *a, const char *acct, const char *region,
                      const char *name, struct log_group *out, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
                              "region=? AND name=?", "sss", acct, region, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_group(a, st, out);
@@ -264,7 +246,7 @@ static int group_get(struct store *s, struct arena *a, const char *acct, const c
 static int group_delete(struct store *s, const char *acct, const char *region, const char *name,
                         struct aws_err *e) {
     struct embedded *m = M(s);
-    sqlite3 *db = conn(m);
+    sqlite3 *db = sq_conn(m);
     struct arena a;
     arena_init(&a, 4096);
     struct log_group g;
@@ -275,7 +257,7 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
     /* Collect stream ids, delete metadata in one transaction, then the
      * events.  Ids are AUTOINCREMENT and never reused, so events left
      * behind by a crash between the two steps can never reappear. */
-    sqlite3_stmt *st = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", g.id);
+    sqlite3_stmt *st = sq_q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", g.id);
     size_t n = 0, cap = 64;
     int64_t *ids = malloc(cap * sizeof(*ids));
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -284,12 +266,12 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
     }
     sqlite3_finalize(st);
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    exec1(q(db, "DELETE FROM log_streams WHERE group_id=?", "i", g.id));
-    exec1(q(db, "DELETE FROM log_groups WHERE id=?", "i", g.id));
-    exec1(q(db, "DELETE FROM tags WHERE arn=?", "s", group_arn(&a, &g)));
+    sq_exec1(sq_q(db, "DELETE FROM log_streams WHERE group_id=?", "i", g.id));
+    sq_exec1(sq_q(db, "DELETE FROM log_groups WHERE id=?", "i", g.id));
+    sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", group_arn(&a, &g)));
     int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        internal(e, db);
+        sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     } else {
         for (size_t i = 0; m->ev && i < n; i++) evstore_delete_stream(m->ev, ids[i]);
@@ -304,12 +286,12 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
                       bool (*match)(void *ctx, const char *name), void *ctx,
                       struct log_group **out, size_t *n, bool *more) {
     struct embedded *m = M(s);
-    sqlite3 *db = conn(m);
+    sqlite3 *db = sq_conn(m);
     /* Prefix as a range on the (account, region, name) index; 0xF5 never
      * occurs in UTF-8, so prefix + "\xf5" bounds every name with the prefix. */
     char *hi = NULL;
     if (prefix && *prefix) hi = arena_sprintf(a, "%s\xf5", prefix);
-    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
+    sqlite3_stmt *st = sq_q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE account_id=? AND "
                              "region=? AND name>? AND name>=? AND name<? ORDER BY name",
                          "sssss", acct, region, after ? after : "", prefix ? prefix : "",
                          hi ? hi : "\xf5");
@@ -326,7 +308,7 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
     sqlite3_finalize(st);
     /* storedBytes of a group = sum of its streams'. */
     for (size_t i = 0; m->ev && i < *n; i++) {
-        sqlite3_stmt *ss = q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
+        sqlite3_stmt *ss = sq_q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
         int64_t *ids = NULL;
         size_t nids = 0, cap = 0;
         while (sqlite3_step(ss) == SQLITE_ROW)
@@ -341,14 +323,14 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
 }
 
 static int group_set_retention(struct store *s, int64_t group_id, int32_t days) {
-    return exec1(q(conn(M(s)), "UPDATE log_groups SET retention_days=? WHERE id=?", "ii",
+    return sq_exec1(sq_q(sq_conn(M(s)), "UPDATE log_groups SET retention_days=? WHERE id=?", "ii",
                    (int64_t)days, group_id));
 }
 
 static int group_list_retention(struct store *s, struct arena *a, struct log_group **out,
                                 size_t *n) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE retention_days>0", "");
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT " GROUP_COLS " FROM log_groups WHERE retention_days>0", "");
     size_t cap = 16;
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
@@ -363,15 +345,15 @@ static int group_list_retention(struct store *s, struct arena *a, struct log_gro
 
 static int tags_get(struct store *s, struct arena *a, const char *arn, struct tag **out,
                     size_t *n) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT key,value FROM tags WHERE arn=? ORDER BY key", "s", arn);
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT key,value FROM tags WHERE arn=? ORDER BY key", "s", arn);
     size_t cap = 8;
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct tag *t = ARENA_PUSH(a, *out, *n, cap);
-        t->key = col_s(a, st, 0);
-        t->value = col_s(a, st, 1);
+        t->key = sq_col(a, st, 0);
+        t->value = sq_col(a, st, 1);
     }
     sqlite3_finalize(st);
     return C_OK;
@@ -379,7 +361,7 @@ static int tags_get(struct store *s, struct arena *a, const char *arn, struct ta
 
 static int tags_set_db(sqlite3 *db, const char *arn, const struct tag *tags, size_t n) {
     for (size_t i = 0; i < n; i++)
-        if (exec1(q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss", arn,
+        if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss", arn,
                     tags[i].key, tags[i].value)) != C_OK)
             return C_ERR;
     return C_OK;
@@ -387,14 +369,14 @@ static int tags_set_db(sqlite3 *db, const char *arn, const struct tag *tags, siz
 
 static int tags_set(struct store *s, const char *arn, const struct tag *tags, size_t n,
                     size_t max_total, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
+    sqlite3 *db = sq_conn(M(s));
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (tags_set_db(db, arn, tags, n) != C_OK) {
-        int r = internal(e, db);
+        int r = sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return r;
     }
-    sqlite3_stmt *st = q(db, "SELECT count(*) FROM tags WHERE arn=?", "s", arn);
+    sqlite3_stmt *st = sq_q(db, "SELECT count(*) FROM tags WHERE arn=?", "s", arn);
     sqlite3_step(st);
     int64_t total = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -408,10 +390,10 @@ static int tags_set(struct store *s, const char *arn, const struct tag *tags, si
 }
 
 static int tags_remove(struct store *s, const char *arn, const char *const *keys, size_t n) {
-    sqlite3 *db = conn(M(s));
+    sqlite3 *db = sq_conn(M(s));
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     for (size_t i = 0; i < n; i++)
-        exec1(q(db, "DELETE FROM tags WHERE arn=? AND key=?", "ss", arn, keys[i]));
+        sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=? AND key=?", "ss", arn, keys[i]));
     return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? C_OK : C_ERR;
 }
 
@@ -419,14 +401,14 @@ static int tags_remove(struct store *s, const char *arn, const char *const *keys
 
 static int stream_create(struct store *s, int64_t group_id, const char *name,
                          int64_t creation_time, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "INSERT INTO log_streams(group_id,name,creation_time) VALUES(?,?,?)",
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "INSERT INTO log_streams(group_id,name,creation_time) VALUES(?,?,?)",
                          "isi", group_id, name, creation_time);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
         return aws_errf(e, 400, ERR_EXISTS, "The specified log stream already exists");
-    if (rc != SQLITE_DONE) return internal(e, db);
+    if (rc != SQLITE_DONE) return sq_internal(e, db);
     return C_OK;
 }
 
@@ -445,15 +427,15 @@ static void fill_stream_stats(struct embedded *m, struct log_stream *ls) {
 static int stream_get(struct store *s, struct arena *a, int64_t group_id, const char *name,
                       struct log_stream *out, struct aws_err *e) {
     struct embedded *m = M(s);
-    sqlite3 *db = conn(m);
-    sqlite3_stmt *st = q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
+    sqlite3 *db = sq_conn(m);
+    sqlite3_stmt *st = sq_q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
                              "AND name=?", "is", group_id, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof(*out));
         out->id = sqlite3_column_int64(st, 0);
         out->group_id = group_id;
-        out->name = col_s(a, st, 1);
+        out->name = sq_col(a, st, 1);
         out->creation_time = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
@@ -471,8 +453,8 @@ static int stream_delete(struct store *s, int64_t group_id, const char *name, st
     int rc = stream_get(s, &a, group_id, name, &ls, e);
     arena_free(&a);
     if (rc != C_OK) return C_ERR;
-    if (exec1(q(conn(m), "DELETE FROM log_streams WHERE id=?", "i", ls.id)) != C_OK)
-        return internal(e, conn(m));
+    if (sq_exec1(sq_q(sq_conn(m), "DELETE FROM log_streams WHERE id=?", "i", ls.id)) != C_OK)
+        return sq_internal(e, sq_conn(m));
     if (m->ev) evstore_delete_stream(m->ev, ls.id);
     return C_OK;
 }
@@ -480,9 +462,9 @@ static int stream_delete(struct store *s, int64_t group_id, const char *name, st
 static int stream_list(struct store *s, struct arena *a, int64_t group_id, const char *prefix,
                        struct log_stream **out, size_t *n) {
     struct embedded *m = M(s);
-    sqlite3 *db = conn(m);
+    sqlite3 *db = sq_conn(m);
     char *hi = arena_sprintf(a, "%s\xf5", prefix ? prefix : "");
-    sqlite3_stmt *st = q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
+    sqlite3_stmt *st = sq_q(db, "SELECT id,name,creation_time FROM log_streams WHERE group_id=? "
                              "AND name>=? AND name<? ORDER BY name",
                          "iss", group_id, prefix ? prefix : "", hi);
     size_t cap = 16;
@@ -493,7 +475,7 @@ static int stream_list(struct store *s, struct arena *a, int64_t group_id, const
         memset(ls, 0, sizeof(*ls));
         ls->id = sqlite3_column_int64(st, 0);
         ls->group_id = group_id;
-        ls->name = col_s(a, st, 1);
+        ls->name = sq_col(a, st, 1);
         ls->creation_time = sqlite3_column_int64(st, 2);
         fill_stream_stats(m, ls);
     }
@@ -536,9 +518,9 @@ static int events_expire(struct store *s, int64_t stream_id, int64_t before_ts,
 
 static int rpolicy_put(struct store *s, const char *acct, const char *region,
                        const struct resource_policy *p, size_t max_count, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
+    sqlite3 *db = sq_conn(M(s));
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_stmt *st = q(db, "SELECT count(*), sum(name=?) FROM resource_policies WHERE "
+    sqlite3_stmt *st = sq_q(db, "SELECT count(*), sum(name=?) FROM resource_policies WHERE "
                              "account_id=? AND region=?", "sss", p->name, acct, region);
     sqlite3_step(st);
     int64_t count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
@@ -547,10 +529,10 @@ static int rpolicy_put(struct store *s, const char *acct, const char *region,
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 400, ERR_LIMIT, "Resource limit exceeded.");
     }
-    if (exec1(q(db, "INSERT OR REPLACE INTO resource_policies VALUES(?,?,?,?,?)", "ssssi", acct,
+    if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO resource_policies VALUES(?,?,?,?,?)", "ssssi", acct,
                 region, p->name, p->document, p->last_updated)) != C_OK ||
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int r = internal(e, db);
+        int r = sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return r;
     }
@@ -559,16 +541,16 @@ static int rpolicy_put(struct store *s, const char *acct, const char *region,
 
 static int rpolicy_list(struct store *s, struct arena *a, const char *acct, const char *region,
                         struct resource_policy **out, size_t *n) {
-    sqlite3 *db = conn(M(s));
-    sqlite3_stmt *st = q(db, "SELECT name,document,last_updated FROM resource_policies WHERE "
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT name,document,last_updated FROM resource_policies WHERE "
                              "account_id=? AND region=? ORDER BY name", "ss", acct, region);
     *out = arena_alloc(a, 16 * sizeof(**out));
     size_t cap = 16;
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         struct resource_policy *p = ARENA_PUSH(a, *out, *n, cap);
-        p->name = col_s(a, st, 0);
-        p->document = col_s(a, st, 1);
+        p->name = sq_col(a, st, 0);
+        p->document = sq_col(a, st, 1);
         p->last_updated = sqlite3_column_int64(st, 2);
     }
     sqlite3_finalize(st);
@@ -577,10 +559,10 @@ static int rpolicy_list(struct store *s, struct arena *a, const char *acct, cons
 
 static int rpolicy_delete(struct store *s, const char *acct, const char *region,
                           const char *name, struct aws_err *e) {
-    sqlite3 *db = conn(M(s));
-    if (exec1(q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND name=?",
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND name=?",
                 "sss", acct, region, name)) != C_OK)
-        return internal(e, db);
+        return sq_internal(e, db);
     if (sqlite3_changes(db) == 0)
         return aws_errf(e, 400, ERR_NOT_FOUND, "Policy with name [%s] does not exist.", name);
     return C_OK;
@@ -601,12 +583,11 @@ static void embedded_close(struct store *s) {
     free(s);
 }
 
-static const struct store_ops embedded_ops = {
+static struct store_ops embedded_ops = {
     .name = "embedded",
     .close = embedded_close,
     .account_create = account_create,
     .account_list = account_list,
-    .key_lookup = key_lookup,
     .group_create = group_create,
     .group_get = group_get,
     .group_delete = group_delete,
@@ -628,6 +609,10 @@ static const struct store_ops embedded_ops = {
     .rpolicy_list = rpolicy_list,
     .rpolicy_delete = rpolicy_delete,
 };
+
+/* The IAM entries live in store_iam.c. */
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+static void ops_init(void) { store_iam_ops(&embedded_ops); }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
                         size_t errlen) {
@@ -652,7 +637,12 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         sqlite3_close_v2(db);
         goto error;
     }
+    if (store_iam_init(db, err, errlen) != C_OK) {
+        sqlite3_close_v2(db);
+        goto error;
+    }
     pthread_setspecific(m->conn_key, db);
+    pthread_once(&ops_once, ops_init);
     if (!(flags & STORE_META_ONLY)) {
         char evdir[4096];
         snprintf(evdir, sizeof evdir, "%s/events", dir);

@@ -1,0 +1,38 @@
+/* Internals shared by the embedded backend's files (store_embedded.c,
+ * store_iam.c): the per-thread SQLite connection and small statement
+ * helpers.  Not part of the store interface. */
+#ifndef SLUICE_STORE_SQLITE_H
+#define SLUICE_STORE_SQLITE_H
+
+#include "store.h"
+#include <pthread.h>
+#include <sqlite3.h>
+
+struct evstore;
+struct embedded {
+    char *db_path;
+    pthread_key_t conn_key;
+    struct evstore *ev;
+};
+#define M(s) ((struct embedded *)(s)->impl)
+
+/* This thread's connection (opened on first use). */
+sqlite3 *sq_conn(struct embedded *m);
+/* Prepare and bind ("s" text, "i" int64, "n" null-or-text); aborts on an
+ * SQL error (a bug, not a runtime condition). */
+sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...);
+/* Step a statement that returns no rows, finalize; C_OK on SQLITE_DONE. */
+int sq_exec1(sqlite3_stmt *st);
+/* Column i as an arena string (NULL for SQL NULL). */
+const char *sq_col(struct arena *a, sqlite3_stmt *st, int i);
+/* 500 ServiceUnavailable carrying SQLite's message. */
+int sq_internal(struct aws_err *e, sqlite3 *db);
+/* n random characters of alphabet, NUL-terminated (out has n + 1 bytes). */
+void sq_random_chars(char *out, size_t n, const char *alphabet);
+
+/* store_iam.c: schema (run after the core schema), migrations and the
+ * seeding of AWS managed policies; the vtable entries it provides. */
+int store_iam_init(sqlite3 *db, char *err, size_t errlen);
+void store_iam_ops(struct store_ops *ops);
+
+#endif
