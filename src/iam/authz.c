@@ -1,30 +1,191 @@
+/* Enforcement: the one function every operation calls before it touches a
+ * resource.  It gathers what AWS would consider — the caller's identity
+ * policies (and boundary), the resource's policies, the request context —
+ * and asks the one engine (policy*.c) for the decision. */
 #include "authz.h"
-#include <string.h>
+#include "policy.h"
+#include "../aws/dispatch.h"
+#include "../store/store.h"
 
-/* Account id of an ARN: the fifth ':'-separated field. */
-static bool arn_account(const char *arn, const char **acct, size_t *len) {
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Field k (0-based) of an ARN "arn:partition:service:region:account:rest". */
+static const char *arn_field(struct arena *a, const char *arn, int k) {
     const char *p = arn;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < k; i++) {
         p = strchr(p, ':');
-        if (!p) return false;
+        if (!p) return "";
         p++;
     }
-    const char *end = strchr(p, ':');
-    if (!end) return false;
-    *acct = p;
-    *len = (size_t)(end - p);
-    return true;
+    const char *end = k < 5 ? strchr(p, ':') : NULL;
+    return end ? arena_strndup(a, p, (size_t)(end - p)) : arena_strdup(a, p);
+}
+
+struct ctxb {
+    struct iam_ctx *v;
+    size_t n, cap;
+};
+
+static void ctx_add(struct arena *a, struct ctxb *b, const char *key, const char *value) {
+    if (!value) return;
+    const char **vals = arena_alloc(a, sizeof(*vals));
+    vals[0] = value;
+    *ARENA_PUSH(a, b->v, b->n, b->cap) = (struct iam_ctx){key, vals, 1};
+}
+
+static const char *const PRINCIPAL_TYPE[] = {
+    [IAM_PT_ROOT] = "Account", [IAM_PT_USER] = "User", [IAM_PT_ASSUMED_ROLE] = "AssumedRole",
+    [IAM_PT_SERVICE] = "Service", [IAM_PT_ANONYMOUS] = "Anonymous",
+};
+
+/* The caller as the engine sees it.  Calls made without a store key (the
+ * dev credentials) are their account's root. */
+static void principal_of(struct call *c, struct iam_principal *p) {
+    const struct access_key *k = c->key;
+    *p = (struct iam_principal){
+        .type = k ? (enum iam_principal_type)k->principal_type : IAM_PT_ROOT,
+        .arn = c->who.arn,
+        .account = c->who.account_id,
+        .role_arn = k ? k->role_arn : NULL,
+        .userid = k && k->userid ? k->userid : c->who.account_id,
+        .username = k ? k->username : NULL,
+    };
+}
+
+/* The global condition keys of the request (AWS's "global condition
+ * context keys" that describe the principal, the network and the time). */
+static void global_keys(struct call *c, const struct iam_principal *p, struct ctxb *b,
+                        const char *resource_account) {
+    struct arena *a = c->a;
+    /* For a role session aws:PrincipalArn is the role's ARN, not the
+     * session's (AWS documents it so). */
+    ctx_add(a, b, "aws:PrincipalArn", p->role_arn ? p->role_arn : p->arn);
+    ctx_add(a, b, "aws:PrincipalAccount", p->account);
+    ctx_add(a, b, "aws:PrincipalType", PRINCIPAL_TYPE[p->type]);
+    ctx_add(a, b, "aws:userid", p->userid);
+    ctx_add(a, b, "aws:username", p->username);
+    struct account acct;
+    if (c->store->ops->account_get(c->store, a, p->account, &acct) == C_OK) {
+        ctx_add(a, b, "aws:PrincipalOrgID", acct.org_id);
+        ctx_add(a, b, "aws:PrincipalOrgPaths", acct.org_path);
+    }
+    ctx_add(a, b, "aws:SourceIp", c->source_ip);
+    ctx_add(a, b, "aws:SecureTransport", c->secure_transport ? "true" : "false");
+    ctx_add(a, b, "aws:RequestedRegion", c->region);
+    ctx_add(a, b, "aws:ResourceAccount", resource_account);
+    time_t t = (time_t)(c->now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char iso[32];
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ctx_add(a, b, "aws:CurrentTime", arena_strdup(a, iso));
+    ctx_add(a, b, "aws:EpochTime", arena_sprintf(a, "%" PRId64, c->now_ms / 1000));
+}
+
+/* Tags the request sets (aws:RequestTag/K, aws:TagKeys) from the input's
+ * tag map, the way the CloudWatch Logs operations name it. */
+static void request_tag_keys(struct call *c, struct ctxb *b) {
+    const struct jval *tags = c->in ? json_get(c->in, "tags") : NULL;
+    if (!tags || tags->t != J_OBJ || !tags->u.o.n) return;
+    const char **keys = arena_alloc(c->a, tags->u.o.n * sizeof(*keys));
+    for (size_t i = 0; i < tags->u.o.n; i++) {
+        keys[i] = tags->u.o.m[i].k;
+        ctx_add(c->a, b, arena_sprintf(c->a, "aws:RequestTag/%s", tags->u.o.m[i].k),
+                json_str(&tags->u.o.m[i].v));
+    }
+    *ARENA_PUSH(c->a, b->v, b->n, b->cap) = (struct iam_ctx){"aws:TagKeys", keys, tags->u.o.n};
+}
+
+/* The log group a CloudWatch Logs ARN names ("" when it names none). */
+static const char *log_group_of(struct arena *a, const char *arn) {
+    const char *p = strstr(arn, ":log-group:");
+    if (!p || strncmp(arn, "arn:aws:logs:", 13) != 0) return "";
+    p += 11;
+    const char *end = strstr(p, ":log-stream:");
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n >= 2 && p[n - 2] == ':' && p[n - 1] == '*') n -= 2;
+    return arena_strndup(a, p, n);
+}
+
+static int compile_all(struct call *c, const struct policy_doc *docs, size_t n,
+                       enum iam_policy_kind kind, const struct iam_policy ***out, size_t *nout) {
+    *out = arena_alloc(c->a, (n + 1) * sizeof(**out));
+    *nout = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct iam_policy *p;
+        struct aws_err e;
+        /* A stored document that no longer compiles (it was checked when
+         * it was put) counts as absent rather than failing every call. */
+        if (iam_policy_parse(c->a, docs[i].document, strlen(docs[i].document), kind,
+                             docs[i].name, &p, &e) == C_OK)
+            (*out)[(*nout)++] = p;
+    }
+    return C_OK;
+}
+
+int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
+                      const struct iam_ctx *extra, size_t nextra) {
+    struct arena *a = c->a;
+    const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
+                                                       : arn_field(a, resource_arn, 4);
+    struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
+    principal_of(c, &r.principal);
+    struct ctxb b = {0};
+    global_keys(c, &r.principal, &b, racct);
+    request_tag_keys(c, &b);
+    for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
+
+    struct iam_policy_set ps = {.identity_is_root = r.principal.type == IAM_PT_ROOT};
+    if (!ps.identity_is_root && c->key) {
+        struct policy_doc *docs = NULL, *boundary = NULL;
+        size_t n = 0;
+        if (c->store->ops->iam_identity_policies(c->store, a, c->key, &docs, &n,
+                                                 &boundary) == C_OK) {
+            compile_all(c, docs, n, IAM_POLICY_IDENTITY, (const struct iam_policy ***)&ps.identity,
+                        &ps.nidentity);
+            if (boundary)
+                compile_all(c, boundary, 1, IAM_POLICY_IDENTITY,
+                            (const struct iam_policy ***)&ps.boundary, &ps.nboundary);
+        }
+    }
+    /* CloudWatch Logs resources: the owner account's resource policies
+     * (PutResourcePolicy) act as the log groups' resource policy, and the
+     * group's tags are aws:ResourceTag/ keys. */
+    const char *group = log_group_of(a, resource_arn);
+    if (*racct && strncmp(resource_arn, "arn:aws:logs:", 13) == 0) {
+        const char *region = arn_field(a, resource_arn, 3);
+        struct resource_policy *rp;
+        size_t nrp;
+        if (c->store->ops->rpolicy_list(c->store, a, racct, region, &rp, &nrp) == C_OK && nrp) {
+            struct policy_doc *docs = arena_alloc(a, nrp * sizeof(*docs));
+            for (size_t i = 0; i < nrp; i++) docs[i] = (struct policy_doc){rp[i].name, rp[i].document};
+            compile_all(c, docs, nrp, IAM_POLICY_RESOURCE,
+                        (const struct iam_policy ***)&ps.resource, &ps.nresource);
+        }
+        if (*group && strchr(group, '*') == NULL) {
+            struct tag *t;
+            size_t nt;
+            char *garn = arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s", region, racct, group);
+            if (c->store->ops->tags_get(c->store, a, garn, &t, &nt) == C_OK)
+                for (size_t i = 0; i < nt; i++)
+                    ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
+        }
+    }
+    r.ctx = b.v;
+    r.nctx = b.n;
+
+    struct iam_decision d;
+    iam_decide(&ps, &r, &d);
+    if (d.effect == IAM_ALLOW) return C_OK;
+    const struct service_def *svc = service_by_name(c->service);
+    bool json = !svc || svc->proto == PROTO_JSON11;
+    return aws_errf(c->err, json ? 400 : 403, json ? "AccessDeniedException" : "AccessDenied",
+                    "%s", iam_deny_message(a, &r, &d));
 }
 
 int iam_authorize(struct call *c, const char *action, const char *resource_arn) {
-    const char *acct;
-    size_t len;
-    if (arn_account(resource_arn, &acct, &len) &&
-        (len == 0 || (len == strlen(c->who.account_id) &&
-                      memcmp(acct, c->who.account_id, len) == 0)))
-        return C_OK;
-    return aws_errf(c->err, 400, "AccessDeniedException",
-                    "User: %s is not authorized to perform: %s on resource: %s because no "
-                    "resource-based policy allows the %s action",
-                    c->who.arn, action, resource_arn, action);
+    return iam_authorize_ctx(c, action, resource_arn, NULL, 0);
 }

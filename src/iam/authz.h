@@ -1,14 +1,21 @@
 /* The one authorization function every operation calls before it touches
- * a resource.  Issue 3 puts the full IAM policy engine behind it; today the
- * only principals are account roots, and a root may do anything to its own
- * account's resources and nothing to another account's. */
+ * a resource: it gathers the caller's identity policies (and permissions
+ * boundary), the resource's policies (for CloudWatch Logs resources, the
+ * owner account's PutResourcePolicy documents), the request context (global
+ * aws:* keys, aws:RequestTag/K, aws:TagKeys, aws:ResourceTag/K, plus what
+ * the operation adds) and asks the engine (policy.h) for the decision. */
 #ifndef SLUICE_IAM_AUTHZ_H
 #define SLUICE_IAM_AUTHZ_H
 
 #include "../aws/call.h"
+#include "policy.h"
 
 /* C_OK if c->who may perform `action` (e.g. "logs:CreateLogGroup") on
  * `resource_arn`; otherwise fills c->err with AccessDenied(Exception). */
 int iam_authorize(struct call *c, const char *action, const char *resource_arn);
+/* The same with operation-specific context keys (service keys such as
+ * s3:x-amz-acl, aws:SourceArn for service principals, ...). */
+int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
+                      const struct iam_ctx *extra, size_t nextra);
 
 #endif
