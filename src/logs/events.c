@@ -28,7 +28,7 @@ int logs_PutLogEvents(struct call *c) {
     const char *gname = in_str(c, "logGroupName"), *sname = in_str(c, "logStreamName");
     const struct jval *evs = json_get(c->in, "logEvents");
     size_t n = evs->u.a.n;
-    if (iam_authorize(c, "logs:PutLogEvents", logs_stream_arn(c, gname, sname)) != C_OK)
+    if (iam_authorize(c, "logs:PutLogEvents", logs_stream_arn(c, c->who.account_id, gname, sname)) != C_OK)
         return C_ERR;
 
     struct log_event_in *in = arena_alloc(c->a, n * sizeof(*in));

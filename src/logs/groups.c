@@ -192,7 +192,7 @@ static int tag_target(struct call *c, const char *action, const char *arn,
     if (nl >= 2 && strcmp(name + nl - 2, ":*") == 0) nl -= 2;
     char *gname = arena_strndup(c->a, name, nl);
     if (iam_authorize(c, action, logs_group_arn(c, acct, gname)) != C_OK) return C_ERR;
-    if (strcmp(acct, c->who.account_id) != 0 || strcmp(region, c->region) != 0)
+    if (strcmp(region, c->region) != 0)
         return aws_errf(c->err, 400, ERR_NOT_FOUND, "The specified log group does not exist.");
     return c->store->ops->group_get(c->store, c->a, acct, region, gname, g, c->err);
 }

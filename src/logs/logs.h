@@ -10,7 +10,7 @@
 /* ARNs as AWS forms them. */
 char *logs_group_arn(struct call *c, const char *acct, const char *name);      /* ...:log-group:N */
 char *logs_group_arn_star(struct call *c, const char *acct, const char *name); /* ...:log-group:N:* */
-char *logs_stream_arn(struct call *c, const char *group, const char *stream);
+char *logs_stream_arn(struct call *c, const char *acct, const char *group, const char *stream);
 
 /* Resolve logGroupName / logGroupIdentifier (name or ARN, exactly one) of
  * the input to a log group of the caller's region, authorizing `action` on

@@ -46,9 +46,9 @@ char *logs_group_arn_star(struct call *c, const char *acct, const char *name) {
     return arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:%s:*", c->region, acct, name);
 }
 
-char *logs_stream_arn(struct call *c, const char *group, const char *stream) {
-    return arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", c->region,
-                         c->who.account_id, group, stream);
+char *logs_stream_arn(struct call *c, const char *acct, const char *group, const char *stream) {
+    return arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", c->region, acct,
+                         group, stream);
 }
 
 int logs_group_by_name(struct call *c, const char *action, const char *name,
@@ -80,8 +80,10 @@ int logs_resolve_group(struct call *c, const char *action, struct log_group *out
     size_t gl = strlen(gname);
     if (gl >= 2 && strcmp(gname + gl - 2, ":*") == 0) gl -= 2;
     char *g = arena_strndup(c->a, gname, gl);
+    /* Another account's group is reachable when that account's resource
+     * policy allows the caller (the engine's cross-account rule). */
     if (iam_authorize(c, action, logs_group_arn(c, acct, g)) != C_OK) return C_ERR;
-    if (strcmp(region, c->region) != 0 || strcmp(acct, c->who.account_id) != 0)
+    if (strcmp(region, c->region) != 0)
         return aws_errf(c->err, 400, ERR_NOT_FOUND, "The specified log group does not exist.");
     return c->store->ops->group_get(c->store, c->a, acct, region, g, out, c->err);
 }

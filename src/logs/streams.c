@@ -11,7 +11,8 @@
  * authorizing `action` on the stream. */
 static int stream_call_group(struct call *c, const char *action, struct log_group *g) {
     const char *group = in_str(c, "logGroupName");
-    if (iam_authorize(c, action, logs_stream_arn(c, group, in_str(c, "logStreamName"))) != C_OK)
+    if (iam_authorize(c, action, logs_stream_arn(c, c->who.account_id, group,
+                                                    in_str(c, "logStreamName"))) != C_OK)
         return C_ERR;
     return c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region, group, g,
                                     c->err);
@@ -92,7 +93,7 @@ int logs_DescribeLogStreams(struct call *c) {
             jw_key(w, "lastEventTimestamp"); jw_int(w, s->last_event_ts);
             jw_key(w, "lastIngestionTime"); jw_int(w, s->last_ingestion_time);
         }
-        jw_key(w, "arn"); jw_str(w, logs_stream_arn(c, g.name, s->name));
+        jw_key(w, "arn"); jw_str(w, logs_stream_arn(c, g.account_id, g.name, s->name));
         jw_key(w, "storedBytes"); jw_int(w, s->stored_bytes);
         jw_obj_end(w);
         emitted++;
