@@ -6,6 +6,7 @@
 #include "http/tlscert.h"
 #include "logs/logs.h"
 #include "store/store.h"
+#include "sts/sts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,8 @@ static int serve(int argc, char **argv) {
         else if (OPT("--threads")) threads = atoi(v);
         else if (OPT("--max-body")) max_body = strtoull(v, NULL, 10);
         else if (OPT("--sweep-interval")) sweep = atoi(v);
+        /* Test-only: shortest AssumeRole session (AWS: 900 s). */
+        else if (OPT("--sts-min-duration-seconds")) sts_min_duration_s = atoi(v);
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
@@ -123,6 +126,7 @@ static int serve(int argc, char **argv) {
     }
     if (threads < 1) threads = 1;
     if (sweep < 1) sweep = 1;
+    if (sts_min_duration_s < 1) sts_min_duration_s = 1;
     char host[256];
     int port;
     const char *colon = strrchr(listen, ':');

@@ -8,15 +8,16 @@
 #include "query_proto.h"
 #include "xml.h"
 #include "../store/store.h"
+#include "../iam/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-extern const struct service_def logs_service;
+extern const struct service_def logs_service, iam_service, sts_service;
 
-static const struct service_def *const SERVICES[] = {&logs_service};
+static const struct service_def *const SERVICES[] = {&logs_service, &iam_service, &sts_service};
 
 const struct service_def *service_by_name(const char *name) {
     for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)
@@ -111,7 +112,7 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     if (sx->dev_credentials && strcmp(au.akid, "test") == 0) {
         key = (struct access_key){.akid = "test", .secret = "test", .account_id = "000000000000",
                                   .principal_arn = "arn:aws:iam::000000000000:root",
-                                  .active = true, .principal_type = 0 /* IAM_PT_ROOT */,
+                                  .active = true, .principal_type = IAM_PT_ROOT,
                                   .userid = "000000000000"};
     } else if (sx->store->ops->key_lookup(sx->store, a, au.akid, &key) != C_OK || !key.active) {
         sigv4_unknown_key_error(st, &err);

@@ -25,6 +25,7 @@ struct account {
     const char *org_id;   /* o-xxxxxxxxxx; NULL when not in an organization */
     const char *org_path; /* o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (aws:PrincipalOrgPaths
                              form); NULL when not in an organization */
+    int64_t created;      /* ms (account_get, account_list) */
 };
 /* What a request's access key id stands for (key_lookup).  Root keys, IAM
  * user keys (AKIA...) and STS session keys (ASIA...) all come back here. */

@@ -153,6 +153,7 @@ static int account_create(struct store *s, const char *name, struct account *out
         }
         out->name = name;
         out->org_id = out->org_path = NULL;
+        out->created = now_ms();
         return C_OK;
     }
     return aws_errf(e, 500, ERR_INTERNAL, "could not allocate an account id");
@@ -160,7 +161,7 @@ static int account_create(struct store *s, const char *name, struct account *out
 
 static int account_list(struct store *s, struct arena *a, struct account **out, size_t *n) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_stmt *st = sq_q(db, "SELECT id,name,org_id,org_path FROM accounts ORDER BY created",
+    sqlite3_stmt *st = sq_q(db, "SELECT id,name,org_id,org_path,created FROM accounts ORDER BY created",
                             "");
     size_t cap = 16;
     *out = arena_alloc(a, cap * sizeof(**out));
@@ -171,6 +172,7 @@ static int account_list(struct store *s, struct arena *a, struct account **out, 
         ac->name = sq_col(a, st, 1);
         ac->org_id = sq_col(a, st, 2);
         ac->org_path = sq_col(a, st, 3);
+        ac->created = sqlite3_column_int64(st, 4);
     }
     sqlite3_finalize(st);
     return C_OK;

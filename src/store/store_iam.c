@@ -6,15 +6,15 @@
 #include "store.h"
 #include "store_sqlite.h"
 #include "../iam/aws_managed.h"
+#include "../iam/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* enum iam_principal_type (src/iam/policy.h) */
-#define PT_ROOT 0
-#define PT_USER 1
-#define PT_ASSUMED_ROLE 2
+#define PT_ROOT IAM_PT_ROOT
+#define PT_USER IAM_PT_USER
+#define PT_ASSUMED_ROLE IAM_PT_ASSUMED_ROLE
 
 static const char *IAM_SCHEMA =
     "CREATE TABLE IF NOT EXISTS iam_users(account_id TEXT NOT NULL,"
@@ -198,13 +198,15 @@ static int key_lookup(struct store *s, struct arena *a, const char *akid, struct
 
 static int account_get(struct store *s, struct arena *a, const char *id, struct account *out) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_stmt *st = sq_q(db, "SELECT id,name,org_id,org_path FROM accounts WHERE id=?", "s", id);
+    sqlite3_stmt *st = sq_q(db, "SELECT id,name,org_id,org_path,created FROM accounts WHERE id=?",
+                            "s", id);
     int rc = C_ERR;
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(out->id, sizeof out->id, "%s", (const char *)sqlite3_column_text(st, 0));
         out->name = sq_col(a, st, 1);
         out->org_id = sq_col(a, st, 2);
         out->org_path = sq_col(a, st, 3);
+        out->created = sqlite3_column_int64(st, 4);
         rc = C_OK;
     }
     sqlite3_finalize(st);
