@@ -154,7 +154,13 @@ describe('access keys', () => {
     await iam.send(new UpdateAccessKeyCommand({ UserName: u, AccessKeyId: k.AccessKeyId, Status: 'Active' }));
     await stsClient(srv, creds).send(new GetCallerIdentityCommand({}));
 
-    // A user's own keys: UserName defaults to the caller.
+    // A user's own keys: UserName defaults to the caller (who needs the permission,
+    // here through the ${aws:username} policy variable).
+    await expectAwsError(() => iamClient(srv, creds).send(new ListAccessKeysCommand({})),
+      'AccessDenied', `User: ${created.User.Arn} is not authorized to perform: iam:ListAccessKeys on resource: ${created.User.Arn} because no identity-based policy allows the iam:ListAccessKeys action`,
+      { status: 403 });
+    await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'own-keys',
+      PolicyDocument: allow('iam:ListAccessKeys', `arn:aws:iam::${acct}:user/\${aws:username}`) }));
     const own = await iamClient(srv, creds).send(new ListAccessKeysCommand({}));
     assert.equal(own.AccessKeyMetadata[0].AccessKeyId, k.AccessKeyId);
 
@@ -163,6 +169,7 @@ describe('access keys', () => {
       'InvalidClientTokenId', undefined, { status: 403 });
     await expectAwsError(() => iam.send(new DeleteAccessKeyCommand({ UserName: u, AccessKeyId: k.AccessKeyId })),
       'NoSuchEntityException', `The Access Key with id ${k.AccessKeyId} cannot be found.`, { status: 404 });
+    await iam.send(new DeleteUserPolicyCommand({ UserName: u, PolicyName: 'own-keys' }));
     await iam.send(new DeleteUserCommand({ UserName: u }));
   });
 
