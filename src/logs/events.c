@@ -121,7 +121,7 @@ static bool parse_pos_token(const char *t, char *dir, struct ev_pos *p) {
 
 int logs_GetLogEvents(struct call *c) {
     struct log_group g;
-    if (logs_resolve_group(c, "logs:GetLogEvents", &g) != C_OK) return C_ERR;
+    if (logs_resolve_group(c, "logs:GetLogEvents", in_str(c, "logStreamName"), &g) != C_OK) return C_ERR;
     struct log_stream s;
     if (c->store->ops->stream_get(c->store, c->a, g.id, in_str(c, "logStreamName"), &s,
                                   c->err) != C_OK)
@@ -201,7 +201,7 @@ int logs_FilterLogEvents(struct call *c) {
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "logStreamNames and logStreamNamePrefix are mutually exclusive.");
     struct log_group g;
-    if (logs_resolve_group(c, "logs:FilterLogEvents", &g) != C_OK) return C_ERR;
+    if (logs_resolve_group(c, "logs:FilterLogEvents", NULL, &g) != C_OK) return C_ERR;
 
     struct filter_ctx fc = {0};
     const char *pat = in_str(c, "filterPattern");

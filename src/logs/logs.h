@@ -14,9 +14,11 @@ char *logs_stream_arn(struct call *c, const char *acct, const char *group, const
 
 /* Resolve logGroupName / logGroupIdentifier (name or ARN, exactly one) of
  * the input to a log group of the caller's region, authorizing `action` on
- * it first.  Errors: InvalidParameterException, ResourceNotFoundException,
+ * it first (on the stream's ARN when `stream` is given).  Errors:
+ * InvalidParameterException, ResourceNotFoundException,
  * AccessDeniedException. */
-int logs_resolve_group(struct call *c, const char *action, struct log_group *out);
+int logs_resolve_group(struct call *c, const char *action, const char *stream,
+                       struct log_group *out);
 /* Same for a group named by logGroupName only. */
 int logs_group_by_name(struct call *c, const char *action, const char *name,
                        struct log_group *out);

@@ -51,6 +51,15 @@ char *logs_stream_arn(struct call *c, const char *acct, const char *group, const
                          group, stream);
 }
 
+/* The ARN an action is authorized on: the stream's for stream-level
+ * actions (stream != NULL: CreateLogStream, PutLogEvents, GetLogEvents — the
+ * "log-group:NAME:log-stream:*" resources of AWS's policies), else the
+ * group's. */
+static char *target_arn(struct call *c, const char *acct, const char *group,
+                        const char *stream) {
+    return stream ? logs_stream_arn(c, acct, group, stream) : logs_group_arn(c, acct, group);
+}
+
 int logs_group_by_name(struct call *c, const char *action, const char *name,
                        struct log_group *out) {
     if (iam_authorize(c, action, logs_group_arn(c, c->who.account_id, name)) != C_OK)
@@ -59,7 +68,8 @@ int logs_group_by_name(struct call *c, const char *action, const char *name,
                                     c->err);
 }
 
-int logs_resolve_group(struct call *c, const char *action, struct log_group *out) {
+int logs_resolve_group(struct call *c, const char *action, const char *stream,
+                       struct log_group *out) {
     const char *name = in_str(c, "logGroupName");
     const char *ident = in_str(c, "logGroupIdentifier");
     if (name && ident)
@@ -68,21 +78,23 @@ int logs_resolve_group(struct call *c, const char *action, struct log_group *out
     if (!name && !ident)
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Should provide either name or ARN of the LogGroup.");
-    if (name) return logs_group_by_name(c, action, name, out);
-    if (strncmp(ident, "arn:", 4) != 0) return logs_group_by_name(c, action, ident, out);
-    /* arn:aws:logs:REGION:ACCT:log-group:NAME[:*] */
-    char region[32], acct[16];
-    int off = 0;
-    if (sscanf(ident, "arn:aws:logs:%31[^:]:%15[^:]:log-group:%n", region, acct, &off) != 2 ||
-        off == 0)
-        return aws_errf(c->err, 400, ERR_INVALID_PARAM, "Invalid log group ARN: %s", ident);
-    const char *gname = ident + off;
-    size_t gl = strlen(gname);
-    if (gl >= 2 && strcmp(gname + gl - 2, ":*") == 0) gl -= 2;
-    char *g = arena_strndup(c->a, gname, gl);
+    const char *acct = c->who.account_id, *region = c->region, *g = name ? name : ident;
+    if (!name && strncmp(ident, "arn:", 4) == 0) {
+        /* arn:aws:logs:REGION:ACCT:log-group:NAME[:*] */
+        char rbuf[32], abuf[16];
+        int off = 0;
+        if (sscanf(ident, "arn:aws:logs:%31[^:]:%15[^:]:log-group:%n", rbuf, abuf, &off) != 2 ||
+            off == 0)
+            return aws_errf(c->err, 400, ERR_INVALID_PARAM, "Invalid log group ARN: %s", ident);
+        size_t gl = strlen(ident + off);
+        if (gl >= 2 && strcmp(ident + off + gl - 2, ":*") == 0) gl -= 2;
+        g = arena_strndup(c->a, ident + off, gl);
+        acct = arena_strdup(c->a, abuf);
+        region = arena_strdup(c->a, rbuf);
+    }
     /* Another account's group is reachable when that account's resource
      * policy allows the caller (the engine's cross-account rule). */
-    if (iam_authorize(c, action, logs_group_arn(c, acct, g)) != C_OK) return C_ERR;
+    if (iam_authorize(c, action, target_arn(c, acct, g, stream)) != C_OK) return C_ERR;
     if (strcmp(region, c->region) != 0)
         return aws_errf(c->err, 400, ERR_NOT_FOUND, "The specified log group does not exist.");
     return c->store->ops->group_get(c->store, c->a, acct, region, g, out, c->err);

@@ -56,7 +56,7 @@ int logs_DescribeLogStreams(struct call *c) {
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Cannot order by LastEventTime with a logStreamNamePrefix.");
     struct log_group g;
-    if (logs_resolve_group(c, "logs:DescribeLogStreams", &g) != C_OK) return C_ERR;
+    if (logs_resolve_group(c, "logs:DescribeLogStreams", NULL, &g) != C_OK) return C_ERR;
     int64_t limit = 50;
     in_int(c, "limit", &limit);
     const char *after = NULL;
