@@ -4,6 +4,7 @@
 #include "aws/model.h"
 #include "http/server.h"
 #include "http/tlscert.h"
+#include "iam/simulate.h"
 #include "logs/logs.h"
 #include "store/store.h"
 #include "sts/sts.h"
@@ -30,6 +31,7 @@ static void usage(void) {
             "                    [--sweep-interval SECONDS]\n"
             "       sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
             "       sluice account list [--data DIR]\n"
+            "       sluice policy simulate --action SVC:ACTION --resource ARN [...]\n"
             "       sluice version\n");
 }
 
@@ -338,6 +340,8 @@ int main(int argc, char **argv) {
     if (argc < 2) { usage(); return 2; }
     if (strcmp(argv[1], "serve") == 0) return serve(argc - 2, argv + 2);
     if (strcmp(argv[1], "account") == 0) return account_cmd(argc - 2, argv + 2);
+    if (strcmp(argv[1], "policy") == 0 && argc > 2 && strcmp(argv[2], "simulate") == 0)
+        return simulate_main(argc - 3, argv + 3);
     if (strcmp(argv[1], "version") == 0) { printf("sluice %s\n", SLUICE_VERSION); return 0; }
     usage();
     return 2;

@@ -4,6 +4,7 @@
  * and asks the one engine (policy*.c) for the decision. */
 #include "authz.h"
 #include "policy.h"
+#include "../aws/arn.h"
 #include "../aws/dispatch.h"
 #include "../store/store.h"
 
@@ -11,18 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* Field k (0-based) of an ARN "arn:partition:service:region:account:rest". */
-static const char *arn_field(struct arena *a, const char *arn, int k) {
-    const char *p = arn;
-    for (int i = 0; i < k; i++) {
-        p = strchr(p, ':');
-        if (!p) return "";
-        p++;
-    }
-    const char *end = k < 5 ? strchr(p, ':') : NULL;
-    return end ? arena_strndup(a, p, (size_t)(end - p)) : arena_strdup(a, p);
-}
 
 struct ctxb {
     struct iam_ctx *v;
@@ -130,7 +119,7 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
                       const struct iam_ctx *extra, size_t nextra) {
     struct arena *a = c->a;
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
-                                                       : arn_field(a, resource_arn, 4);
+                                                       : arn_field(a, resource_arn, ARN_ACCOUNT);
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
     struct ctxb b = {0};
@@ -156,7 +145,7 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
      * group's tags are aws:ResourceTag/ keys. */
     const char *group = log_group_of(a, resource_arn);
     if (*racct && strncmp(resource_arn, "arn:aws:logs:", 13) == 0) {
-        const char *region = arn_field(a, resource_arn, 3);
+        const char *region = arn_field(a, resource_arn, ARN_REGION);
         struct resource_policy *rp;
         size_t nrp;
         if (c->store->ops->rpolicy_list(c->store, a, racct, region, &rp, &nrp) == C_OK && nrp) {
