@@ -215,12 +215,12 @@ struct iam_tok {
     const struct iam_key *var;
 };
 
-enum iam_pat_kind { IAM_PAT_ANY, IAM_PAT_EXACT, IAM_PAT_GLOB };
+enum iam_pat_kind { IAM_PAT_ANY, IAM_PAT_EXACT, IAM_PAT_PREFIX, IAM_PAT_GLOB };
 struct iam_pat {
     uint8_t kind;
     bool icase;            /* literals are lowercased; compare folding the subject */
     bool vars;             /* has IAM_TK_VAR tokens */
-    uint32_t len;          /* IAM_PAT_EXACT: the literal */
+    uint32_t len;          /* IAM_PAT_EXACT / IAM_PAT_PREFIX ("lit*"): the literal */
     const char *s;
     uint32_t ntok;
     const struct iam_tok *tok;
@@ -302,6 +302,7 @@ struct iam_view {
     const char *action, *resource;
     size_t actlen, reslen;
     uint32_t khash[IAM_VIEW_KEYS];
+    uint32_t klen[IAM_VIEW_KEYS];
     const char *bval[IAM_B__COUNT];     /* derived keys, NULL when absent */
 };
 

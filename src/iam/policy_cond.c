@@ -363,7 +363,7 @@ struct rval {
     struct iam_ipnet ip;
     size_t off[6], len[6];
     bool arn6;
-    uint8_t bin[96];
+    uint8_t bin[768];
     size_t binlen;
 };
 
@@ -461,9 +461,12 @@ static bool cond_match(const struct iam_cond *c, const struct iam_view *v) {
         return false;
     }
     if (!present) {
-        if (c->set == IAM_SET_FORALL) return true;
+        /* "If the key is not present, evaluate the condition element as
+         * true" (...IfExists) comes first; then ForAllValues is true and
+         * ForAnyValue false for a missing key or empty set; otherwise only
+         * negated operators hold. */
+        if (c->if_exists || c->set == IAM_SET_FORALL) return true;
         if (c->set == IAM_SET_FORANY) return false;
-        if (c->if_exists) return true;
         return o->neg;
     }
     if (c->set == IAM_SET_FORALL) {

@@ -15,6 +15,7 @@
 #define IAM_POLICY_INTERNAL
 #include "policy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* How a Principal element names the caller: itself (or "*"), its role (for
@@ -148,12 +149,33 @@ static void decided(struct iam_decision *d, enum iam_effect eff, const struct ia
     d->sid = p && stmt >= 0 ? p->stmt[stmt].sid : NULL;
 }
 
-/* The first explicit deny among `pols`; true if found. */
-static bool find_deny(const struct iam_policy *const *pols, size_t n, const struct iam_view *v,
-                      bool has_boundary, const char *kind, struct iam_decision *d) {
-    for (size_t i = 0; i < n; i++) {
-        struct peval pe;
-        eval_policy(pols[i], v, has_boundary, &pe);
+/* One group of policies (identity, boundary or resource), each evaluated
+ * once: the deny pass and the allow pass read the same results. */
+struct group {
+    const struct iam_policy *const *pols;
+    size_t n;
+    struct peval *pe;
+    struct peval local[8];
+};
+
+static void group_eval(struct group *g, const struct iam_policy *const *pols, size_t n,
+                       const struct iam_view *v, bool has_boundary) {
+    g->pols = pols;
+    g->n = n;
+    g->pe = n <= ARRAY_LEN(g->local) ? g->local : malloc(n * sizeof *g->pe);
+    if (!g->pe) abort();
+    for (size_t i = 0; i < n; i++) eval_policy(pols[i], v, has_boundary, &g->pe[i]);
+}
+
+static void group_free(struct group *g) {
+    if (g->pe != g->local) free(g->pe);
+}
+
+/* The first explicit deny in the group; true if found. */
+static bool find_deny(const struct group *g, const char *kind, struct iam_decision *d) {
+    const struct iam_policy *const *pols = g->pols;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct peval pe = g->pe[i];
         if (pe.deny < 0) continue;
         decided(d, IAM_EXPLICIT_DENY, pols[i], pe.deny);
         d->deny_kind = kind ? kind
@@ -165,23 +187,18 @@ static bool find_deny(const struct iam_policy *const *pols, size_t n, const stru
     return false;
 }
 
-/* The first allowing policy / statement among `pols` (the strongest level
+/* The first allowing policy / statement in the group (the strongest level
  * for resource policies). */
-static enum plevel find_allow(const struct iam_policy *const *pols, size_t n,
-                              const struct iam_view *v, bool has_boundary,
-                              const struct iam_policy **pol, int *stmt) {
+static enum plevel find_allow(const struct group *g, const struct iam_policy **pol, int *stmt) {
     enum plevel best = PL_NONE;
     *pol = NULL;
     *stmt = -1;
-    for (size_t i = 0; i < n && best != PL_DIRECT; i++) {
-        struct peval pe;
-        eval_policy(pols[i], v, has_boundary, &pe);
-        if (pe.level > best) {
-            best = pe.level;
-            *pol = pols[i];
-            *stmt = pe.allow;
+    for (size_t i = 0; i < g->n && best != PL_DIRECT; i++)
+        if (g->pe[i].level > best) {
+            best = g->pe[i].level;
+            *pol = g->pols[i];
+            *stmt = g->pe[i].allow;
         }
-    }
     return best;
 }
 
@@ -191,12 +208,31 @@ static void implicit(struct iam_decision *d, enum iam_missing m) {
     d->statement = -1;
 }
 
+static void decide(const struct iam_policy_set *ps, const struct iam_request *r,
+                   const struct group *gid, const struct group *gbd, const struct group *grs,
+                   struct iam_decision *out);
+
 void iam_decide(const struct iam_policy_set *ps, const struct iam_request *r,
                 struct iam_decision *out) {
-    memset(out, 0, sizeof *out);
-    out->statement = -1;
     struct iam_view v;
     iam_view_init(&v, r);
+    bool has_boundary = ps->nboundary > 0;
+    struct group gid, gbd, grs;
+    group_eval(&grs, ps->resource, ps->nresource, &v, has_boundary);
+    group_eval(&gid, ps->identity, ps->nidentity, &v, has_boundary);
+    group_eval(&gbd, ps->boundary, ps->nboundary, &v, has_boundary);
+    decide(ps, r, &gid, &gbd, &grs, out);
+    group_free(&grs);
+    group_free(&gid);
+    group_free(&gbd);
+}
+
+/* The rules, over the evaluated groups. */
+static void decide(const struct iam_policy_set *ps, const struct iam_request *r,
+                   const struct group *gid, const struct group *gbd, const struct group *grs,
+                   struct iam_decision *out) {
+    memset(out, 0, sizeof *out);
+    out->statement = -1;
     const struct iam_principal *p = &r->principal;
     bool has_boundary = ps->nboundary > 0;
     bool required = false;   /* a trust / key policy: it must allow explicitly */
@@ -207,15 +243,14 @@ void iam_decide(const struct iam_policy_set *ps, const struct iam_request *r,
     }
 
     /* 1. An explicit deny anywhere decides. */
-    if (find_deny(ps->resource, ps->nresource, &v, has_boundary, NULL, out) ||
-        find_deny(ps->identity, ps->nidentity, &v, has_boundary, "identity-based policy", out) ||
-        find_deny(ps->boundary, ps->nboundary, &v, has_boundary, "permissions boundary", out))
+    if (find_deny(grs, NULL, out) || find_deny(gid, "identity-based policy", out) ||
+        find_deny(gbd, "permissions boundary", out))
         return;
 
     /* 2. The resource side. */
     const struct iam_policy *rpol;
     int rstmt;
-    enum plevel res = find_allow(ps->resource, ps->nresource, &v, has_boundary, &rpol, &rstmt);
+    enum plevel res = find_allow(grs, &rpol, &rstmt);
 
     /* Service principals, anonymous and federated callers have no identity
      * policies: only a resource policy naming them allows them. */
@@ -228,14 +263,10 @@ void iam_decide(const struct iam_policy_set *ps, const struct iam_request *r,
     /* 3. The identity side. */
     const struct iam_policy *ipol = NULL;
     int istmt = -1;
-    bool id_allow = ps->identity_is_root ||
-                    find_allow(ps->identity, ps->nidentity, &v, has_boundary, &ipol, &istmt) !=
-                        PL_NONE;
+    bool id_allow = ps->identity_is_root || find_allow(gid, &ipol, &istmt) != PL_NONE;
     const struct iam_policy *bpol;
     int bstmt;
-    bool bnd_ok =
-        !has_boundary ||
-        find_allow(ps->boundary, ps->nboundary, &v, has_boundary, &bpol, &bstmt) != PL_NONE;
+    bool bnd_ok = !has_boundary || find_allow(gbd, &bpol, &bstmt) != PL_NONE;
 
     const char *ra = r->resource_account;
     bool same = !ra || !*ra || (p->account && strcmp(p->account, ra) == 0);
@@ -335,8 +366,8 @@ static const char *const MISSING_TEXT[] = {
     [IAM_MISSING_IDENTITY] = "no identity-based policy allows the action",
     [IAM_MISSING_RESOURCE] = "no resource-based policy allows the action for this principal",
     [IAM_MISSING_BOUNDARY] = "the permissions boundary does not allow the action",
-    [IAM_MISSING_BOTH] = "cross-account: neither the caller's identity-based policies nor the "
-                         "resource-based policy allow the action",
+    [IAM_MISSING_BOTH] = ("cross-account: neither the caller's identity-based policies nor the "
+                          "resource-based policy allow the action"),
 };
 
 const char *iam_explain(struct arena *a, const struct iam_request *r,

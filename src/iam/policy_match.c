@@ -23,14 +23,15 @@ bool iam_ascii_ieq(const char *a, const char *b, size_t n) {
     return true;
 }
 
-/* FNV-1a over the lowercased bytes: policy keys and request keys hash the
- * same however they are capitalised. */
+/* A quick filter before the full case-insensitive compare: the length and
+ * three lowercased bytes (last, middle, fifth — keys share "aws:" prefixes).
+ * O(1), so hashing every request key costs almost nothing. */
 uint32_t iam_key_hash(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= lower((unsigned char)s[i]);
-        h *= 16777619u;
-    }
+    if (n == 0) return 0;
+    uint32_t h = (uint32_t)n;
+    h ^= (uint32_t)lower((unsigned char)s[n - 1]) << 8;
+    h ^= (uint32_t)lower((unsigned char)s[n / 2]) << 16;
+    h ^= (uint32_t)lower((unsigned char)s[n > 4 ? 4 : 0]) << 24;
     return h;
 }
 
@@ -80,8 +81,11 @@ void iam_view_init(struct iam_view *v, const struct iam_request *r) {
     v->actlen = strlen(v->action);
     v->reslen = strlen(v->resource);
     size_t nk = r->nctx < IAM_VIEW_KEYS ? r->nctx : IAM_VIEW_KEYS;
-    for (size_t i = 0; i < nk; i++)
-        v->khash[i] = r->ctx[i].key ? iam_key_hash(r->ctx[i].key, strlen(r->ctx[i].key)) : 0;
+    for (size_t i = 0; i < nk; i++) {
+        const char *k = r->ctx[i].key;
+        v->klen[i] = k ? (uint32_t)strlen(k) : 0;
+        v->khash[i] = k ? iam_key_hash(k, v->klen[i]) : 0;
+    }
     memset(v->bval, 0, sizeof v->bval);
     bool person = p->type == IAM_PT_ROOT || p->type == IAM_PT_USER ||
                   p->type == IAM_PT_ASSUMED_ROLE;
@@ -103,9 +107,9 @@ bool iam_view_get(const struct iam_view *v, const struct iam_key *k,
     for (size_t i = 0; i < r->nctx; i++) {
         const char *key = r->ctx[i].key;
         if (!key) continue;
-        uint32_t h = i < IAM_VIEW_KEYS ? v->khash[i] : iam_key_hash(key, strlen(key));
-        if (h != k->hash || strlen(key) != k->len || !iam_ascii_ieq(key, k->name, k->len))
-            continue;
+        size_t len = i < IAM_VIEW_KEYS ? v->klen[i] : strlen(key);
+        uint32_t h = i < IAM_VIEW_KEYS ? v->khash[i] : iam_key_hash(key, len);
+        if (h != k->hash || len != k->len || !iam_ascii_ieq(key, k->name, k->len)) continue;
         /* An empty value set is a "null data set": absent, as AWS treats it. */
         if (r->ctx[i].n == 0 || !r->ctx[i].values) return false;
         *vals = r->ctx[i].values;
@@ -238,6 +242,11 @@ void iam_pat_compile(struct arena *a, const char *s, size_t len, unsigned flags,
     }
     if (b.ntok == 1 && b.tok[0].type == IAM_TK_STAR) {
         out->kind = IAM_PAT_ANY;
+    } else if (b.ntok == 2 && b.tok[0].type == IAM_TK_LIT && b.tok[1].type == IAM_TK_STAR) {
+        /* "literal*" — the commonest ARN and action pattern. */
+        out->kind = IAM_PAT_PREFIX;
+        out->s = b.tok[0].s;
+        out->len = b.tok[0].len;
     } else if (!glob) {
         out->kind = IAM_PAT_EXACT;
         out->s = b.lit;
@@ -325,6 +334,9 @@ bool iam_pat_match(const struct iam_pat *p, const struct iam_view *v, const char
     case IAM_PAT_EXACT:
         if (n != p->len) return false;
         return p->icase ? iam_ascii_ieq(p->s, s, n) : memcmp(p->s, s, n) == 0;
+    case IAM_PAT_PREFIX:
+        if (n < p->len) return false;
+        return p->icase ? iam_ascii_ieq(p->s, s, p->len) : memcmp(p->s, s, p->len) == 0;
     default: break;
     }
     if (!p->vars) return tok_glob(p->tok, p->ntok, s, n, p->icase);

@@ -841,7 +841,10 @@ int iam_policy_parse(struct arena *a, const char *doc, size_t len, enum iam_poli
                      const char *name, struct iam_policy **out, struct aws_err *e) {
     struct pctx c = {.a = a, .kind = kind, .e = e};
     *out = NULL;
-    if ((unsigned)kind > IAM_POLICY_KEY) return fail(&c, E_SYNTAX);
+    if ((unsigned)kind > IAM_POLICY_KEY) {
+        c.kind = IAM_POLICY_IDENTITY;   /* the message table has four columns */
+        return fail(&c, E_SYNTAX);
+    }
     if (checks(&c, E_FIRST_BYTE) && (len == 0 || doc[0] != '{')) return fail(&c, E_FIRST_BYTE);
     /* json_parse reads JSON_PADDING bytes past the end: parse a padded copy. */
     char *buf = arena_alloc(a, len + JSON_PADDING);

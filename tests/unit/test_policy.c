@@ -487,6 +487,9 @@ struct ecase {
 #define COND(c) \
     "{`Version`:`2012-10-17`,`Statement`:{`Effect`:`Allow`,`Action`:`s3:GetObject`,`Resource`:`*`," \
     "`Condition`:{" c "}}}"
+/* 300 bytes of base64 (225 bytes of data). */
+#define B64_60 "QmluYXJ5VmFsdWVJbkJhc2U2NEJpbmFyeVZhbHVlSW5CYXNlNjRCaW5hcnlW"
+#define B64_300 B64_60 B64_60 B64_60 B64_60 B64_60
 #define G(cond, ctx, want) E(COND(cond), IP, ALICE, "s3:GetObject", OBJ, ctx, want)
 
 /* IAM User Guide, "Condition operators" (String): the home-directory policy. */
@@ -661,6 +664,9 @@ static const struct ecase ECASES[] = {
     E(RUNINST_BAD, IP, ALICE, "ec2:RunInstances", "*", "ec2:InstanceType=m3.large", Y),
     G("`StringNotEqualsIfExists`:{`aws:RequestTag/team`:`red`}", "", Y),
     G("`StringNotEqualsIfExists`:{`aws:RequestTag/team`:`red`}", "aws:RequestTag/team=red", N),
+    G("`ForAnyValue:StringEqualsIfExists`:{`aws:TagKeys`:`a`}", "", Y),
+    G("`ForAnyValue:StringEqualsIfExists`:{`aws:TagKeys`:`a`}", "aws:TagKeys=b", N),
+    G("`BinaryEquals`:{`demo:key`:`" B64_300 "`}", "demo:key=" B64_300, Y),
     /* ---- Several operators AND, several keys AND, values OR
      * ("IAM JSON policy elements: Condition") ---- */
     G("`StringEquals`:{`aws:PrincipalTag/a`:`1`,`aws:PrincipalTag/b`:`2`}", "aws:PrincipalTag/a=1;aws:PrincipalTag/b=2", Y),

@@ -249,6 +249,14 @@ int main(void) {
         CHECK(iam_policy_statement_count(p) == GOOD[i].nstmt, "good %zu: statements", i);
         CHECK(iam_policy_kind_of(p) == GOOD[i].kind && strcmp(iam_policy_name(p), "name") == 0);
     }
+    /* An unknown kind is refused, not indexed. */
+    {
+        struct iam_policy *q = NULL;
+        struct aws_err e2;
+        char *d2 = doc(ST(OK_ID));
+        CHECK(iam_policy_parse(&A, d2, strlen(d2), (enum iam_policy_kind)7, NULL, &q, &e2) == C_ERR &&
+              q == NULL && strcmp(e2.msg, SYNTAX) == 0);
+    }
     /* Accessors. */
     struct iam_policy *p;
     struct aws_err e;
