@@ -118,8 +118,12 @@ static int compile_all(struct call *c, const struct policy_doc *docs, size_t n,
 int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
                       const struct iam_ctx *extra, size_t nextra) {
     struct arena *a = c->a;
+    /* "*" (actions without a resource) and AWS-owned resources (account
+     * "aws": AWS managed policies, which have no resource policy and are
+     * readable with an identity-side allow) count as the caller's own. */
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
                                                        : arn_field(a, resource_arn, ARN_ACCOUNT);
+    if (strcmp(racct, "aws") == 0) racct = c->who.account_id;
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
     struct ctxb b = {0};

@@ -4,13 +4,14 @@
  * attachments); the operation table and shared helpers in iam_service.c.
  *
  * Handlers read the validated input with in_str()/in_int()/in_bool(),
- * authorize with iam_authz() (the action and the entity's ARN), talk to the
+ * authorize with iam_authorize() (the action and the entity's ARN), talk to the
  * store's iam_* functions and write the output under the model's member
  * names with the JSON writer; query_proto.c turns it into XML. */
 #ifndef SLUICE_IAM_IAM_H
 #define SLUICE_IAM_IAM_H
 
 #include "../aws/call.h"
+#include "authz.h"
 #include "../store/store.h"
 #include "policy.h"
 
@@ -35,8 +36,6 @@ char *iam_urlencode(struct arena *a, const char *s);
 /* Non-whitespace characters of a policy document, as IAM counts its size. */
 size_t iam_policy_chars(const char *doc);
 
-/* iam_authorize() for an IAM action on an entity ARN. */
-int iam_authz(struct call *c, const char *action, const char *arn);
 
 /* Compile doc as a policy of the given kind (MalformedPolicyDocument, 400). */
 int iam_check_doc(struct call *c, const char *doc, enum iam_policy_kind kind);

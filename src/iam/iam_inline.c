@@ -25,7 +25,7 @@ static int owner_of(struct call *c, enum iam_owner kind, const char *action, boo
         return C_ERR;
     o->name = u.name;
     o->arn = u.arn;
-    return iam_authz(c, action, u.arn);
+    return iam_authorize(c, action, u.arn);
 }
 
 static int put(struct call *c, enum iam_owner kind, const char *action) {

@@ -49,7 +49,7 @@ static int check_managed_doc(struct call *c, const char *doc) {
 static int policy_for(struct call *c, const char *action, struct iam_managed_policy *p) {
     const char *arn = in_str(c, "PolicyArn");
     if (iam_check_policy_arn(c, arn) != C_OK) return C_ERR;
-    if (iam_authz(c, action, arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, action, arn) != C_OK) return C_ERR;
     return c->store->ops->iam_policy_get(c->store, c->a, c->who.account_id, arn, p, c->err);
 }
 
@@ -67,7 +67,7 @@ int iam_CreatePolicy(struct call *c) {
                                    .description = in_str(c, "Description"),
                                    .default_version = "v1", .created = c->now_ms,
                                    .updated = c->now_ms};
-    if (iam_authz(c, "iam:CreatePolicy", p.arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:CreatePolicy", p.arn) != C_OK) return C_ERR;
     if (check_managed_doc(c, doc) != C_OK) return C_ERR;
     if (c->store->ops->iam_policy_create(c->store, c->who.account_id, &p, doc, c->err) != C_OK)
         return C_ERR;
@@ -85,7 +85,7 @@ int iam_GetPolicy(struct call *c) {
 }
 
 int iam_ListPolicies(struct call *c) {
-    if (iam_authz(c, "iam:ListPolicies", iam_entity_arn(c, "policy", "/", "")) != C_OK)
+    if (iam_authorize(c, "iam:ListPolicies", iam_entity_arn(c, "policy", "/", "")) != C_OK)
         return C_ERR;
     const char *scope = in_str(c, "Scope");
     const char *prefix = in_str(c, "PathPrefix");
@@ -205,7 +205,7 @@ static int owner_for(struct call *c, enum iam_owner kind, const char *action, bo
                                     c->err) != C_OK)
         return C_ERR;
     *name = u.name;
-    return iam_authz(c, action, u.arn);
+    return iam_authorize(c, action, u.arn);
 }
 
 static int attach(struct call *c, enum iam_owner kind, const char *action) {

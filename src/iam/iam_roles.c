@@ -31,7 +31,7 @@ int iam_role_for(struct call *c, const char *action, bool protect, struct iam_ro
     if (c->store->ops->iam_role_get(c->store, c->a, c->who.account_id, in_str(c, "RoleName"), r,
                                     c->err) != C_OK)
         return C_ERR;
-    if (iam_authz(c, action, r->arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, action, r->arn) != C_OK) return C_ERR;
     if (protect && r->slr_service) return iam_unmodifiable(c, r);
     return C_OK;
 }
@@ -61,7 +61,7 @@ int iam_CreateRole(struct call *c) {
                          .arn = iam_entity_arn(c, "role", path, name), .trust_policy = doc,
                          .description = in_str(c, "Description"), .max_session_s = max,
                          .created = c->now_ms};
-    if (iam_authz(c, "iam:CreateRole", r.arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:CreateRole", r.arn) != C_OK) return C_ERR;
     if (strncmp(path, "/aws-service-role/", 18) == 0)
         return aws_errf(c->err, 400, "InvalidInput",
                         "The path /aws-service-role/ is reserved for service-linked roles.");
@@ -84,7 +84,7 @@ int iam_GetRole(struct call *c) {
 }
 
 int iam_ListRoles(struct call *c) {
-    if (iam_authz(c, "iam:ListRoles", iam_entity_arn(c, "role", "/", "")) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:ListRoles", iam_entity_arn(c, "role", "/", "")) != C_OK) return C_ERR;
     struct iam_role *rs;
     size_t n;
     c->store->ops->iam_role_list(c->store, c->a, c->who.account_id, in_str(c, "PathPrefix"), &rs,
@@ -151,7 +151,7 @@ int iam_CreateServiceLinkedRole(struct call *c) {
                          .trust_policy = LOG_DELIVERY_SLR_TRUST,
                          .description = in_str(c, "Description"), .max_session_s = 3600,
                          .created = c->now_ms, .slr_service = LOG_DELIVERY_SERVICE};
-    if (iam_authz(c, "iam:CreateServiceLinkedRole", r.arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:CreateServiceLinkedRole", r.arn) != C_OK) return C_ERR;
     if (c->store->ops->iam_role_create(c->store, c->who.account_id, &r, NULL, 0, c->err) != C_OK) {
         if (c->err->code && strcmp(c->err->code, "EntityAlreadyExists") == 0)
             return aws_errf(c->err, 400, "InvalidInput",
@@ -199,7 +199,7 @@ int iam_GetServiceLinkedRoleDeletionStatus(struct call *c) {
     const char *task = in_str(c, "DeletionTaskId");
     if (strncmp(task, "task/aws-service-role/", 22) != 0)
         return aws_errf(c->err, 400, "InvalidInput", "Invalid deletion task id: %s", task);
-    if (iam_authz(c, "iam:GetServiceLinkedRoleDeletionStatus",
+    if (iam_authorize(c, "iam:GetServiceLinkedRoleDeletionStatus",
                   iam_entity_arn(c, "role", "/aws-service-role/", "*")) != C_OK)
         return C_ERR;
     jw_key(c->out, "Status");

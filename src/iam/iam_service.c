@@ -79,13 +79,6 @@ size_t iam_policy_chars(const char *s) {
     return n;
 }
 
-int iam_authz(struct call *c, const char *action, const char *arn) {
-    /* AWS managed policies (arn:aws:iam::aws:policy/...) belong to no
-     * account; reading them needs no resource-side permission. */
-    if (strncmp(arn, "arn:aws:iam::aws:", 17) == 0) return C_OK;
-    return iam_authorize(c, action, arn);
-}
-
 int iam_check_doc(struct call *c, const char *doc, enum iam_policy_kind kind) {
     struct iam_policy *p;
     return iam_policy_parse(c->a, doc, strlen(doc), kind, NULL, &p, c->err);

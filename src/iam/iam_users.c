@@ -27,7 +27,7 @@ static int target_user(struct call *c, const char *action, struct iam_user *u,
             name = c->key->username;
         } else if (c->key && c->key->principal_type == IAM_PT_ROOT) {
             *user = NULL;
-            return iam_authz(c, action, c->who.arn);
+            return iam_authorize(c, action, c->who.arn);
         } else {
             return aws_errf(c->err, 400, "ValidationError",
                             "Must specify userName when calling with non-User credentials");
@@ -35,7 +35,7 @@ static int target_user(struct call *c, const char *action, struct iam_user *u,
     }
     if (c->store->ops->iam_user_get(c->store, c->a, c->who.account_id, name, u, c->err) != C_OK)
         return C_ERR;
-    if (iam_authz(c, action, u->arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, action, u->arn) != C_OK) return C_ERR;
     *user = u->name;
     return C_OK;
 }
@@ -52,7 +52,7 @@ int iam_CreateUser(struct call *c) {
     if (iam_input_tags(c, &tags, &ntags) != C_OK) return C_ERR;
     struct iam_user u = {.name = name, .path = path, .id = iam_random_id(c->a, "AIDA", 17),
                          .arn = iam_entity_arn(c, "user", path, name), .created = c->now_ms};
-    if (iam_authz(c, "iam:CreateUser", u.arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:CreateUser", u.arn) != C_OK) return C_ERR;
     if (c->store->ops->iam_user_create(c->store, c->who.account_id, &u, c->err) != C_OK)
         return C_ERR;
     if (ntags && c->store->ops->tags_set(c->store, u.arn, tags, ntags, 0, c->err) != C_OK)
@@ -65,7 +65,7 @@ int iam_GetUser(struct call *c) {
     const char *name = in_str(c, "UserName");
     if (!name && c->key && c->key->principal_type == IAM_PT_ROOT) {
         /* The root user, as AWS answers it: no UserName or Path. */
-        if (iam_authz(c, "iam:GetUser", c->who.arn) != C_OK) return C_ERR;
+        if (iam_authorize(c, "iam:GetUser", c->who.arn) != C_OK) return C_ERR;
         struct account ac = {.created = 0};
         c->store->ops->account_get(c->store, c->a, c->who.account_id, &ac);
         struct jw *w = c->out;
@@ -88,7 +88,7 @@ int iam_GetUser(struct call *c) {
 }
 
 int iam_ListUsers(struct call *c) {
-    if (iam_authz(c, "iam:ListUsers", iam_entity_arn(c, "user", "/", "")) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:ListUsers", iam_entity_arn(c, "user", "/", "")) != C_OK) return C_ERR;
     struct iam_user *us;
     size_t n;
     c->store->ops->iam_user_list(c->store, c->a, c->who.account_id, in_str(c, "PathPrefix"), &us,
@@ -109,7 +109,7 @@ int iam_DeleteUser(struct call *c) {
     struct iam_user u;
     if (c->store->ops->iam_user_get(c->store, c->a, c->who.account_id, name, &u, c->err) != C_OK)
         return C_ERR;
-    if (iam_authz(c, "iam:DeleteUser", u.arn) != C_OK) return C_ERR;
+    if (iam_authorize(c, "iam:DeleteUser", u.arn) != C_OK) return C_ERR;
     if (c->store->ops->iam_user_delete(c->store, c->who.account_id, u.name, c->err) != C_OK)
         return C_ERR;
     struct tag *tags;

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, AttachUserPolicyCommand,
-  CreateRoleCommand, PutRolePolicyCommand,
+  CreateRoleCommand, PutRolePolicyCommand, GetPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { startServer, expectAwsError, teardown, REGION, sleep, uniq } from './harness.mjs';
@@ -137,6 +137,19 @@ describe('IAM users on CloudWatch Logs', () => {
     const g = uniq('ro');
     await expectAwsError(() => logs.send(new CreateLogGroupCommand({ logGroupName: g })),
       'AccessDeniedException', denied(u.arn, 'logs:CreateLogGroup', groupArn(g)));
+  });
+});
+
+describe('IAM actions on AWS managed policies', () => {
+  test('reading arn:aws:iam::aws:policy/... needs only an identity-side allow', async () => {
+    const arn = 'arn:aws:iam::aws:policy/CloudWatchLogsReadOnlyAccess';
+    const none = await userWith(null);
+    await expectAwsError(() => iamClient(srv, none.creds).send(new GetPolicyCommand({ PolicyArn: arn })),
+      'AccessDenied', `User: ${none.arn} is not authorized to perform: iam:GetPolicy on resource: ${arn} because no identity-based policy allows the iam:GetPolicy action`,
+      { status: 403 });
+    const reader = await userWith(allow('iam:GetPolicy'));
+    const out = await iamClient(srv, reader.creds).send(new GetPolicyCommand({ PolicyArn: arn }));
+    assert.equal(out.Policy.Arn, arn);
   });
 });
 
