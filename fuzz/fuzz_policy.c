@@ -120,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 struct iam_decision d;
                 iam_decide(&ps, &r, &d);
                 check_decision(&a, &r, &d);
+                if (w == 0 && !iam_explain_set(&a, &ps, &r, &d)) abort();
             }
         }
     }

@@ -190,6 +190,13 @@ const char *iam_deny_message(struct arena *a, const struct iam_request *r,
 const char *iam_explain(struct arena *a, const struct iam_request *r,
                         const struct iam_decision *d);
 
+/* iam_explain followed by a trace of every statement of every policy in ps
+ * (the same set given to iam_decide): for each, whether its action,
+ * resource, principal and each condition matched — what `sluice policy
+ * simulate` prints. In arena. */
+const char *iam_explain_set(struct arena *a, const struct iam_policy_set *ps,
+                            const struct iam_request *r, const struct iam_decision *d);
+
 #ifdef IAM_POLICY_INTERNAL
 /* ---- Internal to src/iam/policy*.c: the compiled form. ----
  *
@@ -328,6 +335,7 @@ bool iam_cond_op_is_date(uint8_t op);
 bool iam_cval_compile(struct arena *a, uint8_t op, bool v2012, const char *s, size_t n,
                       struct iam_cval *out);
 bool iam_conds_match(const struct iam_stmt *st, const struct iam_view *v);
+bool iam_cond_match(const struct iam_cond *c, const struct iam_view *v);
 bool iam_parse_date(const char *s, size_t n, int64_t *ms);
 #endif
 

@@ -449,7 +449,7 @@ static bool one_value(const struct op *o, const struct iam_cond *c, const char *
     return !hit && !unresolved;
 }
 
-static bool cond_match(const struct iam_cond *c, const struct iam_view *v) {
+bool iam_cond_match(const struct iam_cond *c, const struct iam_view *v) {
     const struct op *o = &OPS[c->op];
     const char *const *vals = NULL;
     size_t n = 0;
@@ -492,6 +492,6 @@ static bool cond_match(const struct iam_cond *c, const struct iam_view *v) {
 
 bool iam_conds_match(const struct iam_stmt *st, const struct iam_view *v) {
     for (uint32_t i = 0; i < st->ncond; i++)
-        if (!cond_match(&st->cond[i], v)) return false;
+        if (!iam_cond_match(&st->cond[i], v)) return false;
     return true;
 }

@@ -403,3 +403,63 @@ const char *iam_explain(struct arena *a, const struct iam_request *r,
     if (msg) s = arena_sprintf(a, "%sAWS error message: %s\n", s, msg);
     return s;
 }
+
+/* ---- statement trace (simulate) ---- */
+
+static const char *const LEVEL_TEXT[] = {
+    [PL_NONE] = "does not match",
+    [PL_ACCOUNT] = "matches its account",
+    [PL_ROLE] = "matches its role",
+    [PL_DIRECT] = "matches",
+};
+
+static char *trace_statement(struct arena *a, char *s, const struct iam_stmt *st, size_t i,
+                             const struct iam_view *v, bool has_boundary) {
+    bool act = actions_match(st, v), res = resources_match(st, v);
+    s = arena_sprintf(a, "%s    statement %zu%s%s%s %s: %s%s, %s%s", s, i, st->sid ? " (Sid \"" : "",
+                      st->sid ? st->sid : "", st->sid ? "\")" : "", st->deny ? "Deny" : "Allow",
+                      st->not_action ? "NotAction " : "action ", act ? "matches" : "does not match",
+                      st->not_resource ? "NotResource " : "resource ",
+                      !st->res ? "(none: trust policy)" : res ? "matches" : "does not match");
+    const struct iam_principal *p = &v->r->principal;
+    if (st->pmode == IAM_PM_PRINCIPAL) {
+        s = arena_sprintf(a, "%s, principal %s", s, LEVEL_TEXT[plist_match(&st->princ, p)]);
+    } else if (st->pmode == IAM_PM_NOTPRINCIPAL) {
+        bool applies = st->deny ? (has_boundary && is_person(p)) ||
+                                      notprincipal_deny_applies(&st->princ, p)
+                                : plist_match(&st->princ, p) == PL_NONE;
+        s = arena_sprintf(a, "%s, NotPrincipal %s", s, applies ? "applies" : "excludes the caller");
+    }
+    for (uint32_t k = 0; k < st->ncond; k++) {
+        const struct iam_cond *c = &st->cond[k];
+        s = arena_sprintf(a, "%s, %s %s %s", s, c->opname, c->keysrc,
+                          iam_cond_match(c, v) ? "holds" : "fails");
+    }
+    bool applies = stmt_applies(st, v, has_boundary) != PL_NONE;
+    return arena_sprintf(a, "%s => %s\n", s, applies ? "APPLIES" : "does not apply");
+}
+
+static char *trace_group(struct arena *a, char *s, const char *what,
+                         const struct iam_policy *const *pols, size_t n,
+                         const struct iam_view *v, bool has_boundary) {
+    for (size_t i = 0; i < n; i++) {
+        const struct iam_policy *p = pols[i];
+        s = arena_sprintf(a, "%s  %s %s:\n", s, what, p->name ? p->name : "(unnamed)");
+        for (uint32_t k = 0; k < p->nstmt; k++)
+            s = trace_statement(a, s, &p->stmt[k], k, v, has_boundary);
+    }
+    return s;
+}
+
+const char *iam_explain_set(struct arena *a, const struct iam_policy_set *ps,
+                            const struct iam_request *r, const struct iam_decision *d) {
+    struct iam_view v;
+    iam_view_init(&v, r);
+    bool hb = ps->nboundary > 0;
+    char *s = arena_sprintf(a, "%sStatements:\n", iam_explain(a, r, d));
+    if (ps->identity_is_root) s = arena_sprintf(a, "%s  (account root: identity allows all)\n", s);
+    s = trace_group(a, s, "identity-based policy", ps->identity, ps->nidentity, &v, hb);
+    s = trace_group(a, s, "permissions boundary", ps->boundary, ps->nboundary, &v, hb);
+    s = trace_group(a, s, "resource-based policy", ps->resource, ps->nresource, &v, hb);
+    return s;
+}

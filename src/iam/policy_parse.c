@@ -634,16 +634,28 @@ static int pass_legacy(struct pctx *c, struct res_error *re) {
 
 /* ---- pass 4: Sids ---- */
 
+static int cmp_sid(const void *x, const void *y) {
+    const struct jval *a = *(const struct jval *const *)x, *b = *(const struct jval *const *)y;
+    if (a->u.s.len != b->u.s.len) return a->u.s.len < b->u.s.len ? -1 : 1;
+    return memcmp(a->u.s.s, b->u.s.s, a->u.s.len);
+}
+
 static int pass_sids(struct pctx *c) {
+    if (checks(c, E_SID_DUP)) {
+        /* Sorted, so thousands of statements stay cheap. Empty Sids repeat freely. */
+        const struct jval **v = arena_alloc(c->a, c->nst * sizeof *v);
+        size_t n = 0;
+        for (size_t i = 0; i < c->nst; i++) {
+            const struct jval *sid = c->st[i].f[F_SID];
+            if (sid && sid->u.s.len) v[n++] = sid;
+        }
+        qsort(v, n, sizeof *v, cmp_sid);
+        for (size_t i = 1; i < n; i++)
+            if (cmp_sid(&v[i - 1], &v[i]) == 0) return fail(c, E_SID_DUP);
+    }
     for (size_t i = 0; i < c->nst; i++) {
         const struct jval *sid = c->st[i].f[F_SID];
         if (!sid || !sid->u.s.len) continue;
-        if (checks(c, E_SID_DUP))
-            for (size_t j = 0; j < i; j++) {
-                const struct jval *o = c->st[j].f[F_SID];
-                if (o && o->u.s.len == sid->u.s.len && memcmp(o->u.s.s, sid->u.s.s, o->u.s.len) == 0)
-                    return fail(c, E_SID_DUP);
-            }
         if (checks(c, E_SID_CHARS))
             for (size_t k = 0; k < sid->u.s.len; k++) {
                 char ch = sid->u.s.s[k];
@@ -722,11 +734,12 @@ static int pass_vendors(struct pctx *c) {
 
 /* ---- compile ---- */
 
-static void plist_add(struct arena *a, const char ***arr, uint32_t *n, const char *s, size_t len) {
-    const char **v = arena_alloc(a, (*n + 1) * sizeof *v);
-    if (*n) memcpy(v, *arr, *n * sizeof *v);
-    v[(*n)++] = arena_strndup(a, s, len);
-    *arr = v;
+/* Each list gets room for every value of the element up front (`room`):
+ * appending never copies, however long the principal list. */
+static void plist_add(struct arena *a, const char ***arr, uint32_t *n, size_t room, const char *s,
+                      size_t len) {
+    if (!*arr) *arr = arena_alloc(a, room * sizeof **arr);
+    (*arr)[(*n)++] = arena_strndup(a, s, len);
 }
 
 static void compile_principal(struct pctx *c, const struct jval *p, struct iam_plist *pl) {
@@ -735,6 +748,8 @@ static void compile_principal(struct pctx *c, const struct jval *p, struct iam_p
         pl->any = true;   /* validated: "*" */
         return;
     }
+    size_t room = 0;
+    for (size_t i = 0; i < p->u.o.n; i++) room += list_n(&p->u.o.m[i].v);
     for (size_t i = 0; i < p->u.o.n; i++) {
         const struct jmember *m = &p->u.o.m[i];
         for (size_t j = 0; j < list_n(&m->v); j++) {
@@ -745,16 +760,18 @@ static void compile_principal(struct pctx *c, const struct jval *p, struct iam_p
                 switch (classify_aws(s, n)) {
                 case PC_ANY: pl->any = true; break;
                 /* arn:aws:iam::ACCT:root and ACCT both name the account. */
-                case PC_ACCT: plist_add(c->a, &pl->acct, &pl->nacct, n == 12 ? s : s + n - 17, 12); break;
-                case PC_ROLE: plist_add(c->a, &pl->role, &pl->nrole, s, n); break;
-                default: plist_add(c->a, &pl->arn, &pl->narn, s, n); break;
+                case PC_ACCT:
+                    plist_add(c->a, &pl->acct, &pl->nacct, room, n == 12 ? s : s + n - 17, 12);
+                    break;
+                case PC_ROLE: plist_add(c->a, &pl->role, &pl->nrole, room, s, n); break;
+                default: plist_add(c->a, &pl->arn, &pl->narn, room, s, n); break;
                 }
             } else if (keyeq(m, "Service")) {
-                plist_add(c->a, &pl->svc, &pl->nsvc, s, n);
+                plist_add(c->a, &pl->svc, &pl->nsvc, room, s, n);
             } else if (keyeq(m, "Federated")) {
-                plist_add(c->a, &pl->fed, &pl->nfed, s, n);
+                plist_add(c->a, &pl->fed, &pl->nfed, room, s, n);
             } else {
-                plist_add(c->a, &pl->canon, &pl->ncanon, s, n);
+                plist_add(c->a, &pl->canon, &pl->ncanon, room, s, n);
             }
         }
     }

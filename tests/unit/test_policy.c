@@ -938,6 +938,24 @@ static void run_messages(void) {
     CHECK(d.effect == IAM_ALLOW && d.statement == 0 && iam_deny_message(&A, &r, &d) == NULL);
     ex = iam_explain(&A, &r, &d);
     CHECK(strstr(ex, "Decision: ALLOW") && strstr(ex, "AllowGetList"), "%s", ex);
+
+    /* The statement trace of simulate: which part of each statement held. */
+    const struct iam_policy *bucket = compile(SEED_S3, IAM_POLICY_RESOURCE, "my-bucket");
+    struct iam_policy_set ps2 = {NULL, 0, NULL, 0, &bucket, 1, false};
+    r = request(SVC, "s3:PutObject", "arn:aws:s3:::my-bucket/AWSLogs/account-ID/x", "", SRC_OK);
+    iam_decide(&ps2, &r, &d);
+    ex = iam_explain_set(&A, &ps2, &r, &d);
+    CHECK(d.effect == IAM_IMPLICIT_DENY && strstr(ex, "resource-based policy my-bucket:") &&
+              strstr(ex, "statement 0 (Sid \"AWSLogDeliveryAclCheck\") Allow: action does not match") &&
+              strstr(ex, "StringEquals s3:x-amz-acl fails") &&
+              strstr(ex, "StringEquals aws:SourceAccount holds") &&
+              strstr(ex, "ArnLike aws:SourceArn holds => does not apply"),
+          "%s", ex);
+    r = request(SVC, "s3:PutObject", "arn:aws:s3:::my-bucket/AWSLogs/account-ID/x", "",
+                SRC_OK ";s3:x-amz-acl=bucket-owner-full-control");
+    iam_decide(&ps2, &r, &d);
+    ex = iam_explain_set(&A, &ps2, &r, &d);
+    CHECK(d.effect == IAM_ALLOW && strstr(ex, "principal matches") && strstr(ex, "=> APPLIES"), "%s", ex);
 }
 
 int main(void) {
