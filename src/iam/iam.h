@@ -80,7 +80,7 @@ int iam_unmodifiable(struct call *c, const struct iam_role *r);
     X(ListAccessKeys) X(ListAttachedRolePolicies) X(ListAttachedUserPolicies) \
     X(ListPolicies) X(ListPolicyVersions) X(ListRolePolicies) X(ListRoleTags) X(ListRoles) \
     X(ListUserPolicies) X(ListUserTags) X(ListUsers) X(PutRolePolicy) X(PutUserPolicy) \
-    X(SetDefaultPolicyVersion) X(TagRole) X(TagUser) X(UntagRole) X(UntagUser) \
+    X(SetDefaultPolicyVersion) X(SimulateCustomPolicy) X(SimulatePrincipalPolicy) X(TagRole) X(TagUser) X(UntagRole) X(UntagUser) \
     X(UpdateAccessKey) X(UpdateAssumeRolePolicy)
 IAM_OPS(X)
 #undef X

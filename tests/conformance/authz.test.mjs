@@ -16,6 +16,7 @@ import {
 import {
   CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand, AttachUserPolicyCommand,
   CreateRoleCommand, PutRolePolicyCommand, GetPolicyCommand,
+  SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { startServer, expectAwsError, teardown, REGION, sleep, uniq } from './harness.mjs';
@@ -213,5 +214,39 @@ describe('cross-account', () => {
       denied(bobRoot, 'logs:DescribeLogStreams', groupArn(g), 'no resource-based policy allows'));
     await admin.send(new DeleteResourcePolicyCommand({ policyName: pname }));
     await expectAwsError(get, 'AccessDeniedException');
+  });
+});
+
+describe('policy simulation API (the engine behind `sluice policy simulate`)', () => {
+  const doc = JSON.stringify({ Version: '2012-10-17', Statement: [
+    { Effect: 'Allow', Action: 'logs:*', Resource: '*' },
+    { Sid: 'NoDelete', Effect: 'Deny', Action: 'logs:DeleteLogGroup', Resource: '*' },
+  ] });
+
+  test('SimulateCustomPolicy: allowed / explicitDeny / implicitDeny per action', async () => {
+    const out = await iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: [doc],
+      ActionNames: ['logs:CreateLogGroup', 'logs:DeleteLogGroup', 's3:PutObject'],
+      ResourceArns: [groupArn('x')] }));
+    assert.deepEqual(out.EvaluationResults.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]), [
+      ['logs:CreateLogGroup', groupArn('x'), 'allowed'],
+      ['logs:DeleteLogGroup', groupArn('x'), 'explicitDeny'],
+      ['s3:PutObject', groupArn('x'), 'implicitDeny'],
+    ]);
+    assert.equal(out.EvaluationResults[1].MatchedStatements[0].SourcePolicyId, 'PolicyInputList.1');
+  });
+
+  test('SimulatePrincipalPolicy uses the user\'s stored policies and agrees with enforcement', async () => {
+    const u = await userWith(doc);
+    const out = await iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: u.arn,
+      ActionNames: ['logs:DeleteLogGroup', 'logs:DescribeLogGroups'] }));
+    assert.deepEqual(out.EvaluationResults.map((r) => r.EvalDecision), ['explicitDeny', 'allowed']);
+    assert.equal(out.EvaluationResults[0].MatchedStatements[0].SourcePolicyId, 'p');
+    const g = uniq('sim');
+    await admin.send(new CreateLogGroupCommand({ logGroupName: g }));
+    await expectAwsError(() => logsAs(u.creds).send(new DeleteLogGroupCommand({ logGroupName: g })),
+      'AccessDeniedException');
+    await expectAwsError(() => iam.send(new SimulatePrincipalPolicyCommand({
+      PolicySourceArn: `arn:aws:iam::${acct}:user/nobody-here`, ActionNames: ['logs:X'] })),
+    'NoSuchEntityException', undefined, { status: 404 });
   });
 });
