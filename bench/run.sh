@@ -14,6 +14,12 @@ echo "== raw event store (LMDB) baseline =="
 echo "== model validation =="
 "$BUILD"/bench_validate | tee "$tmp/validate.txt"
 
+echo "== policy engine: decisions =="
+"$BUILD"/bench_policy | tail -6
+
+echo "== authorization check per CloudWatch Logs call vs the decision alone =="
+"$BUILD"/bench_authz
+
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 "$BUILD"/sluice serve --listen 127.0.0.1:$port --data "$tmp/data" --dev-credentials \
   --no-access-log 2>"$tmp/server.log" &
