@@ -117,9 +117,11 @@ static bool parse_num(const char *s, size_t n, double *out) {
     return true;
 }
 
+/* A short run of decimal digits (CIDR bits, date fields): at most 9, so
+ * the int cannot overflow. */
 static bool digits(const char *s, size_t n, int *out) {
     int v = 0;
-    if (n == 0) return false;
+    if (n == 0 || n > 9) return false;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9') return false;
         v = v * 10 + (s[i] - '0');

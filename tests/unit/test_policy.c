@@ -637,6 +637,7 @@ static const struct ecase ECASES[] = {
     G("`NotIpAddress`:{`aws:SourceIp`:[`192.0.2.0/24`,`203.0.113.0/24`]}", "aws:SourceIp=203.0.113.1", N),
     G("`NotIpAddress`:{`aws:SourceIp`:`192.0.2.0/24`}", "", Y),
     G("`IpAddress`:{`aws:SourceIp`:`not-an-ip`}", "aws:SourceIp=192.0.2.1", N),
+    G("`IpAddress`:{`aws:SourceIp`:`10.0.0.0/3211112222`}", "aws:SourceIp=10.0.0.1", N),  /* fuzz */
     /* ---- ARN: six components matched separately ---- */
     G("`ArnLike`:{`aws:SourceArn`:`arn:aws:someservice:*:111122223333:finance/*`}",
       "aws:SourceArn=arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt", N),
