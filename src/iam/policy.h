@@ -6,8 +6,11 @@
  *
  * Lifecycle: iam_policy_parse() compiles a JSON document once (into the
  * caller's arena); a compiled policy is read-only and may be shared by
- * threads.  iam_decide() allocates only from the arena it is given (today it
- * allocates nothing); iam_policy_eval() allocates nothing.
+ * threads.  iam_decide() and iam_policy_eval() allocate nothing in practice:
+ * they work on the stack, with a malloc'd scratch array only for more than 8
+ * policies of one kind in a set or a pattern of more than 32 wildcards and
+ * variables that holds a variable. The message and explanation functions
+ * allocate from the arena they are given.
  *
  * Semantics follow AWS's documented policy evaluation logic (IAM User Guide:
  * "Policy evaluation logic", "Cross-account policy evaluation logic",
