@@ -7,7 +7,7 @@ command -v clang >/dev/null || { echo "make fuzz needs clang (apt install clang)
 SECS=${FUZZ_SECONDS:-60}
 out=build-fuzz
 mkdir -p "$out"
-CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -Isrc"
+CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -Isrc"
 srcs=$(find src -name '*.c' ! -name main.c)
 objs=()
 for s in $srcs; do

@@ -28,6 +28,7 @@ static void ctx_add(struct arena *a, struct ctxb *b, const char *key, const char
 static const char *const PRINCIPAL_TYPE[] = {
     [IAM_PT_ROOT] = "Account", [IAM_PT_USER] = "User", [IAM_PT_ASSUMED_ROLE] = "AssumedRole",
     [IAM_PT_SERVICE] = "Service", [IAM_PT_ANONYMOUS] = "Anonymous",
+    [IAM_PT_FEDERATED] = "FederatedUser",
 };
 
 /* The caller as the engine sees it.  Calls made without a store key (the

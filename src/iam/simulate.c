@@ -160,7 +160,9 @@ int simulate_main(int argc, char **argv) {
     };
     struct iam_decision d;
     iam_decide(&ps, &r, &d);
-    fputs(iam_explain(&a, &r, &d), stdout);   /* includes AWS's deny message */
+    /* The decision, AWS's deny message, and a line per statement saying
+     * which of action, resource, principal and conditions matched. */
+    fputs(iam_explain_set(&a, &ps, &r, &d), stdout);
     rc = d.effect == IAM_ALLOW ? 0 : 1;
 out:
     arena_free(&a);
