@@ -40,9 +40,20 @@ struct call {
  * returns C_OK or fills c->err and returns C_ERR. */
 typedef int (*op_fn)(struct call *c);
 
+/* The ARN an operation acts on, built from its validated input; NULL with
+ * c->err filled when the input names no valid resource. */
+typedef const char *(*op_resource_fn)(struct call *c);
+
+/* An operation: its handler, and what it is authorized as.  When `action`
+ * is set the protocol codec authorizes (iam_authorize_op) before the
+ * handler runs, so a handler never sees an unauthorized call; `action` NULL
+ * means the handler authorizes itself (IAM entities, whose ARN needs the
+ * stored path). */
 struct op_def {
     const char *name;           /* model operation name */
     op_fn fn;
+    const char *action;         /* IAM action, e.g. "logs:CreateLogGroup" */
+    op_resource_fn resource;    /* its resource ARN */
 };
 
 enum aws_protocol { PROTO_JSON11, PROTO_QUERY, PROTO_RESTXML };

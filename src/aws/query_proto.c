@@ -1,5 +1,6 @@
 /* AWS Query protocol codec (see query_proto.h). */
 #include "query_proto.h"
+#include "../iam/authz.h"
 #include "dispatch.h"
 
 #include <errno.h>
@@ -490,7 +491,7 @@ int query_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, str
     jw_init(&w, &jb);
     jw_obj_begin(&w);
     c->out = &w;
-    if (od->fn(c) != C_OK) {
+    if (iam_authorize_op(c, od) != C_OK || od->fn(c) != C_OK) {
         buf_free(&jb);
         return C_ERR;
     }

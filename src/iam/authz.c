@@ -183,3 +183,10 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
 int iam_authorize(struct call *c, const char *action, const char *resource_arn) {
     return iam_authorize_ctx(c, action, resource_arn, NULL, 0);
 }
+
+int iam_authorize_op(struct call *c, const struct op_def *od) {
+    if (!od->action) return C_OK;
+    const char *arn = od->resource ? od->resource(c) : "*";
+    if (!arn) return C_ERR;
+    return iam_authorize(c, od->action, arn);
+}

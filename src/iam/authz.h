@@ -13,6 +13,9 @@
 /* C_OK if c->who may perform `action` (e.g. "logs:CreateLogGroup") on
  * `resource_arn`; otherwise fills c->err with AccessDenied(Exception). */
 int iam_authorize(struct call *c, const char *action, const char *resource_arn);
+/* An operation's table entry (call.h): build its resource ARN and authorize
+ * its action.  C_OK when the entry declares no action. */
+int iam_authorize_op(struct call *c, const struct op_def *od);
 /* The same with operation-specific context keys (service keys such as
  * s3:x-amz-acl, aws:SourceArn for service principals, ...). */
 int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,

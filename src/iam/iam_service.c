@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define X(op) {#op, iam_##op},
+#define X(op) {.name = #op, .fn = iam_##op},
 static const struct op_def IAM_OPS_TABLE[] = {IAM_OPS(X)};
 #undef X
 

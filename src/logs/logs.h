@@ -12,16 +12,20 @@ char *logs_group_arn(struct call *c, const char *acct, const char *name);      /
 char *logs_group_arn_star(struct call *c, const char *acct, const char *name); /* ...:log-group:N:* */
 char *logs_stream_arn(struct call *c, const char *acct, const char *group, const char *stream);
 
-/* Resolve logGroupName / logGroupIdentifier (name or ARN, exactly one) of
- * the input to a log group of the caller's region, authorizing `action` on
- * it first (on the stream's ARN when `stream` is given).  Errors:
- * InvalidParameterException, ResourceNotFoundException,
- * AccessDeniedException. */
-int logs_resolve_group(struct call *c, const char *action, const char *stream,
-                       struct log_group *out);
-/* Same for a group named by logGroupName only. */
-int logs_group_by_name(struct call *c, const char *action, const char *name,
-                       struct log_group *out);
+/* Authorization happens before a handler runs, from the operation table in
+ * service.c (action + resource builder); handlers only resolve and act. */
+
+/* A log group as the input names it: logGroupName / logGroupIdentifier
+ * (exactly one; a name or an ARN, possibly of another account). */
+struct logs_group_ref { const char *account, *region, *name; };
+int logs_group_ref(struct call *c, struct logs_group_ref *ref);
+/* That group, fetched.  Errors: InvalidParameterException,
+ * ResourceNotFoundException. */
+int logs_resolve_group(struct call *c, struct log_group *out);
+/* A group of the caller's account by name. */
+int logs_group_by_name(struct call *c, const char *name, struct log_group *out);
+/* The log group a resourceArn member names (TagResource &c.). */
+int logs_tagged_group(struct call *c, struct logs_group_ref *ref);
 
 /* Pagination tokens are opaque to clients; ours are base64url of a small
  * text the handler defines, so a tampered token is detected by parsing. */

@@ -1,33 +1,26 @@
 /* Log streams: create/delete/describe. */
 #include "logs.h"
-#include "../iam/authz.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The group of a CreateLogStream / DeleteLogStream call, after
- * authorizing `action` on the stream. */
-static int stream_call_group(struct call *c, const char *action, struct log_group *g) {
-    const char *group = in_str(c, "logGroupName");
-    if (iam_authorize(c, action, logs_stream_arn(c, c->who.account_id, group,
-                                                    in_str(c, "logStreamName"))) != C_OK)
-        return C_ERR;
-    return c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region, group, g,
-                                    c->err);
+/* The group of a CreateLogStream / DeleteLogStream call. */
+static int stream_call_group(struct call *c, struct log_group *g) {
+    return logs_group_by_name(c, in_str(c, "logGroupName"), g);
 }
 
 int logs_CreateLogStream(struct call *c) {
     struct log_group g;
-    if (stream_call_group(c, "logs:CreateLogStream", &g) != C_OK) return C_ERR;
+    if (stream_call_group(c, &g) != C_OK) return C_ERR;
     return c->store->ops->stream_create(c->store, g.id, in_str(c, "logStreamName"), c->now_ms,
                                         c->err);
 }
 
 int logs_DeleteLogStream(struct call *c) {
     struct log_group g;
-    if (stream_call_group(c, "logs:DeleteLogStream", &g) != C_OK) return C_ERR;
+    if (stream_call_group(c, &g) != C_OK) return C_ERR;
     return c->store->ops->stream_delete(c->store, g.id, in_str(c, "logStreamName"), c->err);
 }
 
@@ -56,7 +49,7 @@ int logs_DescribeLogStreams(struct call *c) {
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Cannot order by LastEventTime with a logStreamNamePrefix.");
     struct log_group g;
-    if (logs_resolve_group(c, "logs:DescribeLogStreams", NULL, &g) != C_OK) return C_ERR;
+    if (logs_resolve_group(c, &g) != C_OK) return C_ERR;
     int64_t limit = 50;
     in_int(c, "limit", &limit);
     const char *after = NULL;

@@ -31,9 +31,11 @@ static const struct jval *sts_validation_view(struct call *c, const struct jval 
     return copy;
 }
 
+/* No table-level action: GetCallerIdentity needs no permission (as in
+ * AWS), and AssumeRole decides with the role's trust policy itself. */
 static const struct op_def STS_OPS[] = {
-    {"AssumeRole", sts_AssumeRole},
-    {"GetCallerIdentity", sts_GetCallerIdentity},
+    {.name = "AssumeRole", .fn = sts_AssumeRole},
+    {.name = "GetCallerIdentity", .fn = sts_GetCallerIdentity},
 };
 
 const struct service_def sts_service = {
