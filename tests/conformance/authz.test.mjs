@@ -19,7 +19,8 @@ import {
   SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { startServer, expectAwsError, teardown, REGION, sleep, uniq } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, expectAwsError, teardown, REGION, sleep, uniq, SLUICE_BIN } from './harness.mjs';
 import { iamClient, stsClient, name, allow } from './iam-helpers.mjs';
 
 let srv;
@@ -248,5 +249,33 @@ describe('policy simulation API (the engine behind `sluice policy simulate`)', (
     await expectAwsError(() => iam.send(new SimulatePrincipalPolicyCommand({
       PolicySourceArn: `arn:aws:iam::${acct}:user/nobody-here`, ActionNames: ['logs:X'] })),
     'NoSuchEntityException', undefined, { status: 404 });
+  });
+});
+
+describe('organizations: aws:PrincipalOrgID / aws:PrincipalOrgPaths', () => {
+  test('a resource policy for "*" limited to an organization admits its members only', async () => {
+    const org = 'o-sluicetest1';
+    const mk = (n, extra) => {
+      const id = execFileSync(SLUICE_BIN, ['account', 'create', n, '--data', srv.dataDir, ...extra]).toString().trim();
+      return { id, logs: srv.client({ profile: n }) };
+    };
+    const member = mk(name('member'), ['--org', org, '--ou', 'ou-ab12-abcdefgh']);
+    const outsider = mk(name('outsider'), []);
+    const g = uniq('org');
+    await admin.send(new CreateLogGroupCommand({ logGroupName: g }));
+    await admin.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: 's' }));
+    const pname = uniq('org');
+    await admin.send(new PutResourcePolicyCommand({ policyName: pname, policyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: 'logs:GetLogEvents', Resource: `${groupArn(g)}:*`,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': org },
+          'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': [`${org}/*/ou-ab12-abcdefgh/*`] } } }],
+    }) }));
+    const get = (logs) => logs.send(new GetLogEventsCommand({ logGroupIdentifier: groupArn(g), logStreamName: 's' }));
+    assert.equal((await get(member.logs)).$metadata.httpStatusCode, 200);
+    await expectAwsError(() => get(outsider.logs), 'AccessDeniedException',
+      denied(`arn:aws:iam::${outsider.id}:root`, 'logs:GetLogEvents', `${groupArn(g)}:log-stream:s`,
+        'no resource-based policy allows'));
+    await admin.send(new DeleteResourcePolicyCommand({ policyName: pname }));
   });
 });
