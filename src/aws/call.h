@@ -44,6 +44,13 @@ typedef int (*op_fn)(struct call *c);
  * c->err filled when the input names no valid resource. */
 typedef const char *(*op_resource_fn)(struct call *c);
 
+/* Context keys an operation contributes beyond the global aws:* ones. */
+#define OPCTX_REQUEST_TAGS 1u    /* input "tags" map: aws:RequestTag/K, aws:TagKeys */
+#define OPCTX_RESOURCE_TAGS 2u   /* the resource's tags: aws:ResourceTag/K */
+struct iam_ctx;
+/* Service keys (s3:x-amz-acl, ...), built from the input; *n entries. */
+typedef const struct iam_ctx *(*op_context_fn)(struct call *c, size_t *n);
+
 /* An operation: its handler, and what it is authorized as.  When `action`
  * is set the protocol codec authorizes (iam_authorize_op) before the
  * handler runs, so a handler never sees an unauthorized call; `action` NULL
@@ -54,6 +61,8 @@ struct op_def {
     op_fn fn;
     const char *action;         /* IAM action, e.g. "logs:CreateLogGroup" */
     op_resource_fn resource;    /* its resource ARN */
+    unsigned ctx;               /* OPCTX_* */
+    op_context_fn context;      /* service context keys, or NULL */
 };
 
 enum aws_protocol { PROTO_JSON11, PROTO_QUERY, PROTO_RESTXML };

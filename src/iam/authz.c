@@ -116,8 +116,10 @@ static int compile_all(struct call *c, const struct policy_doc *docs, size_t n,
     return C_OK;
 }
 
-int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
-                      const struct iam_ctx *extra, size_t nextra) {
+/* The decision for one action on one resource; `flags` (OPCTX_*) say which
+ * tag keys the operation contributes. */
+static int authorize(struct call *c, const char *action, const char *resource_arn,
+                     unsigned flags, const struct iam_ctx *extra, size_t nextra) {
     struct arena *a = c->a;
     /* "*" (actions without a resource) and AWS-owned resources (account
      * "aws": AWS managed policies, which have no resource policy and are
@@ -129,7 +131,7 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
     principal_of(c, &r.principal);
     struct ctxb b = {0};
     global_keys(c, &r.principal, &b, racct);
-    request_tag_keys(c, &b);
+    if (flags & OPCTX_REQUEST_TAGS) request_tag_keys(c, &b);
     for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
 
     struct iam_policy_set ps = {.identity_is_root = r.principal.type == IAM_PT_ROOT};
@@ -159,7 +161,7 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
             compile_all(c, docs, nrp, IAM_POLICY_RESOURCE,
                         (const struct iam_policy ***)&ps.resource, &ps.nresource);
         }
-        if (*group && strchr(group, '*') == NULL) {
+        if ((flags & OPCTX_RESOURCE_TAGS) && *group && strchr(group, '*') == NULL) {
             struct tag *t;
             size_t nt;
             char *garn = arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s", region, racct, group);
@@ -180,13 +182,20 @@ int iam_authorize_ctx(struct call *c, const char *action, const char *resource_a
                     "%s", iam_deny_message(a, &r, &d));
 }
 
+int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
+                      const struct iam_ctx *extra, size_t nextra) {
+    return authorize(c, action, resource_arn, 0, extra, nextra);
+}
+
 int iam_authorize(struct call *c, const char *action, const char *resource_arn) {
-    return iam_authorize_ctx(c, action, resource_arn, NULL, 0);
+    return authorize(c, action, resource_arn, 0, NULL, 0);
 }
 
 int iam_authorize_op(struct call *c, const struct op_def *od) {
     if (!od->action) return C_OK;
     const char *arn = od->resource ? od->resource(c) : "*";
     if (!arn) return C_ERR;
-    return iam_authorize(c, od->action, arn);
+    size_t n = 0;
+    const struct iam_ctx *extra = od->context ? od->context(c, &n) : NULL;
+    return authorize(c, od->action, arn, od->ctx, extra, n);
 }

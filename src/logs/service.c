@@ -15,35 +15,42 @@ static const char *res_stream_ref(struct call *c);
 static const char *res_tagged(struct call *c);
 static const char *res_account(struct call *c);
 
-/* Every operation with the IAM action and resource it is authorized as
- * (sorted by name: bsearch).  Stream-level actions act on the stream's ARN
+/* Every operation with the IAM action, resource and tag context keys it is
+ * authorized with (sorted by name: bsearch).  Stream-level actions act on the stream's ARN
  * ("log-group:G:log-stream:S", what AWS's policies grant with
  * "log-group:G:*"), the rest on the group's. */
+/* The IAM action of every CloudWatch Logs operation is "logs:" + its name. */
+#define OP(op, res, tags) \
+    {.name = #op, .fn = logs_##op, .action = "logs:" #op, .resource = res, .ctx = tags}
+#define NONE 0u
+#define RT OPCTX_RESOURCE_TAGS
+#define RQ OPCTX_REQUEST_TAGS
 static const struct op_def LOGS_OPS[] = {
-    {"CreateLogGroup", logs_CreateLogGroup, "logs:CreateLogGroup", res_group},
-    {"CreateLogStream", logs_CreateLogStream, "logs:CreateLogStream", res_stream},
-    {"DeleteLogGroup", logs_DeleteLogGroup, "logs:DeleteLogGroup", res_group},
-    {"DeleteLogStream", logs_DeleteLogStream, "logs:DeleteLogStream", res_stream},
-    {"DeleteResourcePolicy", logs_DeleteResourcePolicy, "logs:DeleteResourcePolicy",
-     res_account},
-    {"DeleteRetentionPolicy", logs_DeleteRetentionPolicy, "logs:DeleteRetentionPolicy",
-     res_group},
-    {"DescribeLogGroups", logs_DescribeLogGroups, "logs:DescribeLogGroups", res_all_groups},
-    {"DescribeLogStreams", logs_DescribeLogStreams, "logs:DescribeLogStreams", res_group_ref},
-    {"DescribeResourcePolicies", logs_DescribeResourcePolicies,
-     "logs:DescribeResourcePolicies", res_account},
-    {"FilterLogEvents", logs_FilterLogEvents, "logs:FilterLogEvents", res_group_ref},
-    {"GetLogEvents", logs_GetLogEvents, "logs:GetLogEvents", res_stream_ref},
-    {"ListTagsForResource", logs_ListTagsForResource, "logs:ListTagsForResource", res_tagged},
-    {"ListTagsLogGroup", logs_ListTagsLogGroup, "logs:ListTagsLogGroup", res_group},
-    {"PutLogEvents", logs_PutLogEvents, "logs:PutLogEvents", res_stream},
-    {"PutResourcePolicy", logs_PutResourcePolicy, "logs:PutResourcePolicy", res_account},
-    {"PutRetentionPolicy", logs_PutRetentionPolicy, "logs:PutRetentionPolicy", res_group},
-    {"TagLogGroup", logs_TagLogGroup, "logs:TagLogGroup", res_group},
-    {"TagResource", logs_TagResource, "logs:TagResource", res_tagged},
-    {"UntagLogGroup", logs_UntagLogGroup, "logs:UntagLogGroup", res_group},
-    {"UntagResource", logs_UntagResource, "logs:UntagResource", res_tagged},
+    OP(CreateLogGroup, res_group, RQ),
+    OP(CreateLogStream, res_stream, RT),
+    OP(DeleteLogGroup, res_group, RT),
+    OP(DeleteLogStream, res_stream, RT),
+    OP(DeleteResourcePolicy, res_account, NONE),
+    OP(DeleteRetentionPolicy, res_group, RT),
+    OP(DescribeLogGroups, res_all_groups, NONE),
+    OP(DescribeLogStreams, res_group_ref, RT),
+    OP(DescribeResourcePolicies, res_account, NONE),
+    OP(FilterLogEvents, res_group_ref, RT),
+    OP(GetLogEvents, res_stream_ref, RT),
+    OP(ListTagsForResource, res_tagged, RT),
+    OP(ListTagsLogGroup, res_group, RT),
+    OP(PutLogEvents, res_stream, RT),
+    OP(PutResourcePolicy, res_account, NONE),
+    OP(PutRetentionPolicy, res_group, RT),
+    OP(TagLogGroup, res_group, RQ | RT),
+    OP(TagResource, res_tagged, RQ | RT),
+    OP(UntagLogGroup, res_group, RT),
+    OP(UntagResource, res_tagged, RT),
 };
+#undef OP
+#undef NONE
+#undef RT
+#undef RQ
 
 const struct service_def logs_service = {
     .name = "logs",
