@@ -3,6 +3,7 @@
  * model_validate.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "model.h"
+#include "../core/text.h"
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -95,17 +96,10 @@ static void sb_put(struct sbuf *b, const char *s, size_t n) {
 }
 static void sb_puts(struct sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static long hex4(const char *s) {
     long v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(s[i]);
+        int h = hex_digit((unsigned char)s[i]);
         if (h < 0) return -1;
         v = v * 16 + h;
     }

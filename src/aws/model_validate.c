@@ -30,6 +30,7 @@
  *   found where not expected.", "Expected list or null", "Expected map or
  *   null", "Expected null". */
 #include "model.h"
+#include "../core/text.h"
 #include <math.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -151,15 +152,6 @@ static const char *bound_str(struct arena *a, int64_t i, double d) {
 
 /* ---- base64 (blobs travel base64-encoded in JSON) ----------------------- */
 
-static int b64val(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
 /* Decoded length of a valid base64 string (checked in pass 1). */
 static size_t b64_decoded_len(const struct jval *v) {
     size_t n = v->u.s.len, pad = 0;
@@ -175,10 +167,10 @@ static const char *b64_problem(const char *s, size_t n, char *bad) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         bool is_pad_tail = i >= n - pad && pad <= 2;
-        if (b64val(c) < 0 && !(c == '=' && is_pad_tail)) { *bad = (char)c; return "char"; }
+        if (b64_char(c) < 0 && !(c == '=' && is_pad_tail)) { *bad = (char)c; return "char"; }
     }
-    if (pad == 1 && (b64val((unsigned char)s[n - 2]) & 0x3)) return "last";
-    if (pad == 2 && (b64val((unsigned char)s[n - 3]) & 0xF)) return "last";
+    if (pad == 1 && (b64_char((unsigned char)s[n - 2]) & 0x3)) return "last";
+    if (pad == 2 && (b64_char((unsigned char)s[n - 3]) & 0xF)) return "last";
     return NULL;
 }
 

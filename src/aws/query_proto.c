@@ -1,5 +1,6 @@
 /* AWS Query protocol codec (see query_proto.h). */
 #include "query_proto.h"
+#include "../core/text.h"
 #include "../iam/authz.h"
 #include "dispatch.h"
 
@@ -12,13 +13,6 @@
 
 /* ---------------- form decoding ---------------- */
 
-static int hexval(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static char *pct_decode(struct arena *a, const char *s, size_t n, size_t *outlen) {
     char *o = arena_alloc(a, n + 1);
     size_t k = 0;
@@ -28,8 +22,8 @@ static char *pct_decode(struct arena *a, const char *s, size_t n, size_t *outlen
         if (c == '+') {
             o[k++] = ' ';
         } else if (c == '%' && i + 2 < n &&
-                   (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-                   (l = hexval((unsigned char)s[i + 2])) >= 0) {
+                   (h = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+                   (l = hex_digit((unsigned char)s[i + 2])) >= 0) {
             o[k++] = (char)(h * 16 + l);
             i += 2;
         } else {

@@ -4,6 +4,7 @@
  * examples; error codes and texts follow what AWS returns per protocol.  The
  * crypto is OpenSSL's (SHA256, HMAC, CRYPTO_memcmp). */
 #include "sigv4.h"
+#include "../core/text.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -110,13 +111,6 @@ static void sb_put_encoded(struct sb *b, const char *s, size_t n, bool keep_slas
     b->p[b->n] = 0;
 }
 
-static int hexval(unsigned char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode n bytes into the arena.  '+' stays '+': AWS's canonical
  * form distinguishes it from a space, and SDKs never send '+' for a space.
  * A '%' not followed by two hex digits is kept literally, so it is encoded
@@ -126,8 +120,8 @@ static char *pct_decode(struct arena *a, const char *s, size_t n, size_t *outlen
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         int h, l;
-        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (l = hexval((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (h = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+            (l = hex_digit((unsigned char)s[i + 2])) >= 0) {
             o[j++] = (char)(h * 16 + l);
             i += 2;
         } else {
@@ -167,7 +161,7 @@ static void hex_encode(const unsigned char *in, size_t n, char *out) {
 static bool is_hex64(const char *s) {
     size_t i = 0;
     for (; s[i]; i++)
-        if (hexval((unsigned char)s[i]) < 0) return false;
+        if (hex_digit((unsigned char)s[i]) < 0) return false;
     return i == 64;
 }
 

@@ -33,8 +33,6 @@ char *iam_random_id(struct arena *a, const char *prefix, size_t n);
 char *iam_random_secret(struct arena *a, size_t n);
 /* RFC 3986 percent-encoding, as IAM returns policy documents. */
 char *iam_urlencode(struct arena *a, const char *s);
-/* Non-whitespace characters of a policy document, as IAM counts its size. */
-size_t iam_policy_chars(const char *doc);
 
 
 /* Compile doc as a policy of the given kind (MalformedPolicyDocument, 400). */

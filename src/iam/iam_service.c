@@ -69,16 +69,6 @@ char *iam_urlencode(struct arena *a, const char *s) {
     return o;
 }
 
-size_t iam_policy_chars(const char *s) {
-    size_t n = 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-        n += (c & 0xC0) != 0x80;
-    }
-    return n;
-}
-
 int iam_check_doc(struct call *c, const char *doc, enum iam_policy_kind kind) {
     struct iam_policy *p;
     return iam_policy_parse(c->a, doc, strlen(doc), kind, NULL, &p, c->err);

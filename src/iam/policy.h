@@ -165,6 +165,10 @@ struct iam_decision {
                                  "role trust policy" instead of "resource-based policy" */
 };
 
+/* Non-whitespace characters (code points) of a policy document: the size
+ * IAM's limits count. */
+size_t iam_policy_chars(const char *doc);
+
 /* Evaluate one policy alone (for tests and simulate): IAM_EXPLICIT_DENY if a
  * Deny statement applies, else IAM_ALLOW if an Allow statement applies, else
  * IAM_IMPLICIT_DENY. For policies with a Principal element the principal must

@@ -10,6 +10,7 @@
  * tags" (variables in String and Arn operators only). */
 #define IAM_POLICY_INTERNAL
 #include "policy.h"
+#include "../core/text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -243,36 +244,6 @@ static bool ip_in(const struct iam_ipnet *net, const struct iam_ipnet *ip) {
     if (!rest) return true;
     uint8_t mask = (uint8_t)(0xff << (8 - rest));
     return (net->addr[full] & mask) == (ip->addr[full] & mask);
-}
-
-static int b64v(unsigned char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* Standard base64 with optional padding into out (room for n*3/4+3). */
-static bool b64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen) {
-    while (n && s[n - 1] == '=') n--;
-    if (n % 4 == 1) return false;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64v((unsigned char)s[i]);
-        if (v < 0) return false;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    *outlen = o;
-    return true;
 }
 
 static bool parse_bool(const char *s, size_t n, bool *b) {

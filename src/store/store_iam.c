@@ -118,17 +118,6 @@ static int no_entity(struct aws_err *e, const char *fmt, const char *a1) {
     return aws_errf(e, 404, "NoSuchEntity", fmt, a1);
 }
 
-/* Non-whitespace characters (code points), as IAM counts policy size. */
-static size_t policy_chars(const char *s) {
-    size_t n = 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-        n += (c & 0xC0) != 0x80;
-    }
-    return n;
-}
-
 static const char *last_segment(const char *arn) {
     const char *p = strrchr(arn, '/');
     return p ? p + 1 : arn;
@@ -519,12 +508,12 @@ static int inline_put(struct store *s, const char *acct, enum iam_owner kind, co
     sqlite3 *db = sq_conn(M(s));
     begin(db);
     /* The quota covers all of the owner's inline policies together. */
-    size_t total = policy_chars(doc);
+    size_t total = iam_policy_chars(doc);
     sqlite3_stmt *st = sq_q(db, "SELECT document FROM iam_inline WHERE account_id=? AND kind=? "
                                 "AND owner=? AND name<>?", "siss", acct, (int64_t)kind, owner,
                             name);
     while (sqlite3_step(st) == SQLITE_ROW)
-        total += policy_chars((const char *)sqlite3_column_text(st, 0));
+        total += iam_policy_chars((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (max_chars && total > max_chars)
         return rollback_err(db, aws_errf(e, 409, "LimitExceeded",
