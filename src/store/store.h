@@ -168,6 +168,26 @@ struct resource_policy {
     int64_t last_updated;
 };
 
+/* ---- KMS (store_kms.c) ---- */
+struct kms_key {
+    const char *key_id;           /* UUID, unique across accounts */
+    const char *account_id, *region, *arn;
+    const char *description;      /* "" when none */
+    const char *state;            /* "Enabled" | "Disabled" | "PendingDeletion" */
+    bool aws_managed;             /* KeyManager AWS (alias/aws/...) */
+    int64_t created;              /* ms */
+    int64_t deletion_date;        /* ms; PendingDeletion only, else 0 */
+    int32_t pending_days;         /* PendingDeletion only, else 0 */
+    const char *policy;           /* the key policy document */
+    const unsigned char *material;   /* key material as wrapped by the KMS layer (opaque here) */
+    size_t material_len;
+};
+struct kms_alias {
+    const char *name;             /* "alias/..." */
+    const char *key_id;
+    int64_t created, updated;     /* ms */
+};
+
 enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 
 struct store_ops {
@@ -343,6 +363,39 @@ struct store_ops {
                         struct resource_policy **out, size_t *n);
     int (*rpolicy_delete)(struct store *s, const char *acct, const char *region,
                           const char *name, struct aws_err *e);
+
+    /* ---- KMS (store_kms.c).  Keys are found by key id alone (a ciphertext
+     * names only the key id); callers check account and region.  Errors:
+     * 400 AlreadyExistsException / NotFoundException with AWS's messages. ---- */
+    int (*kms_key_create)(struct store *s, const struct kms_key *k, const struct tag *tags,
+                          size_t ntags, struct aws_err *e);
+    int (*kms_key_get)(struct store *s, struct arena *a, const char *key_id,
+                       struct kms_key *out);   /* C_ERR: no such key */
+    /* Keys of acct/region with key_id > after, sorted by key id, at most limit. */
+    int (*kms_key_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                        const char *after, size_t limit, struct kms_key **out, size_t *n,
+                        bool *more);
+    /* Writes description, state, deletion_date, pending_days and policy. */
+    int (*kms_key_update)(struct store *s, const struct kms_key *k, struct aws_err *e);
+    /* The key, its aliases and its tags (a key whose deletion date passed). */
+    int (*kms_key_delete)(struct store *s, const char *key_id, struct aws_err *e);
+    /* The AWS managed key behind `alias` (alias/aws/s3) of tmpl's account and
+     * region; created from *tmpl together with the alias when there is none. */
+    int (*kms_managed_key)(struct store *s, struct arena *a, const struct kms_key *tmpl,
+                           const char *alias, struct kms_key *out, struct aws_err *e);
+    int (*kms_alias_create)(struct store *s, const char *acct, const char *region,
+                            const struct kms_alias *al, struct aws_err *e);
+    int (*kms_alias_get)(struct store *s, struct arena *a, const char *acct, const char *region,
+                         const char *name, struct kms_alias *out);   /* C_ERR: none */
+    /* Aliases with name > after (of key_id only, unless NULL), sorted, at most limit. */
+    int (*kms_alias_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                          const char *key_id, const char *after, size_t limit,
+                          struct kms_alias **out, size_t *n, bool *more);
+    int (*kms_alias_delete)(struct store *s, const char *acct, const char *region,
+                            const char *name, struct aws_err *e);
+    /* The server master key that wraps key material (<data>/kms-master.key,
+     * created with the data directory). */
+    int (*kms_master_key)(struct store *s, unsigned char out[32]);
 };
 
 struct store {

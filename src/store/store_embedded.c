@@ -612,9 +612,12 @@ static struct store_ops embedded_ops = {
     .rpolicy_delete = rpolicy_delete,
 };
 
-/* The IAM entries live in store_iam.c. */
+/* The IAM entries live in store_iam.c, the KMS entries in store_kms.c. */
 static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
-static void ops_init(void) { store_iam_ops(&embedded_ops); }
+static void ops_init(void) {
+    store_iam_ops(&embedded_ops);
+    store_kms_ops(&embedded_ops);
+}
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
                         size_t errlen) {
@@ -640,6 +643,10 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         goto error;
     }
     if (store_iam_init(db, err, errlen) != C_OK) {
+        sqlite3_close_v2(db);
+        goto error;
+    }
+    if (store_kms_init(db, m, dir, err, errlen) != C_OK) {
         sqlite3_close_v2(db);
         goto error;
     }

@@ -13,6 +13,7 @@ struct embedded {
     char *db_path;
     pthread_key_t conn_key;
     struct evstore *ev;
+    unsigned char kms_master[32];   /* store_kms.c: <data>/kms-master.key */
 };
 #define M(s) ((struct embedded *)(s)->impl)
 
@@ -34,5 +35,9 @@ void sq_random_chars(char *out, size_t n, const char *alphabet);
  * seeding of AWS managed policies; the vtable entries it provides. */
 int store_iam_init(sqlite3 *db, char *err, size_t errlen);
 void store_iam_ops(struct store_ops *ops);
+
+/* store_kms.c: KMS tables and the master key file of `dir`. */
+int store_kms_init(sqlite3 *db, struct embedded *m, const char *dir, char *err, size_t errlen);
+void store_kms_ops(struct store_ops *ops);
 
 #endif
