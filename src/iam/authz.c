@@ -116,10 +116,20 @@ static int compile_all(struct call *c, const struct policy_doc *docs, size_t n,
     return C_OK;
 }
 
+/* A resource side the caller supplies (KMS key policies, ...) instead of
+ * the one authz finds itself (CloudWatch Logs resource policies). */
+struct rside {
+    enum iam_policy_kind kind;
+    const struct policy_doc *docs;
+    size_t n;
+};
+
 /* The decision for one action on one resource; `flags` (OPCTX_*) say which
- * tag keys the operation contributes. */
+ * tag keys the operation contributes; `rs` (may be NULL) the resource side;
+ * `out` (may be NULL) receives the decision. */
 static int authorize(struct call *c, const char *action, const char *resource_arn,
-                     unsigned flags, const struct iam_ctx *extra, size_t nextra) {
+                     unsigned flags, const struct iam_ctx *extra, size_t nextra,
+                     const struct rside *rs, struct iam_decision *out) {
     struct arena *a = c->a;
     /* "*" (actions without a resource) and AWS-owned resources (account
      * "aws": AWS managed policies, which have no resource policy and are
@@ -151,7 +161,10 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
      * (PutResourcePolicy) act as the log groups' resource policy, and the
      * group's tags are aws:ResourceTag/ keys. */
     const char *group = log_group_of(a, resource_arn);
-    if (*racct && strncmp(resource_arn, "arn:aws:logs:", 13) == 0) {
+    if (rs) {
+        compile_all(c, rs->docs, rs->n, rs->kind, (const struct iam_policy ***)&ps.resource,
+                    &ps.nresource);
+    } else if (*racct && strncmp(resource_arn, "arn:aws:logs:", 13) == 0) {
         const char *region = arn_field(a, resource_arn, ARN_REGION);
         struct resource_policy *rp;
         size_t nrp;
@@ -175,6 +188,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
 
     struct iam_decision d;
     iam_decide(&ps, &r, &d);
+    if (out) *out = d;
     if (d.effect == IAM_ALLOW) return C_OK;
     const struct service_def *svc = service_by_name(c->service);
     bool json = !svc || svc->proto == PROTO_JSON11;
@@ -184,11 +198,11 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
 
 int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
                       const struct iam_ctx *extra, size_t nextra) {
-    return authorize(c, action, resource_arn, 0, extra, nextra);
+    return authorize(c, action, resource_arn, 0, extra, nextra, NULL, NULL);
 }
 
 int iam_authorize(struct call *c, const char *action, const char *resource_arn) {
-    return authorize(c, action, resource_arn, 0, NULL, 0);
+    return authorize(c, action, resource_arn, 0, NULL, 0, NULL, NULL);
 }
 
 int iam_authorize_op(struct call *c, const struct op_def *od) {
@@ -197,5 +211,13 @@ int iam_authorize_op(struct call *c, const struct op_def *od) {
     if (!arn) return C_ERR;
     size_t n = 0;
     const struct iam_ctx *extra = od->context ? od->context(c, &n) : NULL;
-    return authorize(c, od->action, arn, od->ctx, extra, n);
+    return authorize(c, od->action, arn, od->ctx, extra, n, NULL, NULL);
+}
+
+int iam_authorize_with(struct call *c, const char *action, const char *resource_arn,
+                       enum iam_policy_kind kind, const struct policy_doc *resource_policies,
+                       size_t n, const struct iam_ctx *extra, size_t nextra,
+                       struct iam_decision *out) {
+    struct rside rs = {kind, resource_policies, n};
+    return authorize(c, action, resource_arn, 0, extra, nextra, &rs, out);
 }

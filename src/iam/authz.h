@@ -20,5 +20,17 @@ int iam_authorize_op(struct call *c, const struct op_def *od);
  * s3:x-amz-acl, aws:SourceArn for service principals, ...). */
 int iam_authorize_ctx(struct call *c, const char *action, const char *resource_arn,
                       const struct iam_ctx *extra, size_t nextra);
+/* The same with the resource's policies given by the caller (`kind`:
+ * IAM_POLICY_KEY for KMS key policies, which must allow the caller or its
+ * account even in the same account; IAM_POLICY_RESOURCE for bucket
+ * policies, ...) instead of the ones authz looks up; no tag keys are added
+ * (pass aws:ResourceTag/K, aws:RequestTag/K in `extra`).  `out` (may be
+ * NULL) receives the engine's decision, so a service can word a denial its
+ * own way (KMS Decrypt's "on the resource associated with this ciphertext"). */
+struct policy_doc;
+int iam_authorize_with(struct call *c, const char *action, const char *resource_arn,
+                       enum iam_policy_kind kind, const struct policy_doc *resource_policies,
+                       size_t n, const struct iam_ctx *extra, size_t nextra,
+                       struct iam_decision *out);
 
 #endif
