@@ -34,11 +34,8 @@ const char *http_header(const struct http_req *r, const char *name) {
 }
 
 void http_resp_header(struct http_resp *rs, const char *name, const char *value) {
-    if (rs->nextra < ARRAY_LEN(rs->extra)) {
-        rs->extra[rs->nextra].name = name;
-        rs->extra[rs->nextra].value = value;
-        rs->nextra++;
-    }
+    *ARENA_PUSH(rs->arena, rs->extra, rs->nextra, rs->extra_cap) =
+        (struct http_header){name, value};
 }
 
 /* Request ids look like AWS's: a random UUID v4. */
@@ -74,6 +71,7 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *c) {
     make_request_id(r->request_id);
     r->start_us = mono_us();
     r->tls = s->cfg.tls_cert_pem != NULL;
+    r->resp.arena = &r->arena;
     atomic_fetch_add(&s->inflight, 1);
     return r;
 }
@@ -125,26 +123,47 @@ static void access_log(struct http_server *s, struct http_req *r) {
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(stderr, "%s %s %s %s %d %zu %zu %.3fms %s acct=%s op=%s%s%s\n", ts,
-            r->remote_ip ? r->remote_ip : "-", r->method, r->path, r->resp.status, r->body_len,
-            r->resp.body.len, (double)(mono_us() - r->start_us) / 1000.0, r->request_id,
+            r->remote_ip ? r->remote_ip : "-", r->method, r->path, r->resp.status,
+            (size_t)r->body_seen, r->resp.has_fd ? (size_t)r->resp.fd_len : r->resp.body.len, (double)(mono_us() - r->start_us) / 1000.0, r->request_id,
             r->resp.log_account ? r->resp.log_account : "-",
             r->resp.log_op ? r->resp.log_op : "-", r->resp.log_error ? " err=" : "",
             r->resp.log_error ? r->resp.log_error : "");
 }
 
-static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *c,
-                                     struct http_req *r) {
-    struct http_resp *rs = &r->resp;
+/* Never called: a HEAD response has no body, only the length it announces. */
+static ssize_t no_body_reader(void *cls, uint64_t pos, char *buf, size_t max) {
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static struct MHD_Response *make_response(struct http_resp *rs) {
+    if (rs->has_fd) {
+        struct MHD_Response *resp =
+            MHD_create_response_from_fd_at_offset64(rs->fd_len, rs->body_fd, rs->fd_off);
+        if (!resp) close(rs->body_fd);
+        rs->has_fd = resp != NULL;   /* MHD owns the descriptor now */
+        return resp;
+    }
+    if (rs->head_only)
+        return MHD_create_response_from_callback(rs->head_len, 4096, no_body_reader, NULL, NULL);
     size_t len;
     char *body = buf_steal(&rs->body, &len);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer_with_free_callback(len, body, free);
-    if (!resp) { free(body); return MHD_NO; }
+    if (!resp) free(body);
+    rs->body.len = len;   /* for the access log only */
+    return resp;
+}
+
+static enum MHD_Result send_response(struct http_server *s, struct MHD_Connection *c,
+                                     struct http_req *r) {
+    struct http_resp *rs = &r->resp;
+    struct MHD_Response *resp = make_response(rs);
+    if (!resp) return MHD_NO;
     MHD_add_response_header(resp, "x-amzn-RequestId", r->request_id);
     if (rs->content_type) MHD_add_response_header(resp, "Content-Type", rs->content_type);
     for (size_t i = 0; i < rs->nextra; i++)
         MHD_add_response_header(resp, rs->extra[i].name, rs->extra[i].value);
-    rs->body.len = len;   /* for the access log only */
+    r->answered = true;
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)rs->status, resp);
     MHD_destroy_response(resp);
     access_log(s, r);
@@ -174,19 +193,45 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
             r->remote_ip = arena_strdup(&r->arena, ip);
         }
+        buf_init(&r->resp.body);
+        if (s->cfg.on_headers) s->cfg.on_headers(s->cfg.handler_ctx, r);
+        if (r->respond_now) {
+            /* Answer before the body when the client waits for "100
+             * Continue" (it then never sends the body) or sends none. */
+            r->discarding = true;
+            const char *expect = http_header(r, "Expect");
+            const char *cl = http_header(r, "Content-Length");
+            bool bodyless = !http_header(r, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0);
+            if ((expect && strcasecmp(expect, "100-continue") == 0) || bodyless)
+                return send_response(s, c, r);
+            return MHD_YES;
+        }
         const char *cl = http_header(r, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) r->body_too_large = true;
+        if (!r->stream && cl && strtoull(cl, NULL, 10) > s->cfg.max_body)
+            r->body_too_large = true;
         return MHD_YES;
     }
     if (*upload_size) {
-        body_append(s, r, upload_data, *upload_size);
+        size_t n = *upload_size;
         *upload_size = 0;
+        r->body_seen += n;
+        if (r->discarding || r->answered) return MHD_YES;
+        if (r->stream) {
+            if (r->stream->data(r, upload_data, n) != C_OK) r->discarding = true;
+            return MHD_YES;
+        }
+        body_append(s, r, upload_data, n);
         return MHD_YES;
     }
     /* Body complete. */
+    if (r->answered) return MHD_YES;
+    if (r->discarding) return send_response(s, c, r);
+    if (r->stream) {
+        r->stream->end(r);
+        return send_response(s, c, r);
+    }
     if (!r->body) body_append(s, r, "", 0);
     if (r->body) memset(r->body + r->body_len, 0, JSON_PADDING);
-    buf_init(&r->resp.body);
     r->resp.status = 500;
     if (r->body_too_large) {
         r->resp.status = 413;
@@ -205,6 +250,8 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     struct http_server *s = cls;
     struct http_req *r = *con_cls;
     if (!r) return;
+    if (r->stream && r->stream->cleanup) r->stream->cleanup(r);
+    if (r->resp.has_fd && !r->answered) close(r->resp.body_fd);
     buf_free(&r->resp.body);
     free(r->body);
     arena_free(&r->arena);
