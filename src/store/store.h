@@ -188,6 +188,33 @@ struct kms_alias {
     int64_t created, updated;     /* ms */
 };
 
+/* ---- S3 (store_s3.c) ---- */
+struct s3_bucket {
+    const char *name;             /* global across accounts, as in AWS */
+    const char *account_id;       /* the owner */
+    const char *region;           /* LocationConstraint ("us-east-1" for none) */
+    int64_t created;              /* ms */
+    const char *policy;           /* bucket policy as sent, NULL when none */
+};
+struct s3_object {
+    const char *key;
+    int64_t size;
+    const char *etag;             /* hex MD5 of the bytes, without quotes */
+    int64_t last_modified;        /* ms */
+    const char *owner;            /* account id of the writer */
+    const char *acl;              /* canned ACL sent (x-amz-acl), NULL when none */
+    const char *content_type;     /* NULL when none */
+    const char *headers;          /* other stored headers ("content-encoding",
+                                     "x-amz-meta-*", ...) as "name:value\n" lines,
+                                     names lowercase; "" when none */
+    const char *checksum_algo;    /* "CRC32", "SHA256", ... or NULL */
+    const char *checksum;         /* base64, with checksum_algo */
+    const char *oid;              /* the file holding the bytes (store-internal) */
+};
+/* An object being written (s3_upload_*): bytes go to a temporary file in
+ * the bucket's directory until commit makes them the object. */
+struct s3_upload;
+
 enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 
 struct store_ops {
@@ -396,6 +423,52 @@ struct store_ops {
     /* The server master key that wraps key material (<data>/kms-master.key,
      * created with the data directory). */
     int (*kms_master_key)(struct store *s, unsigned char out[32]);
+
+    /* ---- S3 (store_s3.c).  Metadata in SQLite; each object's bytes are one
+     * file <data>/s3/<bucket>/<object id> (keys never become paths).
+     * Errors: S3's codes and messages (NoSuchBucket 404, NoSuchKey 404,
+     * BucketAlreadyExists 409, BucketNotEmpty 409, InternalError 500). ---- */
+    /* BucketAlreadyExists when the name is taken, by any account. */
+    int (*s3_bucket_create)(struct store *s, const struct s3_bucket *b, struct aws_err *e);
+    int (*s3_bucket_get)(struct store *s, struct arena *a, const char *name,
+                         struct s3_bucket *out, struct aws_err *e);
+    /* The account's buckets, sorted by name. */
+    int (*s3_bucket_list)(struct store *s, struct arena *a, const char *acct,
+                          struct s3_bucket **out, size_t *n);
+    /* BucketNotEmpty while objects remain. */
+    int (*s3_bucket_delete)(struct store *s, const char *name, struct aws_err *e);
+    /* policy NULL removes it. */
+    int (*s3_bucket_set_policy)(struct store *s, const char *name, const char *policy,
+                                struct aws_err *e);
+    int (*s3_object_get)(struct store *s, struct arena *a, const char *bucket, const char *key,
+                         struct s3_object *out, struct aws_err *e);
+    /* The object and an open descriptor of its bytes (the caller closes it);
+     * a concurrent overwrite never yields a mix of two versions. */
+    int (*s3_object_open)(struct store *s, struct arena *a, const char *bucket,
+                          const char *key, struct s3_object *out, int *fd, struct aws_err *e);
+    /* Objects with key > after (NULL: from the start) that start with prefix,
+     * in UTF-8 byte order, at most limit; *more when there are more. */
+    int (*s3_object_list)(struct store *s, struct arena *a, const char *bucket,
+                          const char *prefix, const char *after, size_t limit,
+                          struct s3_object **out, size_t *n, bool *more);
+    /* Metadata first, then the bytes; *existed (may be NULL) says whether
+     * there was an object. */
+    int (*s3_object_delete)(struct store *s, const char *bucket, const char *key,
+                            bool *existed, struct aws_err *e);
+    int (*s3_upload_begin)(struct store *s, const char *bucket, struct s3_upload **out,
+                           struct aws_err *e);
+    int (*s3_upload_write)(struct s3_upload *u, const void *p, size_t n, struct aws_err *e);
+    /* n bytes of the open file fd from off (CopyObject). */
+    int (*s3_upload_copy)(struct s3_upload *u, int fd, uint64_t off, uint64_t n,
+                          struct aws_err *e);
+    /* Make the bytes written the object `meta` (key, etag, ... ; size and oid
+     * are filled here): fsync, rename into place, fsync the directory, commit
+     * the metadata, then remove the bytes of the version it replaced.  C_OK
+     * means durable.  The upload is finished either way (no abort needed). */
+    int (*s3_upload_commit)(struct store *s, struct s3_upload *u, struct s3_object *meta,
+                            struct aws_err *e);
+    /* Drop an upload that will not be committed (removes its file). */
+    void (*s3_upload_abort)(struct s3_upload *u);
 };
 
 struct store {

@@ -581,6 +581,7 @@ static void embedded_close(struct store *s) {
      * destructor; the key itself is deliberately not deleted while other
      * threads might still exit. */
     free(m->db_path);
+    free(m->s3_dir);
     free(m);
     free(s);
 }
@@ -612,11 +613,13 @@ static struct store_ops embedded_ops = {
     .rpolicy_delete = rpolicy_delete,
 };
 
-/* The IAM entries live in store_iam.c, the KMS entries in store_kms.c. */
+/* The IAM entries live in store_iam.c, the KMS entries in store_kms.c, the
+ * S3 entries in store_s3.c. */
 static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
 static void ops_init(void) {
     store_iam_ops(&embedded_ops);
     store_kms_ops(&embedded_ops);
+    store_s3_ops(&embedded_ops);
 }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
@@ -650,6 +653,10 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         sqlite3_close_v2(db);
         goto error;
     }
+    if (store_s3_init(db, m, dir, !(flags & STORE_META_ONLY), err, errlen) != C_OK) {
+        sqlite3_close_v2(db);
+        goto error;
+    }
     pthread_setspecific(m->conn_key, db);
     pthread_once(&ops_once, ops_init);
     if (!(flags & STORE_META_ONLY)) {
@@ -669,6 +676,7 @@ error:
     }
     pthread_key_delete(m->conn_key);
     free(m->db_path);
+    free(m->s3_dir);
     free(m);
     free(s);
     return C_ERR;

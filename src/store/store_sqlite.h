@@ -14,6 +14,7 @@ struct embedded {
     pthread_key_t conn_key;
     struct evstore *ev;
     unsigned char kms_master[32];   /* store_kms.c: <data>/kms-master.key */
+    char *s3_dir;                   /* store_s3.c: <data>/s3 */
 };
 #define M(s) ((struct embedded *)(s)->impl)
 
@@ -39,5 +40,11 @@ void store_iam_ops(struct store_ops *ops);
 /* store_kms.c: KMS tables and the master key file of `dir`. */
 int store_kms_init(sqlite3 *db, struct embedded *m, const char *dir, char *err, size_t errlen);
 void store_kms_ops(struct store_ops *ops);
+
+/* store_s3.c: S3 tables and <dir>/s3; sweep_files removes what a crash
+ * left there (the server's open only). */
+int store_s3_init(sqlite3 *db, struct embedded *m, const char *dir, bool sweep_files, char *err,
+                  size_t errlen);
+void store_s3_ops(struct store_ops *ops);
 
 #endif
