@@ -7,6 +7,7 @@
 #include "../iam/authz.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #define DAY_MS (24 * 3600 * 1000LL)
@@ -30,6 +31,20 @@ static int key_op(struct call *c, const char *action, unsigned states, struct km
 
 static int update(struct call *c, const struct kms_key *k) {
     return c->store->ops->kms_key_update(c->store, k, c->err);
+}
+
+/* Changes of a key read its row, check the state and write the row back:
+ * two at once (DisableKey beside ScheduleKeyDeletion) must not interleave,
+ * or the second would undo the first.  One server process owns the keys
+ * (the account CLI never changes them), so one lock suffices. */
+static pthread_mutex_t change_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef int (*change_fn)(struct call *c);
+static int serialized(struct call *c, change_fn fn) {
+    pthread_mutex_lock(&change_mu);
+    int rc = fn(c);
+    pthread_mutex_unlock(&change_mu);
+    return rc;
 }
 
 int kms_CreateKey(struct call *c) {
@@ -129,10 +144,12 @@ static int set_state(struct call *c, const char *action, const char *state) {
     return update(c, &r.k);
 }
 
-int kms_EnableKey(struct call *c) { return set_state(c, "kms:EnableKey", "Enabled"); }
-int kms_DisableKey(struct call *c) { return set_state(c, "kms:DisableKey", "Disabled"); }
+static int enable_key(struct call *c) { return set_state(c, "kms:EnableKey", "Enabled"); }
+static int disable_key(struct call *c) { return set_state(c, "kms:DisableKey", "Disabled"); }
+int kms_EnableKey(struct call *c) { return serialized(c, enable_key); }
+int kms_DisableKey(struct call *c) { return serialized(c, disable_key); }
 
-int kms_ScheduleKeyDeletion(struct call *c) {
+static int schedule_deletion(struct call *c) {
     int64_t days = 30;
     in_int(c, "PendingWindowInDays", &days);
     if (days < 7 || days > 30)
@@ -156,7 +173,7 @@ int kms_ScheduleKeyDeletion(struct call *c) {
     return C_OK;
 }
 
-int kms_CancelKeyDeletion(struct call *c) {
+static int cancel_deletion(struct call *c) {
     struct kms_ref r;
     if (key_op(c, "kms:CancelKeyDeletion", KS_PENDING, &r) != C_OK) return C_ERR;
     /* A key whose deletion is canceled comes back disabled. */
@@ -169,13 +186,17 @@ int kms_CancelKeyDeletion(struct call *c) {
     return C_OK;
 }
 
-int kms_UpdateKeyDescription(struct call *c) {
+static int update_description(struct call *c) {
     struct kms_ref r;
     if (key_op(c, "kms:UpdateKeyDescription", KS_ENABLED | KS_DISABLED, &r) != C_OK)
         return C_ERR;
     r.k.description = in_str(c, "Description");
     return update(c, &r.k);
 }
+
+int kms_ScheduleKeyDeletion(struct call *c) { return serialized(c, schedule_deletion); }
+int kms_CancelKeyDeletion(struct call *c) { return serialized(c, cancel_deletion); }
+int kms_UpdateKeyDescription(struct call *c) { return serialized(c, update_description); }
 
 /* ---- the key policy ---- */
 
@@ -212,7 +233,7 @@ int kms_ListKeyPolicies(struct call *c) {
     return C_OK;
 }
 
-int kms_PutKeyPolicy(struct call *c) {
+static int put_key_policy(struct call *c) {
     bool bypass = in_bool(c, "BypassPolicyLockoutSafetyCheck", false);
     struct kms_authz x = {.bypass = bypass};
     struct kms_ref r;
@@ -225,6 +246,8 @@ int kms_PutKeyPolicy(struct call *c) {
     r.k.policy = policy;
     return update(c, &r.k);
 }
+
+int kms_PutKeyPolicy(struct call *c) { return serialized(c, put_key_policy); }
 
 /* ---- tags ---- */
 

@@ -299,20 +299,15 @@ int kms_find(struct call *c, const char *id, unsigned flags, struct kms_ref *out
 }
 
 int kms_state(struct call *c, const struct kms_key *k, unsigned allowed) {
-    if (strcmp(k->state, "Enabled") == 0 && (allowed & KS_ENABLED)) return C_OK;
-    if (strcmp(k->state, "Disabled") == 0) {
-        if (allowed & KS_DISABLED) return C_OK;
-        /* Cryptographic operations refuse a disabled key with their own error. */
-        if (allowed == KS_ENABLED)
-            return aws_errf(c->err, 400, "DisabledException", "%s is disabled.", k->arn);
-        return aws_errf(c->err, 400, KMS_INVALID_STATE, "%s is disabled.", k->arn);
-    }
-    if (strcmp(k->state, "PendingDeletion") == 0) {
-        if (allowed & KS_PENDING) return C_OK;
-        return aws_errf(c->err, 400, KMS_INVALID_STATE, "%s is pending deletion.", k->arn);
-    }
-    /* Enabled where the operation wants a key pending deletion. */
-    return aws_errf(c->err, 400, KMS_INVALID_STATE, "%s is not pending deletion.", k->arn);
+    bool enabled = strcmp(k->state, "Enabled") == 0, disabled = strcmp(k->state, "Disabled") == 0;
+    if ((enabled && (allowed & KS_ENABLED)) || (disabled && (allowed & KS_DISABLED)) ||
+        (!enabled && !disabled && (allowed & KS_PENDING)))
+        return C_OK;
+    if (allowed == KS_PENDING)   /* CancelKeyDeletion */
+        return aws_errf(c->err, 400, KMS_INVALID_STATE, "%s is not pending deletion.", k->arn);
+    if (disabled)   /* only the cryptographic operations refuse a disabled key */
+        return aws_errf(c->err, 400, "DisabledException", "%s is disabled.", k->arn);
+    return aws_errf(c->err, 400, KMS_INVALID_STATE, "%s is pending deletion.", k->arn);
 }
 
 /* ---- authorization ---- */
