@@ -252,6 +252,8 @@ int kms_generate_data_key_for(struct call *c, const char *key_id, const char *vi
                               struct kms_data_key *out) {
     struct kms_ref r;
     struct kms_authz x = {.via = via_service, .ctx = ctx, .nctx = nctx, .bypass = -1};
+    if (!key_id && !via_service)   /* no key named and no service's managed key either */
+        return aws_errf(c->err, 400, KMS_NOT_FOUND, "Invalid keyId ''");
     if ((key_id ? kms_find(c, key_id, KF_ALIAS | KF_CROSS, &r)
                 : kms_managed_key(c, via_service, &r)) != C_OK ||
         kms_authorize(c, "kms:GenerateDataKey", &r, &x) != C_OK ||

@@ -128,6 +128,8 @@ int main(void) {
           strcmp(w.err.code, "NotFoundException") == 0);
     CHECK(kms_generate_data_key_for(&w.c, NULL, "nosuchservice", ctx, 1, &dk2) == C_ERR &&
           strcmp(w.err.code, "NotFoundException") == 0);
+    CHECK(kms_generate_data_key_for(&w.c, NULL, NULL, ctx, 1, &dk2) == C_ERR &&
+          strcmp(w.err.code, "NotFoundException") == 0);
     unsigned char junk[80] = {1, 2, 3};
     CHECK(kms_decrypt_for(&w.c, junk, sizeof junk, "s3", ctx, 1, out, &n, NULL) == C_ERR &&
           strcmp(w.err.code, "InvalidCiphertextException") == 0);
