@@ -21,7 +21,7 @@ objs+=("$out/json_parse.o")
 [ -f build/models_embed.c ] || { cmake -S . -B build >/dev/null; make -C build sluice_core >/dev/null; }
 clang -c build/models_embed.c -o "$out/models_embed.o"
 objs+=("$out/models_embed.o")
-LIBS="$(pkg-config --libs libmicrohttpd libcrypto sqlite3 libpcre2-8 simdjson) -llmdb -lisal -lpthread -lm"
+LIBS="$(pkg-config --libs libmicrohttpd libcrypto sqlite3 libpcre2-8 simdjson expat) -llmdb -lisal -lpthread -lm"
 for f in fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
   clang -std=c11 $CFLAGS -c "$f" -o "$out/$name.o"

@@ -3,7 +3,7 @@
 # Runs apt-get only if something is absent (so `make run` stays fast).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libssl-dev libsqlite3-dev
-      liblmdb-dev libisal-dev libsimdjson-dev libpcre2-dev
+      liblmdb-dev libisal-dev libsimdjson-dev libpcre2-dev libexpat1-dev
       libjansson-dev)   # jansson: only the JSON baseline in bench/
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -199,6 +199,7 @@ static int serve(int argc, char **argv) {
     struct http_config hc = {.host = host, .port = port, .max_body = max_body,
                              .threads = threads, .tls_cert_pem = cert_pem,
                              .tls_key_pem = key_pem, .handler = sluice_handle,
+                             .on_headers = sluice_on_headers,
                              .handler_ctx = &ctx, .access_log = access_log};
     struct http_server *srv;
     if (http_start(&hc, &srv, err, sizeof err) != C_OK) {

@@ -9,16 +9,17 @@
 #include "xml.h"
 #include "../store/store.h"
 #include "../iam/policy.h"
+#include "../s3/s3.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-extern const struct service_def logs_service, iam_service, sts_service, kms_service;
+extern const struct service_def logs_service, iam_service, sts_service, kms_service, s3_service;
 
 static const struct service_def *const SERVICES[] = {&logs_service, &iam_service, &sts_service,
-                                                     &kms_service};
+                                                     &kms_service, &s3_service};
 
 const struct service_def *service_by_name(const char *name) {
     for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)
@@ -63,9 +64,19 @@ static void render_error(struct http_req *rq, struct http_resp *rs, enum sigv4_e
         query_proto_error(rs, e, query_xmlns(&rq->arena, service), rq->request_id);
         return;
     }
-    /* REST-XML (S3) errors arrive with S3; until then the JSON shape, which
-     * carries the same code and message. */
+    if (st == SIGV4_S3) {
+        s3_error_response(rq, rs, e);
+        return;
+    }
     json_proto_error(rs, e);
+}
+
+/* Headers are in: S3-style requests (REST-XML) are taken over by the S3
+ * layer before their body arrives, so object bodies stream to disk and a
+ * refusal reaches a client waiting on "Expect: 100-continue" at once.
+ * Every other request is buffered and handled by sluice_handle. */
+void sluice_on_headers(void *ctx, struct http_req *rq) {
+    if (guess_style(rq) == SIGV4_S3) s3_on_headers(ctx, rq);
 }
 
 /* Constant-time string equality (session tokens). */
@@ -76,6 +87,59 @@ static bool secure_equal(const char *a, const char *b) {
     return d == 0;
 }
 
+int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_errstyle st,
+                        const char *payload_hash, struct sigv4_auth *au, struct access_key *key,
+                        struct aws_err *err) {
+    struct arena *a = &rq->arena;
+    struct sigv4_header *hs = arena_alloc(a, (rq->nheaders + 1) * sizeof(*hs));
+    for (size_t i = 0; i < rq->nheaders; i++) {
+        hs[i].name = rq->headers[i].name;
+        hs[i].value = rq->headers[i].value;
+    }
+    struct sigv4_request sr = {
+        .method = rq->method, .path = rq->path, .query = rq->query,
+        .headers = hs, .nheaders = rq->nheaders,
+        .payload_sha256_hex = payload_hash,
+    };
+    memset(au, 0, sizeof *au);
+    if (sigv4_parse(a, &sr, st, au, err) != C_OK) return C_ERR;
+    if (sx->dev_credentials && strcmp(au->akid, "test") == 0) {
+        *key = (struct access_key){.akid = "test", .secret = "test", .account_id = "000000000000",
+                                  .principal_arn = "arn:aws:iam::000000000000:root",
+                                  .active = true, .principal_type = IAM_PT_ROOT,
+                                  .userid = "000000000000"};
+    } else if (sx->store->ops->key_lookup(sx->store, a, au->akid, key) != C_OK || !key->active) {
+        sigv4_unknown_key_error(st, err);
+        return C_ERR;
+    }
+    if (key->session_token) {
+        /* Temporary (STS) credentials: the token must come along and match;
+         * without it, or with another, the key is as unknown as a wrong one. */
+        if (!au->security_token || !secure_equal(au->security_token, key->session_token)) {
+            sigv4_unknown_key_error(st, err);
+            return C_ERR;
+        }
+        if (now_ms() >= key->expires_ms) {
+            if (st == SIGV4_QUERY)
+                aws_errf(err, 403, "ExpiredToken",
+                         "The security token included in the request is expired");
+            else if (st == SIGV4_S3)
+                aws_errf(err, 400, "ExpiredToken", "The provided token has expired.");
+            else
+                aws_errf(err, 400, "ExpiredTokenException",
+                         "The security token included in the request is expired");
+            return C_ERR;
+        }
+    } else if (au->security_token) {
+        /* A token beside a long-term key is refused as AWS refuses an
+         * invalid token. */
+        sigv4_unknown_key_error(st, err);
+        return C_ERR;
+    }
+    if (sigv4_verify(a, &sr, au, key->secret, now_ms() / 1000, st, err) != C_OK) return C_ERR;
+    return C_OK;
+}
+
 void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     struct sluice_ctx *sx = ctx;
     struct arena *a = &rq->arena;
@@ -83,15 +147,10 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     enum sigv4_errstyle st = guess_style(rq);
     const char *scope_service = NULL;
 
-    /* 1. Authenticate. */
-    struct sigv4_header *hs = arena_alloc(a, (rq->nheaders + 1) * sizeof(*hs));
-    for (size_t i = 0; i < rq->nheaders; i++) {
-        hs[i].name = rq->headers[i].name;
-        hs[i].value = rq->headers[i].value;
-    }
-    /* Buffered (non-S3) bodies are always hashed: a hash the client states
-     * in x-amz-content-sha256 is what the signature covers, so it must be
-     * the body's, or a changed body would pass as signed. */
+    /* 1. Authenticate.  Buffered (non-S3) bodies are always hashed: a hash
+     * the client states in x-amz-content-sha256 is what the signature
+     * covers, so it must be the body's, or a changed body would pass as
+     * signed. */
     char body_hash[65];
     const char *stated = http_header(rq, "x-amz-content-sha256");
     sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, body_hash);
@@ -100,48 +159,11 @@ void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
                  "The provided x-amz-content-sha256 header does not match what was computed.");
         goto fail;
     }
-    struct sigv4_request sr = {
-        .method = rq->method, .path = rq->path, .query = rq->query,
-        .headers = hs, .nheaders = rq->nheaders,
-        .payload_sha256_hex = body_hash,
-    };
     struct sigv4_auth au;
-    if (sigv4_parse(a, &sr, st, &au, &err) != C_OK) goto fail;
-    scope_service = au.service;
-
     struct access_key key;
-    if (sx->dev_credentials && strcmp(au.akid, "test") == 0) {
-        key = (struct access_key){.akid = "test", .secret = "test", .account_id = "000000000000",
-                                  .principal_arn = "arn:aws:iam::000000000000:root",
-                                  .active = true, .principal_type = IAM_PT_ROOT,
-                                  .userid = "000000000000"};
-    } else if (sx->store->ops->key_lookup(sx->store, a, au.akid, &key) != C_OK || !key.active) {
-        sigv4_unknown_key_error(st, &err);
-        goto fail;
-    }
-    if (key.session_token) {
-        /* Temporary (STS) credentials: the token must come along and match;
-         * without it, or with another, the key is as unknown as a wrong one. */
-        if (!au.security_token || !secure_equal(au.security_token, key.session_token)) {
-            sigv4_unknown_key_error(st, &err);
-            goto fail;
-        }
-        if (now_ms() >= key.expires_ms) {
-            if (st == SIGV4_QUERY)
-                aws_errf(&err, 403, "ExpiredToken",
-                         "The security token included in the request is expired");
-            else
-                aws_errf(&err, 400, "ExpiredTokenException",
-                         "The security token included in the request is expired");
-            goto fail;
-        }
-    } else if (au.security_token) {
-        /* A token beside a long-term key is refused as AWS refuses an
-         * invalid token. */
-        sigv4_unknown_key_error(st, &err);
-        goto fail;
-    }
-    if (sigv4_verify(a, &sr, &au, key.secret, now_ms() / 1000, st, &err) != C_OK) goto fail;
+    int auth_rc = sluice_authenticate(sx, rq, st, body_hash, &au, &key, &err);
+    scope_service = au.service;
+    if (auth_rc != C_OK) goto fail;
     rs->log_account = arena_strdup(a, key.account_id);
 
     /* 2. Route by the signed scope's service. */

@@ -196,14 +196,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         buf_init(&r->resp.body);
         if (s->cfg.on_headers) s->cfg.on_headers(s->cfg.handler_ctx, r);
         if (r->respond_now) {
-            /* Answer before the body when the client waits for "100
-             * Continue" (it then never sends the body) or sends none. */
+            /* A client waiting for "100 Continue" gets the answer instead
+             * and never sends the body (MHD then closes the connection).
+             * Otherwise the body, if any, is read and dropped and the answer
+             * follows it, keeping the connection. */
             r->discarding = true;
             const char *expect = http_header(r, "Expect");
-            const char *cl = http_header(r, "Content-Length");
-            bool bodyless = !http_header(r, "Transfer-Encoding") && (!cl || strcmp(cl, "0") == 0);
-            if ((expect && strcasecmp(expect, "100-continue") == 0) || bodyless)
-                return send_response(s, c, r);
+            if (expect && strcasecmp(expect, "100-continue") == 0) return send_response(s, c, r);
             return MHD_YES;
         }
         const char *cl = http_header(r, "Content-Length");

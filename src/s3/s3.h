@@ -1,0 +1,183 @@
+/* S3 over REST-XML: internal interface of src/s3/.
+ *
+ * Request path (s3_route.c): the HTTP layer's on_headers hook hands every
+ * S3-style request (no X-Amz-Target, no form body, no ?Action=) to
+ * s3_on_headers(), which, before any body byte is read,
+ *   1. finds bucket and key (path-style /bucket/key, or virtual-hosted
+ *      bucket.localhost / bucket.s3.localhost / bucket.s3[.region].amazonaws.com),
+ *   2. authenticates (SigV4; the payload hash is whatever
+ *      x-amz-content-sha256 states — a stated hex hash is checked when the
+ *      body has arrived),
+ *   3. picks the operation from S3_OPS (method, target, subresource,
+ *      header — a table),
+ *   4. loads the bucket (NoSuchBucket) and authorizes through the one
+ *      policy engine (iam_authorize_op: the bucket policy is the resource
+ *      policy, the bucket's owner the resource account),
+ *   5. runs the operation's header-time hook (PutObject opens its file),
+ * and then takes the body over: it flows through the body pipeline
+ * (SHA-256 of the raw bytes when stated, aws-chunked decoding, MD5,
+ * x-amz-checksum-*) into the operation's sink — a file in the bucket's
+ * directory for object data, a bounded buffer for XML and policies.  At the
+ * end of the body the digests are compared and the handler runs.  Any
+ * failure before the body is answered at once (a client that sent Expect:
+ * 100-continue never sends the body); later ones after the body.
+ *
+ * Handlers have the usual op_fn signature; S3(c) gives them the request. */
+#ifndef SLUICE_S3_H
+#define SLUICE_S3_H
+
+#include "../aws/call.h"
+#include "../aws/dispatch.h"
+#include "../aws/query_proto.h"
+#include "../aws/sigv4.h"
+#include "../aws/xml.h"
+#include "../store/store.h"
+#include "aws_chunked.h"
+#include "checksum.h"
+
+#define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define S3_MAX_OBJECT_SIZE 5368709120ull   /* 5 GiB: a single PUT */
+#define S3_MAX_KEY_BYTES 1024
+#define S3_MAX_XML_BODY (1u << 20)          /* request XML bodies (DeleteObjects) */
+#define S3_MAX_POLICY_BYTES 20480           /* bucket policies, whitespace aside */
+
+enum s3_target { S3T_SERVICE, S3T_BUCKET, S3T_OBJECT };
+
+/* Where a request body goes. */
+enum s3_sink { S3B_NONE, S3B_MEMORY, S3B_OBJECT };
+
+struct s3_req;
+
+struct s3_op {
+    struct op_def def;          /* name, handler, IAM action, resource ARN, context keys */
+    const char *method;
+    enum s3_target target;
+    const char *sub;            /* subresource that selects it ("policy", "list-type=2"), or NULL */
+    const char *header;         /* header that selects it (CopyObject), or NULL */
+    enum s3_sink sink;
+    size_t max_body;            /* S3B_MEMORY: largest body accepted */
+    /* Header-time checks and setup after authorization; NULL for none. */
+    int (*begin)(struct s3_req *q);
+};
+
+/* The body pipeline's state (s3_route.c). */
+struct s3_body {
+    bool chunked;                       /* aws-chunked framing */
+    struct awsc dec;
+    bool sha_check;                     /* a hex x-amz-content-sha256 was stated */
+    char sha_stated[65];
+    struct s3_sha256 sha;
+    bool has_md5;                       /* Content-MD5 was sent */
+    unsigned char md5_stated[16];
+    struct s3_md5 md5;
+    bool md5_on;
+    enum s3_cksum ck;                   /* x-amz-checksum-* to verify, or S3_CK_NONE */
+    const char *ck_stated;              /* from the header; NULL: from the trailer */
+    struct s3_hasher hasher;
+    bool has_decoded_len;
+    uint64_t decoded_len;               /* x-amz-decoded-content-length */
+    uint64_t len;                       /* payload bytes so far */
+    struct s3_upload *up;               /* S3B_OBJECT */
+    struct buf mem;                     /* S3B_MEMORY */
+    size_t mem_max;
+    /* Results once the body has ended. */
+    unsigned char md5_raw[16];
+    char etag[33];                      /* hex MD5 */
+    char ck_value[64];                  /* base64 of the verified checksum */
+};
+
+struct s3_err_field { const char *name, *value; };
+
+struct s3_req {
+    struct call c;              /* first: S3(c) converts back */
+    struct sluice_ctx *sx;
+    struct http_req *rq;
+    struct http_resp *rs;
+    struct http_stream stream;
+    const struct s3_op *op;
+    const char *bucket, *key;   /* decoded; NULL when the request names none */
+    struct form_pair *qp;       /* decoded query parameters */
+    size_t nqp;
+    bool have_bucket;
+    struct s3_bucket b;         /* the bucket, once loaded */
+    struct access_key akey;
+    struct sigv4_auth au;
+    struct s3_body body;
+    struct aws_err err;
+    struct s3_err_field ef[6];  /* extra <Error> elements */
+    size_t nef;
+    void *op_state;             /* the operation's own (CopyObject source, ...) */
+    void (*op_cleanup)(struct s3_req *q);   /* releases op_state, whatever happened */
+};
+
+#define S3(cp) ((struct s3_req *)(void *)(cp))
+
+/* ---- s3_route.c ---- */
+/* The http_headers_fn for S3-style requests (called by dispatch.c). */
+void s3_on_headers(struct sluice_ctx *sx, struct http_req *rq);
+/* Percent-decoding as S3 reads paths and x-amz-copy-source ('+' stays '+';
+ * an invalid escape is kept literally).  In the arena. */
+char *s3_pct_decode(struct arena *a, const char *s, size_t n, size_t *outlen);
+/* A query parameter's decoded value, or NULL. */
+const char *s3_query(const struct s3_req *q, const char *name);
+/* Add an element to the <Error> answer (name static, value arena). */
+void s3_err_field(struct s3_req *q, const char *name, const char *value);
+/* Start an XML answer: declaration and <root xmlns=S3>, status 200. */
+void s3_xml_begin(struct s3_req *q, struct xw *w, const char *root);
+/* "arn:aws:s3:::bucket" / "arn:aws:s3:::bucket/key" (the op table's
+ * resource builders). */
+const char *s3_res_bucket(struct call *c);
+const char *s3_res_object(struct call *c);
+/* The bucket's owner as S3 shows it (canonical user id: 64 hex digits
+ * derived from the account id). */
+const char *s3_canonical_id(struct arena *a, const char *account_id);
+/* ISO 8601 with milliseconds (listings) and RFC 1123 (headers). */
+const char *s3_iso_time(struct arena *a, int64_t ms);
+const char *s3_http_time(struct arena *a, int64_t ms);
+/* Render err as S3's <Error> document into the response. */
+void s3_render_error(struct s3_req *q, const struct aws_err *e);
+/* S3's XML error for a request not yet claimed by the S3 layer (SigV4
+ * failures in dispatch.c's buffered path). */
+void s3_error_response(struct http_req *rq, struct http_resp *rs, const struct aws_err *e);
+
+/* ---- s3_xml.c: request bodies (expat) ---- */
+struct s3x {
+    const char *name;
+    const char *text;           /* character data directly inside, NUL-terminated */
+    size_t len;
+    struct s3x *child, *next;
+};
+/* Parse an XML request body; MalformedXML (400) when it is not XML. */
+int s3_xml_parse(struct arena *a, const char *p, size_t n, struct s3x **root,
+                 struct aws_err *e);
+const struct s3x *s3x_child(const struct s3x *x, const char *name);
+int s3_malformed_xml(struct aws_err *e);
+
+/* ---- operations ---- */
+int s3_CreateBucket(struct call *c);
+int s3_HeadBucket(struct call *c);
+int s3_DeleteBucket(struct call *c);
+int s3_ListBuckets(struct call *c);
+int s3_GetBucketLocation(struct call *c);
+int s3_PutBucketPolicy(struct call *c);
+int s3_GetBucketPolicy(struct call *c);
+int s3_DeleteBucketPolicy(struct call *c);
+int s3_bucket_policy_begin(struct s3_req *q);
+int s3_create_bucket_begin(struct s3_req *q);
+bool s3_valid_bucket_name(const char *name);
+
+int s3_PutObject(struct call *c);
+int s3_put_object_begin(struct s3_req *q);
+int s3_GetObject(struct call *c);
+int s3_HeadObject(struct call *c);
+int s3_DeleteObject(struct call *c);
+int s3_CopyObject(struct call *c);
+int s3_copy_object_begin(struct s3_req *q);
+const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n);
+
+int s3_ListObjects(struct call *c);
+int s3_ListObjectsV2(struct call *c);
+int s3_DeleteObjects(struct call *c);
+const struct iam_ctx *s3_ctx_list(struct call *c, size_t *n);
+
+#endif
