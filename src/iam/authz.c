@@ -124,6 +124,24 @@ struct rside {
     size_t n;
 };
 
+/* S3 resources (arn:aws:s3:::bucket[/key]): the ARN names no account, so
+ * the bucket's owner is the resource account and its bucket policy the
+ * resource side.  False when the ARN is not S3's or the bucket does not
+ * exist (CreateBucket: the caller's own, no resource policy). */
+static bool s3_bucket_side(struct call *c, const char *arn, const char **racct,
+                           struct rside *out) {
+    if (strncmp(arn, "arn:aws:s3:::", 13) != 0) return false;
+    const char *name = arena_strndup(c->a, arn + 13, strcspn(arn + 13, "/"));
+    struct s3_bucket b;
+    struct aws_err e;
+    if (c->store->ops->s3_bucket_get(c->store, c->a, name, &b, &e) != C_OK) return false;
+    *racct = b.account_id;
+    struct policy_doc *doc = arena_alloc(c->a, sizeof *doc);
+    *doc = (struct policy_doc){"bucket policy", b.policy};
+    *out = (struct rside){IAM_POLICY_RESOURCE, doc, b.policy != NULL};
+    return true;
+}
+
 /* The decision for one action on one resource; `flags` (OPCTX_*) say which
  * tag keys the operation contributes; `rs` (may be NULL) the resource side;
  * `out` (may be NULL) receives the decision. */
@@ -137,6 +155,8 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
                                                        : arn_field(a, resource_arn, ARN_ACCOUNT);
     if (strcmp(racct, "aws") == 0) racct = c->who.account_id;
+    struct rside s3rs;
+    if (!rs && s3_bucket_side(c, resource_arn, &racct, &s3rs)) rs = &s3rs;
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
     struct ctxb b = {0};

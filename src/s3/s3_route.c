@@ -88,21 +88,26 @@ static bool has_sub(const struct s3_req *q, const char *sub) {
 
 static const char *const TARGET_NAME[] = {"SERVICE", "BUCKET", "OBJECT"};
 
+static const char *subresource_of(const struct s3_req *q) {
+    for (size_t i = 0; i < ARRAY_LEN(SUBRESOURCES); i++)
+        if (s3_query(q, SUBRESOURCES[i])) return SUBRESOURCES[i];
+    return NULL;
+}
+
 static int route(struct s3_req *q, enum s3_target t) {
+    const char *sub = subresource_of(q);
     for (size_t i = 0; i < ARRAY_LEN(S3_OPS); i++) {
         const struct s3_op *op = &S3_OPS[i];
         if (op->target != t || strcmp(op->method, q->rq->method) != 0) continue;
         if (op->header && !http_header(q->rq, op->header)) continue;
-        if (op->sub && !has_sub(q, op->sub)) continue;
+        if (op->sub ? !has_sub(q, op->sub) : sub != NULL) continue;
         q->op = op;
         return C_OK;
     }
-    for (size_t i = 0; i < ARRAY_LEN(SUBRESOURCES); i++)
-        if (s3_query(q, SUBRESOURCES[i]))
-            return aws_errf(&q->err, 501, "NotImplemented",
-                            "A header you provided implies functionality that is not "
-                            "implemented (Sluice does not implement the '%s' subresource yet).",
-                            SUBRESOURCES[i]);
+    if (sub)
+        return aws_errf(&q->err, 501, "NotImplemented",
+                        "A header you provided implies functionality that is not implemented "
+                        "(Sluice does not implement the '%s' subresource yet).", sub);
     s3_err_field(q, "Method", q->rq->method);
     s3_err_field(q, "ResourceType", TARGET_NAME[t]);
     return aws_errf(&q->err, 405, "MethodNotAllowed",
