@@ -6,7 +6,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import { REGION } from './harness.mjs';
 
@@ -86,3 +86,55 @@ export function xmlText(xml, tag) {
 }
 
 export const policyDoc = (...statements) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+const hmac = (k, s) => createHmac('sha256', k).update(s).digest();
+
+/**
+ * PutObject with a STREAMING-AWS4-HMAC-SHA256-PAYLOAD body (what the
+ * AWS SDK for Java and Go send): every chunk signed, chained from the
+ * request's signature (S3 API reference, "Signature calculations for the
+ * Authorization header: transferring payload in multiple chunks").
+ * tamper(i, sig) may change chunk i's signature.
+ */
+export async function signedChunkedPut(srv, { bucket, key, data, chunkSize = 65536, credentials,
+  tamper = (i, sig) => sig } = {}) {
+  const url = new URL(srv.endpoint);
+  const creds = credentials ?? srv.credentials();
+  const chunks = [];
+  for (let off = 0; off < data.length; off += chunkSize) chunks.push(data.subarray(off, off + chunkSize));
+  chunks.push(Buffer.alloc(0));
+  const framed = chunks.reduce((n, c) => n + c.length.toString(16).length + 17 + 64 + 2 + c.length + 2, 0);
+  const signer = new SignatureV4({ service: 's3', region: REGION, uriEscapePath: false, applyChecksum: false,
+    credentials: creds, sha256: Sha256 });
+  const path = `/${bucket}/${encodeURIComponent(key)}`;
+  const signed = await signer.sign(new HttpRequest({ method: 'PUT', protocol: url.protocol,
+    hostname: url.hostname, port: Number(url.port), path, headers: {
+      host: `${url.hostname}:${url.port}`, 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+      'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(data.length),
+      'content-length': String(framed) } }));
+  const amzDate = signed.headers['x-amz-date'];
+  let prev = /Signature=([0-9a-f]{64})/.exec(signed.headers.authorization)[1];
+  const day = amzDate.slice(0, 8);
+  const scope = `${day}/${REGION}/s3/aws4_request`;
+  const key0 = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), REGION), 's3'), 'aws4_request');
+  const parts = [];
+  chunks.forEach((c, i) => {
+    const sts = ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, sha256hex(''), sha256hex(c)].join('\n');
+    const sig = hmac(key0, sts).toString('hex');
+    prev = sig;
+    parts.push(Buffer.from(`${c.length.toString(16)};chunk-signature=${tamper(i, sig)}\r\n`), c,
+      Buffer.from('\r\n'));
+  });
+  const body = Buffer.concat(parts);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: Number(url.port), method: 'PUT', path,
+      headers: signed.headers, agent: false }, (res) => {
+      const out = [];
+      res.on('data', (d) => out.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+        text: Buffer.concat(out).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -34,7 +34,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startServer, expectAwsError, teardown, REGION, uniq } from './harness.mjs';
-import { s3Client, recordRequests, s3Raw, xmlText, md5b64, md5hex, policyDoc } from './s3-helpers.mjs';
+import {
+  s3Client, recordRequests, s3Raw, xmlText, md5b64, md5hex, policyDoc, signedChunkedPut,
+} from './s3-helpers.mjs';
 
 let srv;
 let s3;
@@ -537,6 +539,42 @@ describe('wire protocol', () => {
     const ok = await s3Raw(srv, { method: 'PUT', path: `/${b}/k`, body: 'actual body' });
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.etag, `"${md5hex('actual body')}"`);
+  });
+
+  test('STREAMING-AWS4-HMAC-SHA256-PAYLOAD: chunk signatures checked; a wrong one refuses the upload', async () => {
+    const b = await newBucket('sigchunk');
+    const data = Buffer.alloc(200 * 1024 + 5);
+    for (let i = 0; i < data.length; i++) data[i] = i % 253;
+    const ok = await signedChunkedPut(srv, { bucket: b, key: 'signed', data });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.headers.etag, `"${md5hex(data)}"`);
+    const g = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'signed' }));
+    assert.ok(Buffer.from(await g.Body.transformToByteArray()).equals(data));
+    const bad = await signedChunkedPut(srv, { bucket: b, key: 'tampered', data,
+      tamper: (i, sig) => (i === 2 ? '0'.repeat(64) : sig) });
+    assert.equal(bad.status, 403);
+    assert.equal(xmlText(bad.text, 'Code'), 'SignatureDoesNotMatch');
+    await expectAwsError(() => s3.send(new HeadObjectCommand({ Bucket: b, Key: 'tampered' })), 'NotFound',
+      undefined, { status: 404 });
+  });
+
+  test('aws-chunked framing errors: trailer checksum mismatch, missing decoded length', async () => {
+    const b = await newBucket('trailer');
+    const body = '5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n';
+    const common = { method: 'PUT', path: `/${b}/t`, body, contentSha256: 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' };
+    let r = await s3Raw(srv, { ...common, headers: { 'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32' } });
+    assert.equal(r.status, 400);
+    assert.equal(xmlText(r.text, 'Code'), 'BadDigest');
+    assert.equal(xmlText(r.text, 'Message'), 'The CRC32 you specified did not match the calculated checksum.');
+    r = await s3Raw(srv, { ...common, headers: { 'content-encoding': 'aws-chunked',
+      'x-amz-trailer': 'x-amz-checksum-crc32' } });
+    assert.equal(r.status, 411);
+    assert.equal(xmlText(r.text, 'Code'), 'MissingContentLength');
+    r = await s3Raw(srv, { ...common, body: body.replace('AAAAAA==', 'NhCmhg=='), headers: {
+      'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(await text(await s3.send(new GetObjectCommand({ Bucket: b, Key: 't' }))), 'hello');
   });
 
   test('Expect: 100-continue — a refused upload is answered before its body is sent', async () => {
