@@ -215,6 +215,44 @@ struct s3_object {
  * the bucket's directory until commit makes them the object. */
 struct s3_upload;
 
+/* ---- Firehose (store_firehose.c) ---- */
+/* A delivery stream's S3 destination (S3DestinationConfiguration or
+ * ExtendedS3DestinationConfiguration, as far as Sluice supports them). */
+struct fh_dest {
+    bool extended;                /* created with ExtendedS3DestinationConfiguration */
+    const char *role_arn, *bucket_arn;
+    const char *prefix;           /* "" when none */
+    const char *error_prefix;     /* NULL when none */
+    int32_t size_mb, interval_s;  /* BufferingHints */
+    const char *compression;      /* "UNCOMPRESSED" | "GZIP" */
+    const char *file_extension;   /* NULL: the compression's default */
+    bool cw_enabled;              /* CloudWatchLoggingOptions (error logging) */
+    const char *cw_group, *cw_stream;   /* NULL when none */
+};
+struct fh_stream {
+    int64_t id;                   /* AUTOINCREMENT: never reused */
+    const char *account_id, *region, *name, *arn;
+    const char *status;           /* as stored: "CREATING" | "DELETING" (the service layer
+                                     reports a CREATING stream ACTIVE once it has settled) */
+    const char *type;             /* "DirectPut" */
+    int64_t version;              /* VersionId */
+    int64_t created, updated;     /* ms */
+    int32_t throughput_hint;      /* DirectPutSourceConfiguration.ThroughputHintInMBs; 0 none */
+    struct fh_dest d;
+};
+struct fh_record_in {
+    const void *data;
+    size_t len;
+};
+/* A stream's buffered records: totals, and the oldest one's seq and arrival. */
+struct fh_buffer {
+    int64_t records, bytes, first_seq, oldest_arrival;
+};
+/* One buffered record (fh_records_read); the bytes are valid during the call
+ * only.  Return false to stop. */
+typedef bool (*fh_record_fn)(void *ctx, int64_t seq, int64_t arrival, const void *data,
+                             size_t len);
+
 enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 
 struct store_ops {
@@ -469,6 +507,42 @@ struct store_ops {
                             struct aws_err *e);
     /* Drop an upload that will not be committed (removes its file). */
     void (*s3_upload_abort)(struct s3_upload *u);
+
+    /* ---- Firehose (store_firehose.c).  Streams in meta.db (tags in `tags`
+     * under the stream's ARN), buffered records in <data>/firehose.db.
+     * Errors: ResourceInUseException / ResourceNotFoundException with AWS's
+     * messages. ---- */
+    /* f->id is filled; tags are stored in the same transaction. */
+    int (*fh_stream_create)(struct store *s, struct fh_stream *f, const struct tag *tags,
+                            size_t ntags, struct aws_err *e);
+    int (*fh_stream_get)(struct store *s, struct arena *a, const char *acct, const char *region,
+                         const char *name, struct fh_stream *out, struct aws_err *e);
+    /* Streams with name > after (NULL: all), sorted by name, at most limit;
+     * acct NULL lists every account's (the delivery thread). */
+    int (*fh_stream_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                          const char *after, size_t limit, struct fh_stream **out, size_t *n,
+                          bool *more);
+    int (*fh_stream_set_status)(struct store *s, int64_t id, const char *status, int64_t now,
+                                struct aws_err *e);
+    /* The row and its tags, then its buffered records. */
+    int (*fh_stream_delete)(struct store *s, const struct fh_stream *f, struct aws_err *e);
+    /* Durable (fsynced) when it returns C_OK.  Records are taken in order
+     * while the stream's buffered bytes stay <= max_backlog (0: no bound);
+     * *accepted says how many, seqs[i] is the i-th one's sequence number
+     * (seqs has n entries). */
+    int (*fh_records_append)(struct store *s, int64_t stream_id, const struct fh_record_in *r,
+                             size_t n, int64_t arrival, uint64_t max_backlog, size_t *accepted,
+                             int64_t *seqs, struct aws_err *e);
+    int (*fh_buffer_get)(struct store *s, int64_t stream_id, struct fh_buffer *out);
+    /* Records with seq <= upto_seq in order, stopping once max_bytes (0: no
+     * bound) have been passed to fn (the record that reaches it included). */
+    int (*fh_records_read)(struct store *s, int64_t stream_id, int64_t upto_seq,
+                           uint64_t max_bytes, fh_record_fn fn, void *ctx, struct aws_err *e);
+    /* Durable removal of the records with seq <= upto_seq (delivered). */
+    int (*fh_records_delete)(struct store *s, int64_t stream_id, int64_t upto_seq,
+                             struct aws_err *e);
+    /* Remove records of streams that no longer exist; *removed counts them. */
+    int (*fh_records_sweep)(struct store *s, uint64_t *removed);
 };
 
 struct store {

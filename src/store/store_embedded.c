@@ -580,6 +580,7 @@ static void embedded_close(struct store *s) {
     /* Connections of other (exited) threads were closed by the key
      * destructor; the key itself is deliberately not deleted while other
      * threads might still exit. */
+    store_firehose_close(m);
     free(m->db_path);
     free(m->s3_dir);
     free(m);
@@ -614,12 +615,13 @@ static struct store_ops embedded_ops = {
 };
 
 /* The IAM entries live in store_iam.c, the KMS entries in store_kms.c, the
- * S3 entries in store_s3.c. */
+ * S3 entries in store_s3.c, the Firehose entries in store_firehose.c. */
 static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
 static void ops_init(void) {
     store_iam_ops(&embedded_ops);
     store_kms_ops(&embedded_ops);
     store_s3_ops(&embedded_ops);
+    store_firehose_ops(&embedded_ops);
 }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
@@ -664,6 +666,10 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         snprintf(evdir, sizeof evdir, "%s/events", dir);
             if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
     }
+    /* After the event store: a second server's failed open must not have
+     * opened firehose.db (SQLite would keep its descriptor). */
+    if (store_firehose_init(db, m, dir, !(flags & STORE_META_ONLY), err, errlen) != C_OK)
+        goto error;
     s->ops = &embedded_ops;
     s->impl = m;
     *out = s;
@@ -674,6 +680,8 @@ error:
         sqlite3_close_v2(db);
         pthread_setspecific(m->conn_key, NULL);
     }
+    if (m->ev) evstore_close(m->ev);
+    store_firehose_close(m);
     pthread_key_delete(m->conn_key);
     free(m->db_path);
     free(m->s3_dir);

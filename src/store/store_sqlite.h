@@ -9,12 +9,14 @@
 #include <sqlite3.h>
 
 struct evstore;
+struct fh_db;
 struct embedded {
     char *db_path;
     pthread_key_t conn_key;
     struct evstore *ev;
     unsigned char kms_master[32];   /* store_kms.c: <data>/kms-master.key */
     char *s3_dir;                   /* store_s3.c: <data>/s3 */
+    struct fh_db *fh;               /* store_firehose.c: <data>/firehose.db (NULL: meta-only) */
 };
 #define M(s) ((struct embedded *)(s)->impl)
 
@@ -46,5 +48,12 @@ void store_kms_ops(struct store_ops *ops);
 int store_s3_init(sqlite3 *db, struct embedded *m, const char *dir, bool sweep_files, char *err,
                   size_t errlen);
 void store_s3_ops(struct store_ops *ops);
+
+/* store_firehose.c: the stream table (meta.db) and, unless meta-only, the
+ * record buffer <dir>/firehose.db; close releases the latter. */
+int store_firehose_init(sqlite3 *db, struct embedded *m, const char *dir, bool open_buffer,
+                        char *err, size_t errlen);
+void store_firehose_close(struct embedded *m);
+void store_firehose_ops(struct store_ops *ops);
 
 #endif
