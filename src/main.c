@@ -2,6 +2,7 @@
  * an account (safe while the server runs: both use SQLite's WAL locking). */
 #include "aws/dispatch.h"
 #include "aws/model.h"
+#include "firehose/firehose.h"
 #include "http/server.h"
 #include "http/tlscert.h"
 #include "iam/simulate.h"
@@ -28,7 +29,8 @@ static void usage(void) {
             "usage: sluice serve [--listen HOST:PORT] [--data DIR] [--region REGION]\n"
             "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
             "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
-            "                    [--sweep-interval SECONDS]\n"
+            "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
+            "                    [--firehose-backlog-mb N]\n"
             "       sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
             "       sluice account list [--data DIR]\n"
             "       sluice policy simulate --action SVC:ACTION --resource ARN [...]\n"
@@ -120,6 +122,8 @@ static int serve(int argc, char **argv) {
         else if (OPT("--sweep-interval")) sweep = atoi(v);
         /* Test-only: shortest AssumeRole session (AWS: 900 s). */
         else if (OPT("--sts-min-duration-seconds")) sts_min_duration_s = atoi(v);
+        else if (OPT("--firehose-retry-seconds")) firehose_retry_seconds = atoi(v);
+        else if (OPT("--firehose-backlog-mb")) firehose_backlog_mb = atoi(v);
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
@@ -211,6 +215,10 @@ static int serve(int argc, char **argv) {
     pthread_cond_init(&sw.cv, NULL);
     pthread_t sweeper;
     pthread_create(&sweeper, NULL, sweep_main, &sw);
+    if (firehose_start(st, region) != C_OK) {
+        fprintf(stderr, "sluice: could not start the Firehose delivery thread\n");
+        return 1;
+    }
 
     const char *scheme = cert_pem ? "https" : "http";
     fprintf(stderr,
@@ -233,6 +241,7 @@ static int serve(int argc, char **argv) {
     pthread_cond_signal(&sw.cv);
     pthread_mutex_unlock(&sw.mu);
     pthread_join(sweeper, NULL);
+    firehose_stop();
     st->ops->close(st);
     free(cert_pem);
     free(key_pem);

@@ -16,10 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-extern const struct service_def logs_service, iam_service, sts_service, kms_service, s3_service;
+extern const struct service_def logs_service, iam_service, sts_service, kms_service, s3_service,
+    firehose_service;
 
 static const struct service_def *const SERVICES[] = {&logs_service, &iam_service, &sts_service,
-                                                     &kms_service, &s3_service};
+                                                     &kms_service, &s3_service, &firehose_service};
 
 const struct service_def *service_by_name(const char *name) {
     for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)

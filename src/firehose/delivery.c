@@ -1,0 +1,610 @@
+/* The delivery thread: takes each stream's buffered records to S3.
+ *
+ * Each pass (every second, or at once when PutRecord made a buffer due)
+ * looks at every stream of the region.  A stream is due when its buffered
+ * bytes reach BufferingHints.SizeInMBs or its oldest record has waited
+ * IntervalInSeconds — arrival times are stored with the records, so the
+ * interval survives a restart.  A due stream delivers batches of at most
+ * SizeInMBs, oldest first, each as one object:
+ *
+ *   1. assume the stream's RoleARN as firehose.amazonaws.com (trust policy,
+ *      access.c),
+ *   2. authorize s3:PutObject on arn:aws:s3:::BUCKET/KEY as that role
+ *      session (its identity policies + the bucket policy, authz.c),
+ *   3. stream the records, concatenated as sent, through gzip (ISA-L's
+ *      isal_deflate with its gzip wrapper) when CompressionFormat is GZIP,
+ *      into the store's S3 upload (store_s3.c: fsync + rename + commit),
+ *   4. and only then delete the records from the buffer.
+ *
+ * Failures (S3.AccessDenied, S3.NoSuchBucket, InternalError — the codes of
+ * "Monitoring with CloudWatch Logs") are logged on stderr and, when the
+ * stream has CloudWatchLoggingOptions enabled, as an error event in that
+ * log stream (written as the role, which needs logs:PutLogEvents, as in
+ * AWS).  The batch is retried with backoff (1 s doubling, at most 30 s)
+ * for --firehose-retry-seconds; then its records are written under the
+ * error output prefix (ErrorOutputPrefix, error output type "s3-failed"),
+ * one JSON line per record saying why (attemptsMade, arrivalTimestamp,
+ * errorCode, errorMessage, attemptEndingTimestamp, rawData).  If that
+ * write fails too, the records stay buffered and the cycle starts again
+ * later: nothing is dropped.  (AWS keeps retrying an S3 destination for up
+ * to 24 hours instead; the error output is this server's bounded answer.)
+ *
+ * A stream being deleted gets one last attempt (data, then error output);
+ * then it and whatever is left are removed, with a log line saying how
+ * many records were lost.  Retry state lives in memory only: after a
+ * restart every buffered record is simply due again. */
+#include "fh_int.h"
+#include "../core/buf.h"
+#include "../iam/authz.h"
+
+#include <errno.h>
+#include <isa-l/igzip_lib.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int firehose_retry_seconds = 300;
+
+#define TICK_MS 1000
+#define BACKOFF_MAX_MS 30000
+/* After both the destination and the error output failed: wait before a new
+ * cycle (at most this, at least a second). */
+#define STUCK_MAX_MS 60000
+/* Batches one stream may deliver in a pass before the others get a turn. */
+#define BATCHES_PER_PASS 16
+
+/* The S3 delivery errors of "Monitoring with CloudWatch Logs". */
+static const struct {
+    const char *code, *message;
+} FAILURES[] = {
+    {"S3.AccessDenied", "Access was denied. Ensure that the trust policy for the provided IAM "
+                        "role allows Firehose to assume the role, and the access policy allows "
+                        "access to the S3 bucket."},
+    {"S3.NoSuchBucket", "The specified bucket does not exist. Create the bucket or use a "
+                        "different bucket that does exist."},
+    {"InternalError", "An internal error occurred while attempting to deliver data. Delivery "
+                      "will be retried; if the error persists, then it will be reported to AWS "
+                      "for resolution."},
+};
+enum failure_kind { F_ACCESS_DENIED, F_NO_SUCH_BUCKET, F_INTERNAL };
+
+struct failure {
+    enum failure_kind kind;
+    char detail[1024];   /* what exactly (the engine's denial, ...): for the log */
+};
+
+static int fail(struct failure *f, enum failure_kind k, const char *detail) {
+    f->kind = k;
+    size_t n = strlen(detail);
+    if (n >= sizeof f->detail) n = sizeof f->detail - 1;
+    memcpy(f->detail, detail, n);
+    f->detail[n] = 0;
+    return C_ERR;
+}
+
+/* ---- the object writer: gzip (optional), MD5, the store's upload ---- */
+
+struct sink {
+    struct store *st;
+    struct s3_upload *u;
+    struct aws_err e;
+    bool gzip, failed;
+    struct isal_zstream z;
+    uint8_t *level_buf;
+    uint8_t *out;
+    EVP_MD_CTX *md5;
+};
+#define SINK_OUT (256u * 1024u)
+
+static void sink_emit(struct sink *s, const void *p, size_t n) {
+    if (s->failed || !n) return;
+    EVP_DigestUpdate(s->md5, p, n);
+    if (s->st->ops->s3_upload_write(s->u, p, n, &s->e) != C_OK) s->failed = true;
+}
+
+/* Run the compressor over what it holds (end: finish the gzip member). */
+static void sink_deflate(struct sink *s, bool end) {
+    s->z.end_of_stream = end;
+    do {
+        s->z.next_out = s->out;
+        s->z.avail_out = SINK_OUT;
+        if (isal_deflate(&s->z) != COMP_OK) {
+            s->failed = true;
+            aws_errf(&s->e, 500, "InternalError", "gzip compression failed");
+            return;
+        }
+        sink_emit(s, s->out, SINK_OUT - s->z.avail_out);
+    } while (s->z.avail_in > 0 || s->z.avail_out == 0 ||
+             (end && s->z.internal_state.state != ZSTATE_END));
+}
+
+static void sink_write(struct sink *s, const void *p, size_t n) {
+    if (!s->gzip) {
+        sink_emit(s, p, n);
+        return;
+    }
+    const uint8_t *c = p;
+    while (n && !s->failed) {
+        uint32_t k = n > (1u << 30) ? (1u << 30) : (uint32_t)n;
+        s->z.next_in = (uint8_t *)c;
+        s->z.avail_in = k;
+        sink_deflate(s, false);
+        c += k;
+        n -= k;
+    }
+}
+
+static int sink_open(struct sink *s, struct store *st, const char *bucket, bool gzip) {
+    memset(s, 0, sizeof *s);
+    s->st = st;
+    s->gzip = gzip;
+    if (st->ops->s3_upload_begin(st, bucket, &s->u, &s->e) != C_OK) return C_ERR;
+    s->md5 = EVP_MD_CTX_new();
+    if (!s->md5 || EVP_DigestInit_ex(s->md5, EVP_md5(), NULL) != 1) abort();
+    if (gzip) {
+        s->level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
+        s->out = malloc(SINK_OUT);
+        if (!s->level_buf || !s->out) abort();
+        isal_deflate_init(&s->z);
+        s->z.level = 1;
+        s->z.level_buf = s->level_buf;
+        s->z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+        s->z.gzip_flag = IGZIP_GZIP;
+    }
+    return C_OK;
+}
+
+static void sink_free(struct sink *s) {
+    EVP_MD_CTX_free(s->md5);
+    free(s->level_buf);
+    free(s->out);
+}
+
+/* Finish and commit as `meta` (etag filled here); the upload is gone after. */
+static int sink_close(struct sink *s, struct arena *a, struct s3_object *meta) {
+    if (s->gzip && !s->failed) sink_deflate(s, true);
+    if (s->failed) {
+        s->st->ops->s3_upload_abort(s->u);
+        sink_free(s);
+        return C_ERR;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_DigestFinal_ex(s->md5, md, &mdlen);
+    char *hex = arena_alloc(a, 2 * mdlen + 1);
+    for (unsigned i = 0; i < mdlen; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    meta->etag = hex;
+    sink_free(s);
+    return s->st->ops->s3_upload_commit(s->st, s->u, meta, &s->e);
+}
+
+/* ---- object bodies ---- */
+
+/* Data objects: the records concatenated as sent. */
+static bool body_data(void *ctx, int64_t seq, int64_t arrival, const void *p, size_t n) {
+    (void)seq;
+    (void)arrival;
+    struct sink *s = ctx;
+    sink_write(s, p, n);
+    return !s->failed;
+}
+
+/* Error objects: one JSON line per record, the layout of Firehose's error
+ * output records. */
+struct error_body {
+    struct sink *s;
+    const struct failure *why;
+    int attempts;
+    int64_t ended;
+};
+
+static bool body_error(void *ctx, int64_t seq, int64_t arrival, const void *p, size_t n) {
+    (void)seq;
+    struct error_body *eb = ctx;
+    struct buf b;
+    buf_init(&b);
+    struct jw w;
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_key(&w, "attemptsMade");
+    jw_int(&w, eb->attempts);
+    jw_key(&w, "arrivalTimestamp");
+    jw_int(&w, arrival);
+    jw_key(&w, "errorCode");
+    jw_str(&w, FAILURES[eb->why->kind].code);
+    jw_key(&w, "errorMessage");
+    jw_str(&w, FAILURES[eb->why->kind].message);
+    jw_key(&w, "attemptEndingTimestamp");
+    jw_int(&w, eb->ended);
+    jw_key(&w, "rawData");
+    size_t cap = 4 * ((n + 2) / 3) + 1;
+    char *b64 = malloc(cap);
+    if (!b64) abort();
+    int len = EVP_EncodeBlock((unsigned char *)b64, p, (int)n);
+    jw_strn(&w, b64, (size_t)len);
+    free(b64);
+    jw_obj_end(&w);
+    buf_addc(&b, '\n');
+    sink_write(eb->s, b.p, b.len);
+    buf_free(&b);
+    return !eb->s->failed;
+}
+
+/* ---- one delivery attempt ---- */
+
+struct batch {
+    const struct fh_stream *f;
+    int64_t upto;       /* last sequence number in the batch */
+    int64_t oldest;     /* arrival of its first record: the key's time */
+};
+
+static const char *bucket_of(struct arena *a, const char *bucket_arn) {
+    const char *p = strstr(bucket_arn, ":::");
+    return arena_strdup(a, p ? p + 3 : bucket_arn);
+}
+
+/* Deliver the batch as data (as_error NULL) or as error output records;
+ * *key gets the object key.  C_ERR with *why on failure. */
+static int deliver(struct arena *a, struct store *st, const char *region, const struct batch *bt,
+                   const struct error_body *as_error, int64_t now, const char **key,
+                   struct failure *why) {
+    const struct fh_stream *f = bt->f;
+    struct fh_session sess;
+    char msg[1024];
+    if (fh_assume_role(a, st, f->d.role_arn, f->account_id, f->arn, now, &sess, msg,
+                       sizeof msg) != C_OK)
+        return fail(why, F_ACCESS_DENIED, arena_sprintf(a, "Firehose could not assume %s: %s",
+                                                        f->d.role_arn, msg));
+    const char *bucket = bucket_of(a, f->d.bucket_arn);
+    struct aws_err e = {0};
+    struct s3_bucket b;
+    if (st->ops->s3_bucket_get(st, a, bucket, &b, &e) != C_OK)
+        return fail(why, F_NO_SUCH_BUCKET, arena_sprintf(a, "no bucket %s", bucket));
+    *key = fh_object_key(a, f, bt->oldest, as_error ? FH_ERROR_TYPE : NULL);
+    /* Into another account's bucket Firehose hands the bucket owner full
+     * control, which the role must be allowed to ask for. */
+    bool foreign = strcmp(b.account_id, sess.key.account_id) != 0;
+    const char *acl = foreign ? "bucket-owner-full-control" : NULL;
+    struct iam_ctx extra[1];
+    const char *acl_v[1] = {acl};
+    size_t nextra = 0;
+    if (acl) extra[nextra++] = (struct iam_ctx){"s3:x-amz-acl", acl_v, 1};
+    struct call c;
+    fh_session_call(&c, a, st, region, &sess, now, &e);
+    if (iam_authorize_ctx(&c, "s3:PutObject", arena_sprintf(a, "arn:aws:s3:::%s/%s", bucket, *key),
+                          extra, nextra) != C_OK)
+        return fail(why, F_ACCESS_DENIED, e.msg);
+
+    struct sink s;
+    bool gzip = strcmp(f->d.compression, "GZIP") == 0;
+    if (sink_open(&s, st, bucket, gzip) != C_OK)
+        return fail(why, s.e.http == 404 ? F_NO_SUCH_BUCKET : F_INTERNAL, s.e.msg);
+    struct error_body eb;
+    if (as_error) {
+        eb = *as_error;
+        eb.s = &s;
+    }
+    if (st->ops->fh_records_read(st, f->id, bt->upto, 0, as_error ? body_error : body_data,
+                                 as_error ? (void *)&eb : (void *)&s, &e) != C_OK &&
+        !s.failed) {
+        s.failed = true;
+        s.e = e;
+    }
+    struct s3_object meta = {
+        .key = *key, .last_modified = now, .owner = sess.key.account_id, .acl = acl,
+        .content_type = "application/octet-stream", .headers = "",
+    };
+    if (sink_close(&s, a, &meta) != C_OK) return fail(why, F_INTERNAL, s.e.msg);
+    return C_OK;
+}
+
+/* ---- reporting ---- */
+
+/* The error event Firehose writes to the stream's CloudWatch log stream,
+ * as the role (logs:PutLogEvents on that log stream). */
+static void error_log_event(struct arena *a, struct store *st, const char *region,
+                            const struct fh_stream *f, const struct failure *why, int64_t now) {
+    const struct fh_dest *d = &f->d;
+    if (!d->cw_enabled || !d->cw_group || !d->cw_stream) return;
+    struct fh_session sess;
+    char msg[512];
+    if (fh_assume_role(a, st, d->role_arn, f->account_id, f->arn, now, &sess, msg, sizeof msg) !=
+        C_OK)
+        return;
+    struct aws_err e = {0};
+    struct call c;
+    fh_session_call(&c, a, st, region, &sess, now, &e);
+    struct log_group g;
+    struct log_stream ls;
+    const char *arn = arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region,
+                                    f->account_id, d->cw_group, d->cw_stream);
+    if (iam_authorize(&c, "logs:PutLogEvents", arn) != C_OK ||
+        st->ops->group_get(st, a, f->account_id, region, d->cw_group, &g, &e) != C_OK ||
+        st->ops->stream_get(st, a, g.id, d->cw_stream, &ls, &e) != C_OK) {
+        fprintf(stderr, "sluice: firehose %s: cannot write its error log to %s/%s: %s\n", f->arn,
+                d->cw_group, d->cw_stream, e.msg);
+        return;
+    }
+    struct buf b;
+    buf_init(&b);
+    struct jw w;
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_key(&w, "deliveryStreamARN");
+    jw_str(&w, f->arn);
+    jw_key(&w, "destination");
+    jw_str(&w, d->bucket_arn);
+    jw_key(&w, "deliveryStreamVersionId");
+    jw_int(&w, f->version);
+    jw_key(&w, "message");
+    jw_str(&w, FAILURES[why->kind].message);
+    jw_key(&w, "errorCode");
+    jw_str(&w, FAILURES[why->kind].code);
+    jw_obj_end(&w);
+    struct log_event_in ev = {.timestamp = now, .message = b.p, .len = b.len};
+    st->ops->events_append(st, ls.id, &ev, 1, now, &e);
+    buf_free(&b);
+}
+
+static void report(struct arena *a, struct store *st, const char *region,
+                   const struct fh_stream *f, const struct failure *why, const char *what,
+                   int64_t now) {
+    fprintf(stderr, "sluice: firehose %s: %s: %s (%s)\n", f->arn, what,
+            FAILURES[why->kind].code, why->detail);
+    error_log_event(a, st, region, f, why, now);
+}
+
+/* ---- per-stream state and passes ---- */
+
+struct fh_state {
+    int64_t stream_id;
+    int64_t upto, oldest;      /* the batch in delivery (0: none): retried as a unit */
+    int attempts;              /* failed attempts in this cycle */
+    int64_t first_failure;     /* of this cycle (0: none) */
+    int64_t next_attempt;
+    bool seen;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, woken, running;
+    pthread_t thread;
+    struct store *store;
+    char region[64];
+    /* Touched by the pass only (one at a time: the thread, or a test). */
+    struct fh_state *st;
+    size_t nst, cap;
+} D = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static struct fh_state *state_of(int64_t id) {
+    for (size_t i = 0; i < D.nst; i++)
+        if (D.st[i].stream_id == id) return &D.st[i];
+    if (D.nst == D.cap) {
+        D.cap = D.cap ? D.cap * 2 : 16;
+        D.st = realloc(D.st, D.cap * sizeof *D.st);
+        if (!D.st) abort();
+    }
+    D.st[D.nst] = (struct fh_state){.stream_id = id};
+    return &D.st[D.nst++];
+}
+
+static void reset_batch(struct fh_state *s) {
+    s->upto = s->oldest = 0;
+    s->attempts = 0;
+    s->first_failure = s->next_attempt = 0;
+}
+
+static bool last_seq(void *ctx, int64_t seq, int64_t arrival, const void *p, size_t n) {
+    (void)arrival;
+    (void)p;
+    (void)n;
+    *(int64_t *)ctx = seq;
+    return true;
+}
+
+/* The next batch: from the oldest record, up to SizeInMBs. */
+static int next_batch(struct store *st, const struct fh_stream *f, const struct fh_buffer *b,
+                      struct fh_state *s) {
+    struct aws_err e;
+    int64_t upto = 0;
+    if (st->ops->fh_records_read(st, f->id, INT64_MAX, (uint64_t)f->d.size_mb * FH_MIB, last_seq,
+                                 &upto, &e) != C_OK || !upto)
+        return C_ERR;
+    s->upto = upto;
+    s->oldest = b->oldest_arrival;
+    return C_OK;
+}
+
+static int64_t backoff(int attempts) {
+    int shift = attempts > 6 ? 5 : attempts - 1;
+    int64_t ms = (int64_t)1000 << (shift < 0 ? 0 : shift);
+    return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
+}
+
+/* Error output after the retries: C_OK when the batch is written there. */
+static int to_error_output(struct arena *a, struct store *st, const char *region,
+                           const struct batch *bt, const struct fh_state *s,
+                           const struct failure *why, int64_t now) {
+    struct error_body eb = {.why = why, .attempts = s->attempts, .ended = now};
+    const char *key;
+    struct failure efail;
+    if (deliver(a, st, region, bt, &eb, now, &key, &efail) != C_OK) {
+        report(a, st, region, bt->f, &efail, "writing to the error output failed too; the "
+               "records stay buffered", now);
+        return C_ERR;
+    }
+    fprintf(stderr, "sluice: firehose %s: records up to #%lld written to the error output "
+            "s3://%s/%s after %d attempts (%s)\n", bt->f->arn, (long long)bt->upto,
+            bucket_of(a, bt->f->d.bucket_arn), key, s->attempts, FAILURES[why->kind].code);
+    return C_OK;
+}
+
+static void deliver_stream(struct arena *a, struct store *st, const char *region,
+                           const struct fh_stream *f, int64_t now) {
+    struct fh_state *s = state_of(f->id);
+    s->seen = true;
+    if (now < s->next_attempt) return;
+    int64_t retry_ms = (int64_t)(firehose_retry_seconds > 0 ? firehose_retry_seconds : 0) * 1000;
+    for (int n = 0; n < BATCHES_PER_PASS; n++) {
+        struct fh_buffer b;
+        if (st->ops->fh_buffer_get(st, f->id, &b) != C_OK || b.records == 0) {
+            reset_batch(s);
+            return;
+        }
+        if (!s->upto) {
+            bool due = (uint64_t)b.bytes >= (uint64_t)f->d.size_mb * FH_MIB ||
+                       now - b.oldest_arrival >= (int64_t)f->d.interval_s * 1000;
+            if (!due || next_batch(st, f, &b, s) != C_OK) return;
+        }
+        struct batch bt = {f, s->upto, s->oldest};
+        const char *key;
+        struct failure why;
+        struct aws_err e;
+        if (deliver(a, st, region, &bt, NULL, now, &key, &why) == C_OK) {
+            if (st->ops->fh_records_delete(st, f->id, s->upto, &e) != C_OK) {
+                /* Delivered but still buffered: they will go out twice
+                 * (at least once, never lost). */
+                fprintf(stderr, "sluice: firehose %s: %s\n", f->arn, e.msg);
+                s->next_attempt = now + TICK_MS;
+                return;
+            }
+            reset_batch(s);
+            continue;
+        }
+        s->attempts++;
+        if (!s->first_failure) s->first_failure = now;
+        report(a, st, region, f, &why,
+               arena_sprintf(a, "delivery to %s failed (attempt %d)", f->d.bucket_arn,
+                             s->attempts), now);
+        int64_t left = s->first_failure + retry_ms - now;
+        if (left > 0) {
+            int64_t wait = backoff(s->attempts);
+            s->next_attempt = now + (wait < left ? wait : left);
+            return;
+        }
+        if (to_error_output(a, st, region, &bt, s, &why, now) == C_OK &&
+            st->ops->fh_records_delete(st, f->id, s->upto, &e) == C_OK) {
+            reset_batch(s);
+            continue;
+        }
+        /* Nothing accepted them: keep them and start a new cycle later
+         * (the destination is tried first again: the role or the bucket
+         * policy may have been fixed meanwhile). */
+        int64_t wait = retry_ms < STUCK_MAX_MS ? retry_ms : STUCK_MAX_MS;
+        s->attempts = 0;
+        s->first_failure = 0;
+        s->next_attempt = now + (wait < 1000 ? 1000 : wait);
+        return;
+    }
+}
+
+/* A stream being deleted: one last attempt for what it holds, then gone. */
+static void finish_stream(struct arena *a, struct store *st, const char *region,
+                          const struct fh_stream *f, int64_t now) {
+    struct fh_state *s = state_of(f->id);
+    uint64_t lost = 0;
+    struct aws_err e;
+    struct fh_buffer b;
+    while (st->ops->fh_buffer_get(st, f->id, &b) == C_OK && b.records > 0) {
+        reset_batch(s);
+        if (next_batch(st, f, &b, s) != C_OK) break;
+        struct batch bt = {f, s->upto, s->oldest};
+        const char *key;
+        struct failure why;
+        s->attempts = 1;
+        bool ok = deliver(a, st, region, &bt, NULL, now, &key, &why) == C_OK ||
+                  to_error_output(a, st, region, &bt, s, &why, now) == C_OK;
+        if (st->ops->fh_records_delete(st, f->id, s->upto, &e) != C_OK) break;
+        struct fh_buffer after;
+        if (!ok && st->ops->fh_buffer_get(st, f->id, &after) == C_OK)
+            lost += (uint64_t)(b.records - after.records);
+    }
+    if (st->ops->fh_buffer_get(st, f->id, &b) == C_OK) lost += (uint64_t)b.records;
+    if (lost)
+        fprintf(stderr, "sluice: firehose %s deleted with %llu undeliverable records\n", f->arn,
+                (unsigned long long)lost);
+    if (st->ops->fh_stream_delete(st, f, &e) != C_OK)
+        fprintf(stderr, "sluice: firehose %s: delete: %s\n", f->arn, e.msg);
+    reset_batch(s);
+}
+
+void firehose_deliver_once(struct store *st, const char *region, int64_t now) {
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    struct fh_stream *v;
+    size_t n;
+    bool more;
+    for (size_t i = 0; i < D.nst; i++) D.st[i].seen = false;
+    if (st->ops->fh_stream_list(st, &a, NULL, region, NULL, SIZE_MAX / 2, &v, &n, &more) == C_OK) {
+        for (size_t i = 0; i < n; i++) {
+            struct arena per;
+            arena_init(&per, 1 << 14);
+            if (strcmp(v[i].status, "DELETING") == 0) finish_stream(&per, st, region, &v[i], now);
+            else deliver_stream(&per, st, region, &v[i], now);
+            arena_free(&per);
+        }
+    }
+    /* Forget the state of streams that are gone. */
+    size_t k = 0;
+    for (size_t i = 0; i < D.nst; i++)
+        if (D.st[i].seen) D.st[k++] = D.st[i];
+    D.nst = k;
+    arena_free(&a);
+}
+
+/* ---- the thread ---- */
+
+void fh_wake(void) {
+    pthread_mutex_lock(&D.mu);
+    D.woken = true;
+    pthread_cond_signal(&D.cv);
+    pthread_mutex_unlock(&D.mu);
+}
+
+static void *thread_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&D.mu);
+    while (!D.stop) {
+        D.woken = false;
+        pthread_mutex_unlock(&D.mu);
+        firehose_deliver_once(D.store, D.region, now_ms());
+        pthread_mutex_lock(&D.mu);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += TICK_MS / 1000;
+        while (!D.stop && !D.woken && pthread_cond_timedwait(&D.cv, &D.mu, &ts) != ETIMEDOUT) {}
+    }
+    pthread_mutex_unlock(&D.mu);
+    return NULL;
+}
+
+int firehose_start(struct store *store, const char *region) {
+    if (D.running) return C_ERR;
+    D.store = store;
+    snprintf(D.region, sizeof D.region, "%s", region);
+    D.stop = false;
+    uint64_t removed = 0;
+    if (store->ops->fh_records_sweep(store, &removed) == C_OK && removed)
+        fprintf(stderr, "sluice: firehose: removed %llu buffered records of deleted streams\n",
+                (unsigned long long)removed);
+    if (pthread_create(&D.thread, NULL, thread_main, NULL) != 0) return C_ERR;
+    D.running = true;
+    return C_OK;
+}
+
+void firehose_stop(void) {
+    if (!D.running) return;
+    pthread_mutex_lock(&D.mu);
+    D.stop = true;
+    pthread_cond_signal(&D.cv);
+    pthread_mutex_unlock(&D.mu);
+    pthread_join(D.thread, NULL);
+    D.running = false;
+    free(D.st);
+    D.st = NULL;
+    D.nst = D.cap = 0;
+}

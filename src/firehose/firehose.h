@@ -1,0 +1,32 @@
+/* Amazon Data Firehose (JSON 1.1, X-Amz-Target Firehose_20150804.*): the
+ * server's side of it.  The service layer (src/firehose/service.c and the
+ * files beside it) answers the API; a background delivery thread flushes each
+ * stream's durable buffer into S3 as the stream's role (delivery.c).
+ *
+ * Lifecycle: firehose_start() once the store is open; firehose_stop() after
+ * the endpoint has drained and before the store closes (it waits for a
+ * delivery in progress to finish, so no object is half written by us — a
+ * kill -9 mid-delivery leaves the records buffered and delivers them again). */
+#ifndef SLUICE_FIREHOSE_H
+#define SLUICE_FIREHOSE_H
+
+#include "../core/common.h"
+
+struct store;
+
+/* Options (`sluice serve`): how long a failing delivery is retried before
+ * its records go to the error output prefix (default 300 s; 0 = the first
+ * failure goes there at once), and how many MiB a stream may hold buffered
+ * before PutRecord(Batch) answers "Slow down." (default 1024). */
+extern int firehose_retry_seconds;
+extern int firehose_backlog_mb;
+
+/* Start / stop the delivery thread for the streams of `region`. */
+int firehose_start(struct store *store, const char *region);
+void firehose_stop(void);
+
+/* One pass of the delivery loop at time `now` (ms) in the calling thread:
+ * what the thread does on each tick.  For tests. */
+void firehose_deliver_once(struct store *store, const char *region, int64_t now);
+
+#endif
