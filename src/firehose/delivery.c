@@ -539,7 +539,8 @@ void firehose_deliver_once(struct store *st, const char *region, int64_t now) {
     size_t n;
     bool more;
     for (size_t i = 0; i < D.nst; i++) D.st[i].seen = false;
-    if (st->ops->fh_stream_list(st, &a, NULL, region, NULL, SIZE_MAX / 2, &v, &n, &more) == C_OK) {
+    if (st->ops->fh_stream_list(st, &a, NULL, region, NULL, (size_t)1 << 24, &v, &n, &more) ==
+        C_OK) {
         for (size_t i = 0; i < n; i++) {
             struct arena per;
             arena_init(&per, 1 << 14);
