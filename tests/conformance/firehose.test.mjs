@@ -24,7 +24,7 @@ import {
   ListTagsForDeliveryStreamCommand,
 } from '@aws-sdk/client-firehose';
 import {
-  S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand,
+  S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand, PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import {
   CreateRoleCommand, PutRolePolicyCommand, DeleteRolePolicyCommand, CreateUserCommand,
@@ -480,6 +480,46 @@ describe('delivery into S3', () => {
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: r.name, PolicyDocument: TRUST() }));
     const [k] = await waitForKeys('trust/');
     assert.equal((await body(k)).toString(), 'untrusted');
+  });
+
+  test('another account\'s bucket: its bucket policy must allow the role, with bucket-owner-full-control', async () => {
+    const nameB = name('fhb');
+    const acctB = await srv.accountCreate(nameB);
+    const s3B = new S3Client({ endpoint: srv.endpoint, region: REGION, forcePathStyle: true,
+      credentials: srv.credentials(nameB), maxAttempts: 1 });
+    const bucketB = `fhx-${process.pid}`;
+    await s3B.send(new CreateBucketCommand({ Bucket: bucketB }));
+    const allowed = await role(JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucketB}/*` }] }));
+    const stranger = await role(JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucketB}/*` }] }));
+    await s3B.send(new PutBucketPolicyCommand({ Bucket: bucketB, Policy: JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: allowed.arn },
+        Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucketB}/*`,
+        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } } }] }) }));
+    const ok = uniq('fh-xok');
+    const no = uniq('fh-xno');
+    const dest = { BucketARN: `arn:aws:s3:::${bucketB}`, BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 } };
+    await createStream(ok, allowed.arn, { ...dest, Prefix: 'ok/' });
+    await createStream(no, stranger.arn, { ...dest, Prefix: 'no/', ErrorOutputPrefix: 'no-errors/' });
+    await fh.send(new PutRecordCommand({ DeliveryStreamName: ok, Record: { Data: enc('across') } }));
+    await fh.send(new PutRecordCommand({ DeliveryStreamName: no, Record: { Data: enc('refused') } }));
+    let listed = [];
+    for (let i = 0; i < 75 && listed.length === 0; i++) {
+      await sleep(200);
+      listed = ((await s3B.send(new ListObjectsV2Command({ Bucket: bucketB, Prefix: 'ok/' }))).Contents ?? []);
+    }
+    assert.equal(listed.length, 1, 'delivered into the other account\'s bucket');
+    assert.match(listed[0].Key, keyRe('ok/', ok));
+    const got = await s3B.send(new GetObjectCommand({ Bucket: bucketB, Key: listed[0].Key }));
+    assert.equal(await got.Body.transformToString(), 'across');
+    const stuck = `deliverystream/${no}: writing to the error output failed too`;
+    for (let i = 0; i < 75 && !srv.stderr.includes(stuck); i++) await sleep(200);
+    assert.ok(srv.stderr.includes(stuck));
+    assert.match(srv.stderr, new RegExp(`deliverystream/${no}: delivery to arn:aws:s3:::${bucketB} failed \\(attempt 1\\): S3\\.AccessDenied \\(User: arn:aws:sts::${acct}:assumed-role/${stranger.name}/\\S+ is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucketB}/no/\\S+ because no resource-based policy allows the s3:PutObject action`));
+    const none = await s3B.send(new ListObjectsV2Command({ Bucket: bucketB, Prefix: 'no' }));
+    assert.equal(none.KeyCount ?? 0, 0);
+    assert.notEqual(acctB, acct);
   });
 
   test('DeleteDeliveryStream with buffered records: DELETING, delivered, then gone', async () => {
