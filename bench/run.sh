@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command for the benchmarks (`make bench`): the raw event-store baseline
-# and the end-to-end PutLogEvents load, measured in the same run.
+# and the end-to-end PutLogEvents load, measured in the same run; S3 object
+# throughput beside a plain file written with fsync and read back.
 set -euo pipefail
 BUILD=${1:-build}
 CONNS=${CONNS:-4}
@@ -28,6 +29,9 @@ for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break;
 
 echo "== PutLogEvents end to end ($CONNS connections, ${SECS}s, durable at ack) =="
 "$BUILD"/bench_put 127.0.0.1 $port "$CONNS" "$SECS" 10000 | tee "$tmp/put.txt"
+
+echo "== S3 PutObject / GetObject vs write+fsync / read of the same bytes (${S3_SECS:-3}s per case) =="
+"$BUILD"/bench_s3 127.0.0.1 $port "$tmp" "${S3_SECS:-3}" | tee "$tmp/s3.txt"
 kill -TERM $pid; wait $pid || true
 
 e2e=$(sed -n 's/.*events\/s=\([0-9]*\).*/\1/p' "$tmp/put.txt" | tail -1)

@@ -309,7 +309,20 @@ struct s3_upload {
     char tmp[4096];
     int fd;
     uint64_t size;
+    uint64_t queued;   /* bytes handed to writeback so far */
 };
+
+/* Writeback is started every WRITEBACK_STEP bytes (sync_file_range, no
+ * waiting), so the disk works while the rest of the body arrives and the
+ * final fsync has only the tail left to wait for. */
+#define WRITEBACK_STEP (8u << 20)
+
+static void start_writeback(struct s3_upload *u) {
+    if (u->size - u->queued < WRITEBACK_STEP) return;
+    sync_file_range(u->fd, (off64_t)u->queued, (off64_t)(u->size - u->queued),
+                    SYNC_FILE_RANGE_WRITE);
+    u->queued = u->size;
+}
 
 static void new_oid(char out[33]) {
     unsigned char r[16];
@@ -355,6 +368,7 @@ static int upload_write(struct s3_upload *u, const void *p, size_t n, struct aws
         n -= (size_t)w;
         u->size += (uint64_t)w;
     }
+    start_writeback(u);
     return C_OK;
 }
 
@@ -377,6 +391,7 @@ static int upload_copy(struct s3_upload *u, int fd, uint64_t off, uint64_t n,
         if (k <= 0) return internal(e, "copy", k < 0 ? errno : EIO);
         n -= (uint64_t)k;
         u->size += (uint64_t)k;
+        start_writeback(u);
     }
     return C_OK;
 }
