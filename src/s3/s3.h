@@ -56,6 +56,7 @@ struct s3_op {
     const char *header;         /* header that selects it (CopyObject), or NULL */
     enum s3_sink sink;
     size_t max_body;            /* S3B_MEMORY: largest body accepted */
+    bool creates;               /* the bucket need not exist yet (CreateBucket) */
     /* Header-time checks and setup after authorization; NULL for none. */
     int (*begin)(struct s3_req *q);
 };

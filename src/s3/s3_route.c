@@ -45,7 +45,7 @@ static const struct s3_op S3_OPS[] = {
          .sub = "list-type=2"),
     S3OP(ListObjects, "GET", BUCKET, "s3:ListBucket", s3_res_bucket, s3_ctx_list, .sub = NULL),
     S3OP(CreateBucket, "PUT", BUCKET, NULL, s3_res_bucket, NULL, .sink = S3B_MEMORY,
-         .max_body = S3_MAX_XML_BODY, .begin = s3_create_bucket_begin),
+         .max_body = S3_MAX_XML_BODY, .begin = s3_create_bucket_begin, .creates = true),
     S3OP(HeadBucket, "HEAD", BUCKET, "s3:ListBucket", s3_res_bucket, NULL, .sub = NULL),
     S3OP(DeleteBucket, "DELETE", BUCKET, "s3:DeleteBucket", s3_res_bucket, NULL, .sub = NULL),
     /* Objects */
@@ -319,7 +319,6 @@ static int body_setup(struct s3_req *q) {
     struct s3_body *b = &q->body;
     struct http_req *rq = q->rq;
     struct aws_err *e = &q->err;
-    struct arena *a = &rq->arena;
     buf_init(&b->mem);
     b->mem_max = q->op->max_body;
 
@@ -426,7 +425,6 @@ static int body_setup(struct s3_req *q) {
         return too_large(q, e, announced);
     if (q->op->sink == S3B_MEMORY && announced > b->mem_max)
         return aws_errf(e, 400, "MaxMessageLengthExceeded", "Your request was too big.");
-    (void)a;
     return C_OK;
 }
 
@@ -609,7 +607,7 @@ static int begin(struct s3_req *q) {
     if (route(q, t) != C_OK) return C_ERR;
     q->c.op = q->op->def.name;
     q->rs->log_op = q->op->def.name;
-    if (t != S3T_SERVICE && q->op->begin != s3_create_bucket_begin) {
+    if (t != S3T_SERVICE && !q->op->creates) {
         if (sx->store->ops->s3_bucket_get(sx->store, a, q->bucket, &q->b, &q->err) != C_OK)
             return C_ERR;
         q->have_bucket = true;

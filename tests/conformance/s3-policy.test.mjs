@@ -162,6 +162,30 @@ describe('condition keys and existence', () => {
     await denyAccess(() => s3B.send(new ListObjectsV2Command({ Bucket: b, Prefix: 'private/' })));
   });
 
+  test('s3:max-keys and s3:delimiter', async () => {
+    const b = await newBucket('maxkeys');
+    await s3.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policyDoc({
+      Effect: 'Allow', Principal: { AWS: acctB }, Action: 's3:ListBucket', Resource: `arn:aws:s3:::${b}`,
+      Condition: { NumericLessThanEquals: { 's3:max-keys': '10' }, StringEquals: { 's3:delimiter': '/' } } }) }));
+    const l = await s3B.send(new ListObjectsV2Command({ Bucket: b, MaxKeys: 5, Delimiter: '/' }));
+    assert.equal(l.KeyCount, 0);
+    await denyAccess(() => s3B.send(new ListObjectsV2Command({ Bucket: b, MaxKeys: 50, Delimiter: '/' })));
+    await denyAccess(() => s3B.send(new ListObjectsV2Command({ Bucket: b, MaxKeys: 5 })));
+  });
+
+  test('s3:x-amz-server-side-encryption: the classic "deny unencrypted uploads" policy', async () => {
+    const b = await newBucket('sse');
+    await s3.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policyDoc({
+      Sid: 'DenyUnencrypted', Effect: 'Deny', Principal: '*', Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${b}/*`,
+      Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } } }) }));
+    // A negated operator matches when the key is absent: no header, denied.
+    await denyAccess(() => s3.send(new PutObjectCommand({ Bucket: b, Key: 'plain', Body: 'x' })));
+    const ok = await s3.send(new PutObjectCommand({ Bucket: b, Key: 'enc', Body: 'x',
+      ServerSideEncryption: 'AES256' }));
+    assert.equal(ok.$metadata.httpStatusCode, 200);
+  });
+
   test('a missing key: AccessDenied without s3:ListBucket, NoSuchKey with it', async () => {
     const b = await newBucket('missing');
     const readAll = { Effect: 'Allow', Principal: { AWS: acctB }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${b}/*` };
