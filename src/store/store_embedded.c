@@ -40,9 +40,23 @@ static const char *SCHEMA =
     "  name TEXT NOT NULL, document TEXT NOT NULL, last_updated INTEGER NOT NULL,"
     "  PRIMARY KEY(account_id, region, name));";
 
-static void conn_close(void *p) { sqlite3_close_v2(p); }
+void sq_conn_close(void *p) { sqlite3_close_v2(p); }
 
-static sqlite3 *db_open(const char *path, char *err, size_t errlen) {
+void sq_begin(sqlite3 *db) { sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); }
+
+int sq_rollback(sqlite3 *db, int rc) {
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int sq_commit(sqlite3 *db, struct aws_err *e) {
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return C_OK;
+    int r = sq_internal(e, db);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+}
+
+sqlite3 *sq_open(const char *path, char *err, size_t errlen) {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -60,7 +74,7 @@ sqlite3 *sq_conn(struct embedded *m) {
     sqlite3 *db = pthread_getspecific(m->conn_key);
     if (db) return db;
     char err[256];
-    db = db_open(m->db_path, err, sizeof err);
+    db = sq_open(m->db_path, err, sizeof err);
     if (!db) { fprintf(stderr, "sluice: %s\n", err); abort(); }
     pthread_setspecific(m->conn_key, db);
     return db;
@@ -636,8 +650,8 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
     size_t pl = strlen(dir) + 32;
     m->db_path = malloc(pl);
     snprintf(m->db_path, pl, "%s/meta.db", dir);
-    pthread_key_create(&m->conn_key, conn_close);
-    sqlite3 *db = db_open(m->db_path, err, errlen);
+    pthread_key_create(&m->conn_key, sq_conn_close);
+    sqlite3 *db = sq_open(m->db_path, err, errlen);
     if (!db) goto error;
     chmod(m->db_path, 0600);   /* holds secret keys */
     char *emsg = NULL;

@@ -57,20 +57,7 @@ struct fh_db {
     pthread_key_t key;
 };
 
-static void conn_close(void *p) { sqlite3_close_v2(p); }
 
-static sqlite3 *open_db(const char *path, char *err, size_t errlen) {
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "sqlite open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-        sqlite3_close_v2(db);
-        return NULL;
-    }
-    sqlite3_busy_timeout(db, 10000);
-    sqlite3_exec(db, "PRAGMA synchronous=FULL;", NULL, NULL, NULL);
-    return db;
-}
 
 /* This thread's connection to firehose.db; NULL when the store was opened
  * metadata-only (the CLI never touches buffered records). */
@@ -80,7 +67,7 @@ static sqlite3 *buf_conn(struct embedded *m) {
     sqlite3 *db = pthread_getspecific(f->key);
     if (db) return db;
     char err[256];
-    db = open_db(f->path, err, sizeof err);
+    db = sq_open(f->path, err, sizeof err);
     if (!db) {
         fprintf(stderr, "sluice: %s\n", err);
         abort();
@@ -391,8 +378,8 @@ int store_firehose_init(sqlite3 *db, struct embedded *m, const char *dir, bool o
     f->path = malloc(n);
     if (!f->path) abort();
     snprintf(f->path, n, "%s/firehose.db", dir);
-    pthread_key_create(&f->key, conn_close);
-    sqlite3 *bdb = open_db(f->path, err, errlen);
+    pthread_key_create(&f->key, sq_conn_close);
+    sqlite3 *bdb = sq_open(f->path, err, errlen);
     if (!bdb || sqlite3_exec(bdb, FH_BUFFER_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
         if (bdb) snprintf(err, errlen, "sqlite firehose buffer schema: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);

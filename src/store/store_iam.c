@@ -96,17 +96,6 @@ int store_iam_init(sqlite3 *db, char *err, size_t errlen) {
 
 /* ---------------- helpers ---------------- */
 
-static void begin(sqlite3 *db) { sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); }
-static int rollback_err(sqlite3 *db, int rc) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
-static int commit(sqlite3 *db, struct aws_err *e) {
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return C_OK;
-    int r = sq_internal(e, db);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return r;
-}
 static int64_t count1(sqlite3_stmt *st) {
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
@@ -205,7 +194,7 @@ static int account_get(struct store *s, struct arena *a, const char *id, struct 
 static int account_set_org(struct store *s, const char *id, const char *org_id, const char *ous,
                            struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT root_id FROM orgs WHERE org_id=?", "s", org_id);
     char root[16];
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -217,7 +206,7 @@ static int account_set_org(struct store *s, const char *id, const char *org_id, 
         sq_random_chars(root + 2, 4, "abcdefghijklmnopqrstuvwxyz0123456789");
         if (sq_exec1(sq_q(db, "INSERT INTO orgs(org_id,root_id) VALUES(?,?)", "ss", org_id,
                           root)) != C_OK)
-            return rollback_err(db, sq_internal(e, db));
+            return sq_rollback(db, sq_internal(e, db));
     }
     struct arena a;
     arena_init(&a, 1024);
@@ -227,11 +216,11 @@ static int account_set_org(struct store *s, const char *id, const char *org_id, 
                            org_id, path, id));
     bool changed = sqlite3_changes(db) > 0;
     arena_free(&a);
-    if (rc != C_OK) return rollback_err(db, sq_internal(e, db));
+    if (rc != C_OK) return sq_rollback(db, sq_internal(e, db));
     if (!changed)
-        return rollback_err(db, aws_errf(e, 404, "AccountNotFoundException",
+        return sq_rollback(db, aws_errf(e, 404, "AccountNotFoundException",
                                          "Account %s does not exist.", id));
-    return commit(db, e);
+    return sq_commit(db, e);
 }
 
 /* ---------------- users ---------------- */
@@ -301,19 +290,19 @@ static int owner_conflicts(sqlite3 *db, const char *acct, enum iam_owner kind, c
 
 static int user_delete(struct store *s, const char *acct, const char *name, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     if (!count1(sq_q(db, "SELECT count(*) FROM iam_users WHERE account_id=? AND name=?", "ss",
                      acct, name)))
-        return rollback_err(db, no_entity(e, "The user with name %s cannot be found.", name));
+        return sq_rollback(db, no_entity(e, "The user with name %s cannot be found.", name));
     if (count1(sq_q(db, "SELECT count(*) FROM access_keys WHERE account_id=? AND user_name=?",
                     "ss", acct, name)))
-        return rollback_err(db, aws_errf(e, 409, "DeleteConflict",
+        return sq_rollback(db, aws_errf(e, 409, "DeleteConflict",
                                          "Cannot delete entity, must delete access keys first."));
-    if (owner_conflicts(db, acct, IAM_OWNER_USER, name, e) != C_OK) return rollback_err(db, C_ERR);
+    if (owner_conflicts(db, acct, IAM_OWNER_USER, name, e) != C_OK) return sq_rollback(db, C_ERR);
     if (sq_exec1(sq_q(db, "DELETE FROM iam_users WHERE account_id=? AND name=?", "ss", acct,
                       name)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 /* ---------------- access keys ---------------- */
@@ -321,11 +310,11 @@ static int user_delete(struct store *s, const char *acct, const char *name, stru
 static int key_create(struct store *s, const char *acct, const char *user, const char *akid,
                       const char *secret, size_t max, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     int64_t have = count1(sq_q(db, "SELECT count(*) FROM access_keys WHERE account_id=? AND "
                                    "user_name IS ?", "sn", acct, user));
     if ((size_t)have >= max)
-        return rollback_err(db, aws_errf(e, 409, "LimitExceeded",
+        return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
                                          "Cannot exceed quota for AccessKeysPerUser: %zu", max));
     struct arena a;
     arena_init(&a, 512);
@@ -337,7 +326,7 @@ static int key_create(struct store *s, const char *acct, const char *user, const
         sqlite3_finalize(st);
         if (!arn) {
             arena_free(&a);
-            return rollback_err(db, no_entity(e, "The user with name %s cannot be found.", user));
+            return sq_rollback(db, no_entity(e, "The user with name %s cannot be found.", user));
         }
     } else {
         arn = arena_sprintf(&a, "arn:aws:iam::%s:root", acct);
@@ -346,8 +335,8 @@ static int key_create(struct store *s, const char *acct, const char *user, const
                                "active,created,user_name) VALUES(?,?,?,?,1,?,?)",
                            "ssssin", akid, secret, acct, arn, now_ms(), user));
     arena_free(&a);
-    if (rc != C_OK) return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+    if (rc != C_OK) return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int key_list(struct store *s, struct arena *a, const char *acct, const char *user,
@@ -410,7 +399,7 @@ static void row_role(struct arena *a, sqlite3_stmt *st, struct iam_role *r) {
 static int role_create(struct store *s, const char *acct, const struct iam_role *r,
                        const struct tag *tags, size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "INSERT INTO iam_roles(account_id," ROLE_COLS ") "
                                 "VALUES(?,?,?,?,?,?,?,?,?,?)",
                             "ssssssniin", acct, r->name, r->id, r->path, r->arn, r->trust_policy,
@@ -418,14 +407,14 @@ static int role_create(struct store *s, const char *acct, const struct iam_role 
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
-        return rollback_err(db, aws_errf(e, 409, "EntityAlreadyExists",
+        return sq_rollback(db, aws_errf(e, 409, "EntityAlreadyExists",
                                          "Role with name %s already exists.", r->name));
-    if (rc != SQLITE_DONE) return rollback_err(db, sq_internal(e, db));
+    if (rc != SQLITE_DONE) return sq_rollback(db, sq_internal(e, db));
     for (size_t i = 0; i < ntags; i++)
         if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss",
                           r->arn, tags[i].key, tags[i].value)) != C_OK)
-            return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+            return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int role_get(struct store *s, struct arena *a, const char *acct, const char *name,
@@ -458,7 +447,7 @@ static int role_delete(struct store *s, const char *acct, const char *name, stru
     sqlite3 *db = sq_conn(M(s));
     struct arena a;
     arena_init(&a, 512);
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT arn, name FROM iam_roles WHERE account_id=? AND name=?",
                             "ss", acct, name);
     const char *arn = NULL, *stored = NULL;
@@ -469,17 +458,17 @@ static int role_delete(struct store *s, const char *acct, const char *name, stru
     sqlite3_finalize(st);
     int rc;
     if (!arn) {
-        rc = rollback_err(db, no_entity(e, "The role with name %s cannot be found.", name));
+        rc = sq_rollback(db, no_entity(e, "The role with name %s cannot be found.", name));
     } else if (owner_conflicts(db, acct, IAM_OWNER_ROLE, stored, e) != C_OK) {
-        rc = rollback_err(db, C_ERR);
+        rc = sq_rollback(db, C_ERR);
     } else if (sq_exec1(sq_q(db, "DELETE FROM iam_roles WHERE account_id=? AND name=?", "ss",
                              acct, stored)) != C_OK ||
                sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", arn)) != C_OK ||
                sq_exec1(sq_q(db, "DELETE FROM sts_sessions WHERE account_id=? AND role_arn=?",
                              "ss", acct, arn)) != C_OK) {
-        rc = rollback_err(db, sq_internal(e, db));
+        rc = sq_rollback(db, sq_internal(e, db));
     } else {
-        rc = commit(db, e);
+        rc = sq_commit(db, e);
     }
     arena_free(&a);
     return rc;
@@ -506,7 +495,7 @@ static const char *inline_missing(enum iam_owner k) {
 static int inline_put(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
                       const char *name, const char *doc, size_t max_chars, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     /* The quota covers all of the owner's inline policies together. */
     size_t total = iam_policy_chars(doc);
     sqlite3_stmt *st = sq_q(db, "SELECT document FROM iam_inline WHERE account_id=? AND kind=? "
@@ -516,14 +505,14 @@ static int inline_put(struct store *s, const char *acct, enum iam_owner kind, co
         total += iam_policy_chars((const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (max_chars && total > max_chars)
-        return rollback_err(db, aws_errf(e, 409, "LimitExceeded",
+        return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
                                          "Maximum policy size of %zu bytes exceeded for %s %s",
                                          max_chars, kind_word(kind), owner));
     if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO iam_inline(account_id,kind,owner,name,document)"
                           " VALUES(?,?,?,?,?)", "sisss", acct, (int64_t)kind, owner, name,
                       doc)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int inline_get(struct store *s, struct arena *a, const char *acct, enum iam_owner kind,
@@ -596,7 +585,7 @@ static int missing_policy(struct aws_err *e, const char *arn) {
 static int policy_create(struct store *s, const char *acct, const struct iam_managed_policy *p,
                          const char *doc, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "INSERT INTO iam_policies(arn,account_id,name,id,path,description,"
                                 "default_version,next_version,created,updated) "
                                 "VALUES(?,?,?,?,?,?,'v1',2,?,?)",
@@ -605,14 +594,14 @@ static int policy_create(struct store *s, const char *acct, const struct iam_man
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
-        return rollback_err(db, aws_errf(e, 409, "EntityAlreadyExists",
+        return sq_rollback(db, aws_errf(e, 409, "EntityAlreadyExists",
                                          "A policy called %s already exists. Duplicate names "
                                          "are not allowed.", p->name));
     if (rc != SQLITE_DONE ||
         sq_exec1(sq_q(db, "INSERT INTO iam_policy_versions(arn,version,num,document,created) "
                           "VALUES(?,'v1',1,?,?)", "ssi", p->arn, doc, p->created)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int policy_get(struct store *s, struct arena *a, const char *acct, const char *arn,
@@ -648,22 +637,22 @@ static bool own_policy(sqlite3 *db, const char *acct, const char *arn) {
 
 static int policy_delete(struct store *s, const char *acct, const char *arn, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
-    if (!own_policy(db, acct, arn)) return rollback_err(db, missing_policy(e, arn));
+    sq_begin(db);
+    if (!own_policy(db, acct, arn)) return sq_rollback(db, missing_policy(e, arn));
     if (count1(sq_q(db, "SELECT count(*) FROM iam_attachments WHERE account_id=? AND "
                         "policy_arn=?", "ss", acct, arn)))
-        return rollback_err(db, aws_errf(e, 409, "DeleteConflict",
+        return sq_rollback(db, aws_errf(e, 409, "DeleteConflict",
                                          "Cannot delete a policy attached to entities."));
     if (count1(sq_q(db, "SELECT count(*) FROM iam_policy_versions WHERE arn=?", "s", arn)) > 1)
-        return rollback_err(db, aws_errf(e, 409, "DeleteConflict",
+        return sq_rollback(db, aws_errf(e, 409, "DeleteConflict",
                                          "This policy has more than one version. Before you "
                                          "delete a policy, you must delete the policy's "
                                          "versions. The default version is deleted with the "
                                          "policy."));
     if (sq_exec1(sq_q(db, "DELETE FROM iam_policy_versions WHERE arn=?", "s", arn)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM iam_policies WHERE arn=?", "s", arn)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static void row_version(struct arena *a, sqlite3_stmt *st, struct iam_policy_version *v) {
@@ -679,15 +668,15 @@ static int version_create(struct store *s, struct arena *a, const char *acct, co
                           const char *doc, bool set_default, size_t max,
                           struct iam_policy_version *out, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT next_version FROM iam_policies WHERE arn=? AND "
                                 "account_id=?", "ss", arn, acct);
     int64_t next = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    if (!next) return rollback_err(db, missing_policy(e, arn));
+    if (!next) return sq_rollback(db, missing_policy(e, arn));
     if ((size_t)count1(sq_q(db, "SELECT count(*) FROM iam_policy_versions WHERE arn=?", "s",
                             arn)) >= max)
-        return rollback_err(db, aws_errf(e, 409, "LimitExceeded",
+        return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
                                          "A managed policy can have up to %zu versions. Before "
                                          "you create a new version, you must delete an existing "
                                          "version.", max));
@@ -699,8 +688,8 @@ static int version_create(struct store *s, struct arena *a, const char *acct, co
         sq_exec1(sq_q(db, "UPDATE iam_policies SET next_version=?, updated=?, default_version="
                           "CASE WHEN ? THEN ? ELSE default_version END WHERE arn=?",
                       "iiiss", next + 1, now, (int64_t)set_default, vid, arn)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    if (commit(db, e) != C_OK) return C_ERR;
+        return sq_rollback(db, sq_internal(e, db));
+    if (sq_commit(db, e) != C_OK) return C_ERR;
     out->version_id = arena_strdup(a, vid);
     out->document = arena_strdup(a, doc);
     out->is_default = set_default;
@@ -737,41 +726,41 @@ static int version_list(struct store *s, struct arena *a, const char *acct, cons
 static int version_delete(struct store *s, const char *acct, const char *arn,
                           const char *version, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT default_version FROM iam_policies WHERE arn=? AND "
                                 "account_id=?", "ss", arn, acct);
     char def[24] = "";
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) snprintf(def, sizeof def, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    if (!found) return rollback_err(db, missing_policy(e, arn));
+    if (!found) return sq_rollback(db, missing_policy(e, arn));
     if (strcmp(def, version) == 0)
-        return rollback_err(db, aws_errf(e, 409, "DeleteConflict",
+        return sq_rollback(db, aws_errf(e, 409, "DeleteConflict",
                                          "Cannot delete the default version of a policy."));
     if (sq_exec1(sq_q(db, "DELETE FROM iam_policy_versions WHERE arn=? AND version=?", "ss", arn,
                       version)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
+        return sq_rollback(db, sq_internal(e, db));
     if (sqlite3_changes(db) == 0)
-        return rollback_err(db, aws_errf(e, 404, "NoSuchEntity",
+        return sq_rollback(db, aws_errf(e, 404, "NoSuchEntity",
                                          "Policy %s version %s does not exist or is not "
                                          "attachable.", arn, version));
-    return commit(db, e);
+    return sq_commit(db, e);
 }
 
 static int set_default(struct store *s, const char *acct, const char *arn, const char *version,
                        struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
-    if (!own_policy(db, acct, arn)) return rollback_err(db, missing_policy(e, arn));
+    sq_begin(db);
+    if (!own_policy(db, acct, arn)) return sq_rollback(db, missing_policy(e, arn));
     if (!count1(sq_q(db, "SELECT count(*) FROM iam_policy_versions WHERE arn=? AND version=?",
                      "ss", arn, version)))
-        return rollback_err(db, aws_errf(e, 404, "NoSuchEntity",
+        return sq_rollback(db, aws_errf(e, 404, "NoSuchEntity",
                                          "Policy %s version %s does not exist or is not "
                                          "attachable.", arn, version));
     if (sq_exec1(sq_q(db, "UPDATE iam_policies SET default_version=?, updated=? WHERE arn=?",
                       "sis", version, now_ms(), arn)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 /* ---------------- attachments ---------------- */
@@ -779,19 +768,19 @@ static int set_default(struct store *s, const char *acct, const char *arn, const
 static int attach(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
                   const char *arn, size_t max, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     if (count1(sq_q(db, "SELECT count(*) FROM iam_attachments WHERE account_id=? AND kind=? AND "
                         "owner=? AND policy_arn=?", "siss", acct, (int64_t)kind, owner, arn)))
-        return commit(db, e);   /* attaching twice is a no-op, as in AWS */
+        return sq_commit(db, e);   /* attaching twice is a no-op, as in AWS */
     if ((size_t)count1(sq_q(db, "SELECT count(*) FROM iam_attachments WHERE account_id=? AND "
                                 "kind=? AND owner=?", "sis", acct, (int64_t)kind, owner)) >= max)
-        return rollback_err(db, aws_errf(e, 409, "LimitExceeded",
+        return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
                                          "Cannot exceed quota for PoliciesPer%s: %zu",
                                          kind == IAM_OWNER_USER ? "User" : "Role", max));
     if (sq_exec1(sq_q(db, "INSERT INTO iam_attachments(account_id,kind,owner,policy_arn) "
                           "VALUES(?,?,?,?)", "siss", acct, (int64_t)kind, owner, arn)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int detach(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
@@ -868,7 +857,7 @@ static int identity_policies(struct store *s, struct arena *a, const struct acce
 
 static int session_create(struct store *s, const struct sts_session *ss, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     /* Expired sessions are kept a day so their keys still answer
      * ExpiredToken rather than "invalid", then purged. */
     sq_exec1(sq_q(db, "DELETE FROM sts_sessions WHERE expires<?", "i",
@@ -879,8 +868,8 @@ static int session_create(struct store *s, const struct sts_session *ss, struct 
                       "ssssssssii", ss->akid, ss->secret, ss->token, ss->account_id,
                       ss->role_arn, ss->role_id, ss->role_name, ss->session_name, ss->expires_ms,
                       ss->created)) != C_OK)
-        return rollback_err(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 void store_iam_ops(struct store_ops *o) {

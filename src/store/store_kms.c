@@ -124,17 +124,6 @@ int store_kms_init(sqlite3 *db, struct embedded *m, const char *dir, char *err, 
 
 /* ---------------- helpers ---------------- */
 
-static void begin(sqlite3 *db) { sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); }
-static int rollback(sqlite3 *db, int rc) {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return rc;
-}
-static int commit(sqlite3 *db, struct aws_err *e) {
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) return C_OK;
-    int r = sq_internal(e, db);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return r;
-}
 
 static const char *alias_arn(struct arena *a, const char *acct, const char *region,
                              const char *name) {
@@ -186,13 +175,13 @@ static int insert_alias(sqlite3 *db, const char *acct, const char *region,
 static int key_create(struct store *s, const struct kms_key *k, const struct tag *tags,
                       size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
-    if (insert_key(db, k) != C_OK) return rollback(db, sq_internal(e, db));
+    sq_begin(db);
+    if (insert_key(db, k) != C_OK) return sq_rollback(db, sq_internal(e, db));
     for (size_t i = 0; i < ntags; i++)
         if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss",
                           k->arn, tags[i].key, tags[i].value)) != C_OK)
-            return rollback(db, sq_internal(e, db));
-    return commit(db, e);
+            return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 static int key_get(struct store *s, struct arena *a, const char *key_id, struct kms_key *out) {
@@ -238,13 +227,13 @@ static int key_update(struct store *s, const struct kms_key *k, struct aws_err *
 
 static int key_delete(struct store *s, const char *key_id, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     if (sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=(SELECT arn FROM kms_keys WHERE key_id=?)",
                       "s", key_id)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM kms_aliases WHERE key_id=?", "s", key_id)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM kms_keys WHERE key_id=?", "s", key_id)) != C_OK)
-        return rollback(db, sq_internal(e, db));
-    return commit(db, e);
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 /* ---------------- aliases ---------------- */
@@ -339,18 +328,18 @@ static int alias_delete(struct store *s, const char *acct, const char *region, c
 static int managed_key(struct store *s, struct arena *a, const struct kms_key *tmpl,
                        const char *alias, struct kms_key *out, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    begin(db);
+    sq_begin(db);
     struct kms_alias al;
     if (alias_get_db(db, a, tmpl->account_id, tmpl->region, alias, &al) == C_OK) {
-        rollback(db, C_OK);
+        sq_rollback(db, C_OK);
         if (key_get(s, a, al.key_id, out) == C_OK) return C_OK;
         return aws_errf(e, 500, "KMSInternalException", "alias %s names a missing key", alias);
     }
     al = (struct kms_alias){.name = alias, .key_id = tmpl->key_id, .created = tmpl->created,
                             .updated = tmpl->created};
     if (insert_key(db, tmpl) != C_OK || insert_alias(db, tmpl->account_id, tmpl->region, &al) != C_OK)
-        return rollback(db, sq_internal(e, db));
-    if (commit(db, e) != C_OK) return C_ERR;
+        return sq_rollback(db, sq_internal(e, db));
+    if (sq_commit(db, e) != C_OK) return C_ERR;
     *out = *tmpl;
     return C_OK;
 }

@@ -20,6 +20,17 @@ struct embedded {
 };
 #define M(s) ((struct embedded *)(s)->impl)
 
+/* Open (create) a SQLite file for one thread: busy timeout, synchronous=FULL
+ * (every commit fsynced before the call answers), foreign keys on. */
+sqlite3 *sq_open(const char *path, char *err, size_t errlen);
+/* pthread key destructor closing a thread's connection. */
+void sq_conn_close(void *db);
+/* Write transactions: BEGIN IMMEDIATE; COMMIT (rolls back and fills e on
+ * failure); ROLLBACK returning rc for `return sq_rollback(db, aws_errf(...))`. */
+void sq_begin(sqlite3 *db);
+int sq_commit(sqlite3 *db, struct aws_err *e);
+int sq_rollback(sqlite3 *db, int rc);
+
 /* This thread's connection (opened on first use). */
 sqlite3 *sq_conn(struct embedded *m);
 /* Prepare and bind ("s" text, "i" int64, "n" null-or-text); aborts on an
