@@ -163,6 +163,14 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     global_keys(c, &r.principal, &b, racct);
     if (flags & OPCTX_REQUEST_TAGS) request_tag_keys(c, &b);
     for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
+    /* An S3 bucket's tags (PutBucketTagging) are its aws:ResourceTag/ keys. */
+    if (rs == &s3rs && !strchr(resource_arn + 13, '/')) {
+        struct tag *t;
+        size_t nt;
+        if (c->store->ops->tags_get(c->store, a, resource_arn, &t, &nt) == C_OK)
+            for (size_t i = 0; i < nt; i++)
+                ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
+    }
 
     struct iam_policy_set ps = {.identity_is_root = r.principal.type == IAM_PT_ROOT};
     if (!ps.identity_is_root && c->key) {

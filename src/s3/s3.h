@@ -167,6 +167,19 @@ int s3_bucket_policy_begin(struct s3_req *q);
 int s3_create_bucket_begin(struct s3_req *q);
 bool s3_valid_bucket_name(const char *name);
 
+/* s3_controls.c */
+int s3_PutBucketOwnershipControls(struct call *c);
+int s3_GetBucketOwnershipControls(struct call *c);
+int s3_DeleteBucketOwnershipControls(struct call *c);
+int s3_PutBucketTagging(struct call *c);
+int s3_GetBucketTagging(struct call *c);
+int s3_DeleteBucketTagging(struct call *c);
+bool s3_valid_ownership(const char *v);
+/* AccessControlListNotSupported when the bucket's ownership is
+ * BucketOwnerEnforced and the request carries an ACL other than
+ * bucket-owner-full-control. */
+int s3_check_acl_allowed(struct s3_req *q);
+
 int s3_PutObject(struct call *c);
 int s3_put_object_begin(struct s3_req *q);
 int s3_GetObject(struct call *c);

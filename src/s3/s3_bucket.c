@@ -76,6 +76,13 @@ int s3_create_bucket_begin(struct s3_req *q) {
                             "already own it.");
         q->op_state = "exists";
     }
+    const char *oo = http_header(q->rq, "x-amz-object-ownership");
+    if (oo && !s3_valid_ownership(oo)) {
+        s3_err_field(q, "ArgumentName", "x-amz-object-ownership");
+        s3_err_field(q, "ArgumentValue", oo);
+        return aws_errf(c->err, 400, "InvalidArgument", "Invalid x-amz-object-ownership header: %s",
+                        oo);
+    }
     return iam_authorize(c, "s3:CreateBucket", s3_res_bucket(c));
 }
 
@@ -109,8 +116,12 @@ int s3_CreateBucket(struct call *c) {
                         "specific endpoint this request was sent to.");
     }
     if (!q->op_state) {
+        /* Since April 2023 a new bucket has ACLs disabled unless it asks
+         * otherwise (x-amz-object-ownership). */
+        const char *oo = http_header(q->rq, "x-amz-object-ownership");
         struct s3_bucket b = {.name = q->bucket, .account_id = c->who.account_id,
-                              .region = c->region, .created = c->now_ms};
+                              .region = c->region, .created = c->now_ms,
+                              .ownership = oo ? oo : "BucketOwnerEnforced"};
         if (c->store->ops->s3_bucket_create(c->store, &b, c->err) != C_OK) return C_ERR;
     }
     http_resp_header(q->rs, "Location", arena_sprintf(c->a, "/%s", q->bucket));

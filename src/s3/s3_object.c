@@ -133,6 +133,7 @@ static int check_write_headers(struct s3_req *q) {
             return aws_errf(&q->err, 400, "InvalidArgument", "Invalid canned ACL: %s", acl);
         }
     }
+    if (s3_check_acl_allowed(q) != C_OK) return C_ERR;
     const char *sse = http_header(q->rq, "x-amz-server-side-encryption");
     if (sse && strcmp(sse, "AES256") != 0) {
         if (strcmp(sse, "aws:kms") == 0 || strcmp(sse, "aws:kms:dsse") == 0) {

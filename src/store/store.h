@@ -195,6 +195,8 @@ struct s3_bucket {
     const char *region;           /* LocationConstraint ("us-east-1" for none) */
     int64_t created;              /* ms */
     const char *policy;           /* bucket policy as sent, NULL when none */
+    const char *ownership;        /* ObjectOwnership rule (BucketOwnerEnforced, ...), NULL
+                                     when the bucket has no ownership controls */
 };
 struct s3_object {
     const char *key;
@@ -478,6 +480,13 @@ struct store_ops {
     /* policy NULL removes it. */
     int (*s3_bucket_set_policy)(struct store *s, const char *name, const char *policy,
                                 struct aws_err *e);
+    /* ownership NULL removes the ownership controls. */
+    int (*s3_bucket_set_ownership)(struct store *s, const char *name, const char *ownership,
+                                   struct aws_err *e);
+    /* Replaces the bucket's tag set (tags table, arn:aws:s3:::name); n 0
+     * removes it.  DeleteBucket removes the tags too. */
+    int (*s3_bucket_set_tags)(struct store *s, const char *name, const struct tag *tags,
+                              size_t n, struct aws_err *e);
     int (*s3_object_get)(struct store *s, struct arena *a, const char *bucket, const char *key,
                          struct s3_object *out, struct aws_err *e);
     /* The object and an open descriptor of its bytes (the caller closes it);

@@ -40,7 +40,7 @@
 
 static const char *S3_SCHEMA =
     "CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
-    "  region TEXT NOT NULL, created INTEGER NOT NULL, policy TEXT);"
+    "  region TEXT NOT NULL, created INTEGER NOT NULL, policy TEXT, ownership TEXT);"
     "CREATE INDEX IF NOT EXISTS s3_buckets_account ON s3_buckets(account_id, name);"
     "CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL, key TEXT NOT NULL,"
     "  oid TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
@@ -103,6 +103,7 @@ static void row_bucket(struct arena *a, sqlite3_stmt *st, struct s3_bucket *b) {
     b->region = sq_col(a, st, 2);
     b->created = sqlite3_column_int64(st, 3);
     b->policy = sq_col(a, st, 4);
+    b->ownership = sq_col(a, st, 5);
 }
 
 static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_err *e) {
@@ -119,9 +120,9 @@ static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_
         return internal(e, "fsync", errno);
     }
     sqlite3 *db = sq_conn(m);
-    sqlite3_stmt *st = sq_q(db, "INSERT INTO s3_buckets(name,account_id,region,created) "
-                                "VALUES(?,?,?,?)", "sssi", b->name, b->account_id, b->region,
-                            b->created);
+    sqlite3_stmt *st = sq_q(db, "INSERT INTO s3_buckets(name,account_id,region,created,"
+                                "ownership) VALUES(?,?,?,?,?)", "sssin", b->name, b->account_id,
+                            b->region, b->created, b->ownership);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -138,7 +139,7 @@ static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_
 
 static int bucket_get(struct store *s, struct arena *a, const char *name, struct s3_bucket *out,
                       struct aws_err *e) {
-    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy FROM "
+    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy,ownership FROM "
                                            "s3_buckets WHERE name=?", "s", name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_bucket(a, st, out);
@@ -148,7 +149,7 @@ static int bucket_get(struct store *s, struct arena *a, const char *name, struct
 
 static int bucket_list(struct store *s, struct arena *a, const char *acct,
                        struct s3_bucket **out, size_t *n) {
-    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy FROM "
+    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy,ownership FROM "
                                            "s3_buckets WHERE account_id=? ORDER BY name",
                             "s", acct);
     size_t cap = 16;
@@ -174,6 +175,9 @@ static int bucket_delete(struct store *s, const char *name, struct aws_err *e) {
     }
     sq_exec1(sq_q(db, "DELETE FROM s3_buckets WHERE name=?", "s", name));
     bool gone = sqlite3_changes(db) > 0;
+    char arn[512];
+    snprintf(arn, sizeof arn, "arn:aws:s3:::%s", name);
+    sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", arn));
     if (!gone || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int r = gone ? sq_internal(e, db) : no_such_bucket(e);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -194,6 +198,34 @@ static int bucket_set_policy(struct store *s, const char *name, const char *poli
         C_OK)
         return sq_internal(e, db);
     return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
+}
+
+static int bucket_set_ownership(struct store *s, const char *name, const char *ownership,
+                                struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_buckets SET ownership=? WHERE name=?", "ns", ownership,
+                      name)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
+}
+
+/* The bucket's whole tag set is replaced (n 0: removed). */
+static int bucket_set_tags(struct store *s, const char *name, const struct tag *tags, size_t n,
+                           struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    char arn[512];
+    snprintf(arn, sizeof arn, "arn:aws:s3:::%s", name);
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", arn));
+    for (size_t i = 0; rc == C_OK && i < n; i++)
+        rc = sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss",
+                           arn, tags[i].key, tags[i].value));
+    if (rc != C_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int r = sq_internal(e, db);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return r;
+    }
+    return C_OK;
 }
 
 /* ---------------- objects ---------------- */
@@ -510,6 +542,15 @@ int store_s3_init(sqlite3 *db, struct embedded *m, const char *dir, bool sweep_f
         sqlite3_free(emsg);
         return C_ERR;
     }
+    /* Buckets made before ownership controls: BucketOwnerEnforced, the
+     * default.  "duplicate column" on later opens. */
+    if (sqlite3_exec(db, "ALTER TABLE s3_buckets ADD COLUMN ownership TEXT "
+                         "DEFAULT 'BucketOwnerEnforced'", NULL, NULL, &emsg) != SQLITE_OK) {
+        bool dup = emsg && strstr(emsg, "duplicate column");
+        if (!dup) snprintf(err, errlen, "sqlite s3 migration: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        if (!dup) return C_ERR;
+    }
     size_t n = strlen(dir) + 8;
     m->s3_dir = malloc(n);
     if (!m->s3_dir) abort();
@@ -528,6 +569,8 @@ void store_s3_ops(struct store_ops *o) {
     o->s3_bucket_list = bucket_list;
     o->s3_bucket_delete = bucket_delete;
     o->s3_bucket_set_policy = bucket_set_policy;
+    o->s3_bucket_set_ownership = bucket_set_ownership;
+    o->s3_bucket_set_tags = bucket_set_tags;
     o->s3_object_get = object_get;
     o->s3_object_open = object_open;
     o->s3_object_list = object_list;
