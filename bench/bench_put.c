@@ -9,21 +9,10 @@
  * Uses the dev credentials (test/test), so the server must run with
  * --dev-credentials.  Signs with src/aws/sigv4.c: the same code the server
  * verifies with. */
-#include "aws/sigv4.h"
-#include "core/arena.h"
-#include "core/buf.h"
+#include "bench_http.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char *g_host;
 static int g_port, g_seconds, g_events;
@@ -35,79 +24,15 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int dial(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
-    inet_pton(AF_INET, g_host, &a.sin_addr);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); exit(1); }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-/* Send one signed JSON 1.1 call; returns the HTTP status (body discarded
- * unless out is given). */
-static int call(int fd, const char *op, const char *body, size_t len, struct buf *out) {
-    struct arena a;
-    arena_init(&a, 8192);
-    char amz_date[17], host[64], clen[32], target[128];
-    sigv4_format_amz_date(time(NULL), amz_date);
-    snprintf(host, sizeof host, "%s:%d", g_host, g_port);
-    snprintf(clen, sizeof clen, "%zu", len);
+/* One signed JSON 1.1 call; returns the HTTP status (body discarded). */
+static int call(int fd, const char *op, const char *body, size_t len) {
+    static const struct sigv4_signer sg = {.akid = "test", .secret = "test",
+                                           .region = "us-east-1", .service = "logs"};
+    char target[128];
     snprintf(target, sizeof target, "Logs_20140328.%s", op);
-    char hash[65];
-    sigv4_sha256_hex(body, len, hash);
-    struct sigv4_header hs[] = {
-        {"Host", host}, {"X-Amz-Date", amz_date}, {"X-Amz-Target", target},
-        {"Content-Type", "application/x-amz-json-1.1"}, {"Content-Length", clen},
-    };
-    struct sigv4_request r = {.method = "POST", .path = "/", .headers = hs,
-                              .nheaders = 5, .payload_sha256_hex = hash};
-    struct sigv4_signer sg = {.akid = "test", .secret = "test", .region = "us-east-1",
-                              .service = "logs"};
-    const char *auth;
-    struct aws_err e;
-    if (sigv4_sign_headers(&a, &r, &sg, &auth, NULL, NULL, &e) != C_OK) {
-        fprintf(stderr, "sign: %s\n", e.msg);
-        exit(1);
-    }
-    struct buf req;
-    buf_init(&req);
-    buf_printf(&req, "POST / HTTP/1.1\r\n");
-    for (size_t i = 0; i < 5; i++) buf_printf(&req, "%s: %s\r\n", hs[i].name, hs[i].value);
-    buf_printf(&req, "Authorization: %s\r\n\r\n", auth);
-    buf_add(&req, body, len);
-    size_t off = 0;
-    while (off < req.len) {
-        ssize_t n = write(fd, req.p + off, req.len - off);
-        if (n <= 0) { perror("write"); exit(1); }
-        off += (size_t)n;
-    }
-    buf_free(&req);
-    arena_free(&a);
-    /* Read the answer: headers, then Content-Length bytes. */
-    char rb[65536];
-    size_t have = 0;
-    char *hend = NULL;
-    while (!hend) {
-        ssize_t n = read(fd, rb + have, sizeof rb - 1 - have);
-        if (n <= 0) { perror("read"); exit(1); }
-        have += (size_t)n;
-        rb[have] = 0;
-        hend = strstr(rb, "\r\n\r\n");
-    }
-    int status = atoi(rb + 9);
-    const char *cl = strcasestr(rb, "content-length:");
-    size_t blen = cl ? strtoull(cl + 15, NULL, 10) : 0;
-    size_t got = have - (size_t)(hend + 4 - rb);
-    if (out) buf_add(out, hend + 4, got);
-    while (got < blen) {
-        ssize_t n = read(fd, rb, sizeof rb);
-        if (n <= 0) { perror("read"); exit(1); }
-        if (out) buf_add(out, rb, (size_t)n);
-        got += (size_t)n;
-    }
-    return status;
+    const struct sigv4_header hs[] = {{"X-Amz-Target", target},
+                                      {"Content-Type", "application/x-amz-json-1.1"}};
+    return bench_call(fd, g_host, g_port, &sg, "POST", "/", hs, 2, body, len, NULL, 0, NULL);
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -119,11 +44,11 @@ struct worker { int id; int64_t *lat; size_t nlat, cap; };
 
 static void *work(void *arg) {
     struct worker *w = arg;
-    int fd = dial();
+    int fd = bench_dial(g_host, g_port);
     char body[512];
     int n = snprintf(body, sizeof body,
                      "{\"logGroupName\":\"bench\",\"logStreamName\":\"s%d\"}", w->id);
-    call(fd, "CreateLogStream", body, (size_t)n, NULL);
+    call(fd, "CreateLogStream", body, (size_t)n);
     struct buf b;
     buf_init(&b);
     int64_t end = mono_us() + (int64_t)g_seconds * 1000000;
@@ -145,7 +70,7 @@ static void *work(void *arg) {
         }
         buf_adds(&b, "]}");
         int64_t t0 = mono_us();
-        int st = call(fd, "PutLogEvents", b.p, b.len, NULL);
+        int st = call(fd, "PutLogEvents", b.p, b.len);
         int64_t dt = mono_us() - t0;
         if (st != 200) { atomic_fetch_add(&g_errors, 1); continue; }
         if (w->nlat == w->cap) {
@@ -171,9 +96,9 @@ int main(int argc, char **argv) {
     int conns = argc > 3 ? atoi(argv[3]) : 4;
     g_seconds = argc > 4 ? atoi(argv[4]) : 10;
     g_events = argc > 5 ? atoi(argv[5]) : 10000;
-    int fd = dial();
+    int fd = bench_dial(g_host, g_port);
     const char *cg = "{\"logGroupName\":\"bench\"}";
-    call(fd, "CreateLogGroup", cg, strlen(cg), NULL);
+    call(fd, "CreateLogGroup", cg, strlen(cg));
     close(fd);
 
     struct worker *ws = calloc((size_t)conns, sizeof(*ws));

@@ -14,20 +14,9 @@
  *
  * Uses the dev credentials (test/test): run the server with
  * --dev-credentials.  Signs with src/aws/sigv4.c. */
-#include "aws/sigv4.h"
-#include "core/arena.h"
-#include "core/buf.h"
+#include "bench_http.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char *g_host;
 static int g_port;
@@ -38,86 +27,15 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int dial(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
-    inet_pton(AF_INET, g_host, &a.sin_addr);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) { perror("connect"); exit(1); }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-static void write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) { perror("write"); exit(1); }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* One signed S3 request; the answer's body is read into sink (discarded
- * beyond its size) and its length returned in *got.  Returns the status. */
+/* One signed S3 request (UNSIGNED-PAYLOAD, as the SDKs sign over TLS). */
 static int call(int fd, const char *method, const char *path, const char *body, size_t len,
                 char *sink, size_t sinkcap, size_t *got) {
-    struct arena a;
-    arena_init(&a, 8192);
-    char amz_date[17], host[64], clen[32];
-    sigv4_format_amz_date(time(NULL), amz_date);
-    snprintf(host, sizeof host, "%s:%d", g_host, g_port);
-    snprintf(clen, sizeof clen, "%zu", len);
-    struct sigv4_header hs[] = {
-        {"Host", host}, {"X-Amz-Date", amz_date}, {"x-amz-content-sha256", SIGV4_UNSIGNED_PAYLOAD},
-        {"Content-Length", clen},
-    };
-    size_t nh = body ? 4 : 3;
-    struct sigv4_request r = {.method = method, .path = path, .headers = hs, .nheaders = nh};
-    struct sigv4_signer sg = {.akid = "test", .secret = "test", .region = "us-east-1",
-                              .service = "s3", .s3 = true};
-    const char *auth;
-    struct aws_err e;
-    if (sigv4_sign_headers(&a, &r, &sg, &auth, NULL, NULL, &e) != C_OK) {
-        fprintf(stderr, "sign: %s\n", e.msg);
-        exit(1);
-    }
-    struct buf req;
-    buf_init(&req);
-    buf_printf(&req, "%s %s HTTP/1.1\r\n", method, path);
-    for (size_t i = 0; i < nh; i++) buf_printf(&req, "%s: %s\r\n", hs[i].name, hs[i].value);
-    buf_printf(&req, "Authorization: %s\r\n\r\n", auth);
-    write_all(fd, req.p, req.len);
-    if (body) write_all(fd, body, len);
-    buf_free(&req);
-    arena_free(&a);
-
-    char hb[16384];
-    size_t have = 0;
-    char *hend = NULL;
-    while (!hend) {
-        ssize_t n = read(fd, hb + have, sizeof hb - 1 - have);
-        if (n <= 0) { perror("read"); exit(1); }
-        have += (size_t)n;
-        hb[have] = 0;
-        hend = strstr(hb, "\r\n\r\n");
-    }
-    int status = atoi(hb + 9);
-    const char *cl = strcasestr(hb, "content-length:");
-    size_t blen = cl ? strtoull(cl + 15, NULL, 10) : 0;
-    size_t pre = have - (size_t)(hend + 4 - hb);
-    if (pre > blen) pre = blen;
-    if (sink && pre) memcpy(sink, hend + 4, pre < sinkcap ? pre : sinkcap);
-    size_t n = pre;
-    while (n < blen) {
-        size_t want = blen - n;
-        char *dst = sink && n < sinkcap ? sink + n : hb;
-        size_t room = sink && n < sinkcap ? sinkcap - n : sizeof hb;
-        ssize_t k = read(fd, dst, want < room ? want : room);
-        if (k <= 0) { perror("read body"); exit(1); }
-        n += (size_t)k;
-    }
-    *got = n;
-    return status;
+    static const struct sigv4_signer sg = {.akid = "test", .secret = "test",
+                                           .region = "us-east-1", .service = "s3", .s3 = true};
+    static const struct sigv4_header unsigned_payload[] = {
+        {"x-amz-content-sha256", SIGV4_UNSIGNED_PAYLOAD}};
+    return bench_call(fd, g_host, g_port, &sg, method, path, unsigned_payload, 1, body, len,
+                      sink, sinkcap, got);
 }
 
 struct result { double mbs; int iters; };
@@ -152,7 +70,7 @@ static struct result file_write(const char *path, const char *data, size_t size,
     do {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0) { perror(path); exit(1); }
-        write_all(fd, data, size);
+        bench_write_all(fd, data, size);
         if (fsync(fd) != 0) { perror("fsync"); exit(1); }
         close(fd);
         i++;
@@ -190,7 +108,7 @@ int main(int argc, char **argv) {
     if (!data || !sink) return 1;
     for (size_t i = 0; i < max; i++) data[i] = (char)(i * 2654435761u >> 13);
 
-    int fd = dial();
+    int fd = bench_dial(g_host, g_port);
     size_t got;
     int st = call(fd, "PUT", "/bench-s3", NULL, 0, NULL, 0, &got);
     if (st != 200) { fprintf(stderr, "CreateBucket: %d\n", st); return 1; }
