@@ -8,7 +8,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 ARGS       ?=
 
-.PHONY: all deps run test unit unit-asan conformance bench fuzz clean
+.PHONY: all deps test-deps run test unit unit-asan conformance bench fuzz clean
 
 all: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS) sluice
@@ -22,12 +22,15 @@ $(ASAN_BUILD)/Makefile: CMakeLists.txt
 deps:
 	@scripts/install-deps.sh
 
+test-deps:
+	@scripts/install-deps.sh test
+
 run: deps all
 	$(BUILD)/sluice serve --data ./data $(ARGS)
 
 # Unit tests (ctest) in the normal and the ASan+UBSan builds, then the
 # conformance suite (real AWS SDK for JavaScript v3) against the ASan server.
-test: deps all unit unit-asan conformance
+test: test-deps all unit unit-asan conformance
 
 unit: $(BUILD)/Makefile
 	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS)

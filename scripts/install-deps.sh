@@ -5,6 +5,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libssl-dev libsqlite3-dev
       liblmdb-dev libisal-dev libsimdjson-dev libpcre2-dev libexpat1-dev
       libjansson-dev)   # jansson: only the JSON baseline in bench/
+# `install-deps.sh test`: also what the test suite drives Sluice with
+# (Debian's aws CLI 2.9, for tests/conformance/*cli*.test.mjs).
+[ "${1:-}" = test ] && pkgs+=(awscli)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()

@@ -57,6 +57,8 @@ struct s3_op {
     enum s3_sink sink;
     size_t max_body;            /* S3B_MEMORY: largest body accepted */
     bool creates;               /* the bucket need not exist yet (CreateBucket) */
+    bool ck_required;           /* Content-MD5 or an x-amz-checksum-* must come (the model's
+                                   requestChecksumRequired) */
     /* Header-time checks and setup after authorization; NULL for none. */
     int (*begin)(struct s3_req *q);
 };

@@ -31,21 +31,22 @@ static const struct s3_op S3_OPS[] = {
      * begin hooks (existence decides the answer before permission for the
      * first; the owner's root is exempt for the others, as in AWS). */
     S3OP(PutBucketPolicy, "PUT", BUCKET, NULL, s3_res_bucket, NULL, .sub = "policy",
-         .sink = S3B_MEMORY, .max_body = S3_MAX_XML_BODY, .begin = s3_bucket_policy_begin),
+         .sink = S3B_MEMORY, .ck_required = true, .max_body = S3_MAX_XML_BODY,
+         .begin = s3_bucket_policy_begin),
     S3OP(GetBucketPolicy, "GET", BUCKET, NULL, s3_res_bucket, NULL, .sub = "policy",
          .begin = s3_bucket_policy_begin),
     S3OP(DeleteBucketPolicy, "DELETE", BUCKET, NULL, s3_res_bucket, NULL, .sub = "policy",
          .begin = s3_bucket_policy_begin),
     S3OP(PutBucketOwnershipControls, "PUT", BUCKET, "s3:PutBucketOwnershipControls",
          s3_res_bucket, NULL, .sub = "ownershipControls", .sink = S3B_MEMORY,
-         .max_body = S3_MAX_XML_BODY),
+         .ck_required = true, .max_body = S3_MAX_XML_BODY),
     S3OP(GetBucketOwnershipControls, "GET", BUCKET, "s3:GetBucketOwnershipControls",
          s3_res_bucket, NULL, .sub = "ownershipControls"),
     /* AWS authorizes the deletions with the Put actions. */
     S3OP(DeleteBucketOwnershipControls, "DELETE", BUCKET, "s3:PutBucketOwnershipControls",
          s3_res_bucket, NULL, .sub = "ownershipControls"),
     S3OP(PutBucketTagging, "PUT", BUCKET, "s3:PutBucketTagging", s3_res_bucket, NULL,
-         .sub = "tagging", .sink = S3B_MEMORY, .max_body = S3_MAX_XML_BODY),
+         .sub = "tagging", .sink = S3B_MEMORY, .ck_required = true, .max_body = S3_MAX_XML_BODY),
     S3OP(GetBucketTagging, "GET", BUCKET, "s3:GetBucketTagging", s3_res_bucket, NULL,
          .sub = "tagging"),
     S3OP(DeleteBucketTagging, "DELETE", BUCKET, "s3:PutBucketTagging", s3_res_bucket, NULL,
@@ -54,7 +55,7 @@ static const struct s3_op S3_OPS[] = {
          .sub = "location"),
     /* Each key is authorized (s3:DeleteObject) by the handler. */
     S3OP(DeleteObjects, "POST", BUCKET, NULL, s3_res_bucket, NULL, .sub = "delete",
-         .sink = S3B_MEMORY, .max_body = 2 * S3_MAX_XML_BODY),
+         .sink = S3B_MEMORY, .ck_required = true, .max_body = 2 * S3_MAX_XML_BODY),
     S3OP(ListObjectsV2, "GET", BUCKET, "s3:ListBucket", s3_res_bucket, s3_ctx_list,
          .sub = "list-type=2"),
     S3OP(ListObjects, "GET", BUCKET, "s3:ListBucket", s3_res_bucket, s3_ctx_list, .sub = NULL),
@@ -427,6 +428,9 @@ static int body_setup(struct s3_req *q) {
     if (algo && s3_cksum_by_name(algo) != b->ck)
         return aws_errf(e, 400, "InvalidRequest",
                         "Value for x-amz-sdk-checksum-algorithm header is invalid.");
+    if (q->op->ck_required && !b->has_md5 && b->ck == S3_CK_NONE)
+        return aws_errf(e, 400, "InvalidRequest",
+                        "Missing required header for this request: Content-MD5");
     s3_hasher_init(&b->hasher, b->ck);
     b->md5_on = b->has_md5 || q->op->sink == S3B_OBJECT;
     if (b->md5_on) s3_md5_init(&b->md5);

@@ -4,11 +4,11 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { startServer, uniq, teardown } from './harness.mjs';
+import { startServer, uniq, teardown, AWS_CLI } from './harness.mjs';
 
 let awsVersion = null;
 try {
-  awsVersion = execFileSync('aws', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }).trim();
+  awsVersion = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }).trim();
 } catch { /* not installed */ }
 const SKIP = awsVersion ? false : 'aws CLI not installed (`aws --version` failed); the JS SDK tests cover the API';
 
@@ -27,7 +27,7 @@ const cleanEnv = Object.fromEntries(Object.entries(process.env)
 
 function aws(server, args, env = {}) {
   return new Promise((resolve) => {
-    execFile('aws', ['--endpoint-url', server.endpoint, '--output', 'json', 'logs', ...args], {
+    execFile(AWS_CLI, ['--endpoint-url', server.endpoint, '--output', 'json', 'logs', ...args], {
       timeout: 60000,
       env: {
         ...cleanEnv,

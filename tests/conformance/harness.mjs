@@ -26,6 +26,9 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SLUICE_BIN = process.env.SLUICE_BIN || path.resolve(here, '../../build-asan/sluice');
 export const REGION = 'us-east-1';
+// The aws CLI the CLI tests drive: $AWS_CLI, else Debian's (what CI installs
+// with `make test`), else whatever `aws` is on PATH.
+export const AWS_CLI = process.env.AWS_CLI || (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
 export const TARGET_PREFIX = 'Logs_20140328';
 
 // Servers still running when the test process exits are killed, so a failing

@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { startServer, expectAwsError, teardown, REGION } from './harness.mjs';
+import { startServer, expectAwsError, teardown, REGION, AWS_CLI } from './harness.mjs';
 import { iamClient, stsClient, queryRaw, name, trustFor, allow } from './iam-helpers.mjs';
 
 let srv;
@@ -596,7 +596,7 @@ describe('the Query protocol on the wire', () => {
 
 describe('the aws CLI', () => {
   const cli = (args) => new Promise((resolve) => {
-    execFile('aws', ['--endpoint-url', srv.endpoint, '--output', 'json', ...args], {
+    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', ...args], {
       env: { ...process.env, AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(), AWS_CONFIG_FILE: '/dev/null',
         AWS_REGION: REGION, AWS_DEFAULT_REGION: REGION, AWS_PROFILE: 'default', AWS_PAGER: '' },
       timeout: 60000 }, (err, stdout, stderr) => resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }));

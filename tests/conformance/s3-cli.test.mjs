@@ -11,11 +11,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { startServer, uniq, teardown } from './harness.mjs';
+import { startServer, uniq, teardown, AWS_CLI } from './harness.mjs';
 
 let awsVersion = null;
 try {
-  awsVersion = execFileSync('aws', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }).trim();
+  awsVersion = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 }).trim();
 } catch { /* not installed */ }
 const SKIP = awsVersion ? false : 'aws CLI not installed (`aws --version` failed); the JS SDK tests cover the API';
 
@@ -40,7 +40,7 @@ const cleanEnv = Object.fromEntries(Object.entries(process.env)
 
 function aws(args) {
   return new Promise((resolve) => {
-    execFile('aws', ['--endpoint-url', srv.endpoint, ...args], {
+    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, ...args], {
       timeout: 120000, maxBuffer: 64 << 20, encoding: 'buffer',
       env: { ...cleanEnv, AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(),
         AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_DEFAULT_REGION: 'us-east-1', AWS_REGION: 'us-east-1',

@@ -22,7 +22,7 @@ import {
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
 import { iamClient, name } from './iam-helpers.mjs';
-import { s3Client } from './s3-helpers.mjs';
+import { s3Client, s3Raw, md5b64 } from './s3-helpers.mjs';
 
 let srv;
 let s3;
@@ -168,4 +168,33 @@ describe('bucket tagging', () => {
     await expectAwsError(() => us3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: red })),
       'AccessDenied', /s3:PutBucketOwnershipControls/, { status: 403 });
   });
+});
+
+// The model marks these operations requestChecksumRequired: the SDK always
+// sends a checksum, a raw client that sends neither Content-MD5 nor an
+// x-amz-checksum-* header gets S3's InvalidRequest, and nothing changes.
+describe('checksum-required operations', () => {
+  const cases = [
+    ['PutBucketTagging', 'tagging', '<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>'],
+    ['PutBucketOwnershipControls', 'ownershipControls',
+      '<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>'],
+    ['DeleteObjects', 'delete', '<Delete><Object><Key>a</Key></Object></Delete>'],
+    ['PutBucketPolicy', 'policy', '{"Version":"2012-10-17","Statement":[]}'],
+  ];
+  for (const [op, sub, body] of cases) {
+    test(`${op} without Content-MD5 or a checksum is InvalidRequest; with Content-MD5 it is accepted`, async () => {
+      const b = await newBucket('ckreq');
+      const method = op === 'DeleteObjects' ? 'POST' : 'PUT';
+      const r = await s3Raw(srv, { method, path: `/${b}`, query: { [sub]: '' }, body });
+      assert.equal(r.status, 400, r.text);
+      assert.match(r.text, /<Code>InvalidRequest<\/Code>/);
+      assert.match(r.text, /<Message>Missing required header for this request: Content-MD5<\/Message>/);
+      if (op === 'PutBucketOwnershipControls')
+        assert.deepEqual(await getOwnership(b), ['BucketOwnerEnforced']);
+      if (op === 'PutBucketPolicy') return;   // an empty policy is MalformedPolicy: the header is enough
+      const ok = await s3Raw(srv, { method, path: `/${b}`, query: { [sub]: '' }, body,
+        headers: { 'content-md5': md5b64(Buffer.from(body)) } });
+      assert.ok(ok.status === 200 || ok.status === 204, `${ok.status} ${ok.text}`);
+    });
+  }
 });
