@@ -124,7 +124,10 @@ static void access_log(struct http_server *s, struct http_req *r) {
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(stderr, "%s %s %s %s %d %zu %zu %.3fms %s acct=%s op=%s%s%s\n", ts,
             r->remote_ip ? r->remote_ip : "-", r->method, r->path, r->resp.status,
-            (size_t)r->body_seen, r->resp.has_fd ? (size_t)r->resp.fd_len : r->resp.body.len, (double)(mono_us() - r->start_us) / 1000.0, r->request_id,
+            (size_t)r->body_seen,
+            r->resp.has_fd ? (size_t)r->resp.fd_len
+            : r->resp.reader_len ? (size_t)r->resp.reader_len : r->resp.body.len,
+            (double)(mono_us() - r->start_us) / 1000.0, r->request_id,
             r->resp.log_account ? r->resp.log_account : "-",
             r->resp.log_op ? r->resp.log_op : "-", r->resp.log_error ? " err=" : "",
             r->resp.log_error ? r->resp.log_error : "");
@@ -135,7 +138,37 @@ static ssize_t no_body_reader(void *cls, uint64_t pos, char *buf, size_t max) {
     return MHD_CONTENT_READER_END_WITH_ERROR;
 }
 
+/* A streamed body (has_reader), held on the heap: MHD may destroy the
+ * response after the request is gone. */
+struct body_src {
+    ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+};
+
+static ssize_t src_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    struct body_src *b = cls;
+    ssize_t n = b->reader(b->cls, pos, buf, max);
+    return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void src_free(void *cls) {
+    struct body_src *b = cls;
+    if (b->free) b->free(b->cls);
+    free(b);
+}
+
 static struct MHD_Response *make_response(struct http_resp *rs) {
+    if (rs->has_reader) {
+        struct body_src *b = malloc(sizeof *b);
+        if (!b) abort();
+        *b = (struct body_src){rs->reader, rs->reader_free, rs->reader_cls};
+        rs->has_reader = false;   /* MHD owns it now (or src_free below) */
+        struct MHD_Response *resp =
+            MHD_create_response_from_callback(rs->reader_len, 64 * 1024, src_read, b, src_free);
+        if (!resp) src_free(b);
+        return resp;
+    }
     if (rs->has_fd) {
         struct MHD_Response *resp =
             MHD_create_response_from_fd_at_offset64(rs->fd_len, rs->body_fd, rs->fd_off);
@@ -251,6 +284,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!r) return;
     if (r->stream && r->stream->cleanup) r->stream->cleanup(r);
     if (r->resp.has_fd && !r->answered) close(r->resp.body_fd);
+    if (r->resp.has_reader && r->resp.reader_free) r->resp.reader_free(r->resp.reader_cls);
     buf_free(&r->resp.body);
     free(r->body);
     arena_free(&r->arena);

@@ -23,6 +23,8 @@
 #include "../core/arena.h"
 #include "../core/buf.h"
 
+#include <sys/types.h>
+
 struct http_header {
     const char *name;    /* as received */
     const char *value;
@@ -41,6 +43,17 @@ struct http_resp {
     bool has_fd, head_only;
     int body_fd;
     uint64_t fd_off, fd_len, head_len;
+    /* Or: reader_len bytes produced by reader(reader_cls, pos, buf, max) as
+     * the client takes them (pos: offset in the body; returns the bytes
+     * written, > 0, or -1 to abort the connection — the status is already
+     * sent).  The server calls reader_free(reader_cls) exactly once, when
+     * the response is gone or was never made; reader_cls must not point into
+     * the request arena (MHD may drop the response after the request). */
+    bool has_reader;
+    ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max);
+    void (*reader_free)(void *cls);
+    void *reader_cls;
+    uint64_t reader_len;
     /* For the access log, set by the handler. */
     const char *log_account, *log_op, *log_error;
 };

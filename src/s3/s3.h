@@ -34,12 +34,14 @@
 #include "../store/store.h"
 #include "aws_chunked.h"
 #include "checksum.h"
+#include "s3_sse.h"
 
 #define S3_XMLNS "http://s3.amazonaws.com/doc/2006-03-01/"
 #define S3_MAX_OBJECT_SIZE 5368709120ull   /* 5 GiB: a single PUT */
 #define S3_MAX_KEY_BYTES 1024
 #define S3_MAX_XML_BODY (1u << 20)          /* request XML bodies (DeleteObjects) */
 #define S3_MAX_POLICY_BYTES 20480           /* bucket policies, whitespace aside */
+#define S3_ENC_CHUNK (256u * 1024u)         /* encryption / decryption buffer of a request */
 
 enum s3_target { S3T_SERVICE, S3T_BUCKET, S3T_OBJECT };
 
@@ -81,6 +83,8 @@ struct s3_body {
     uint64_t decoded_len;               /* x-amz-decoded-content-length */
     uint64_t len;                       /* payload bytes so far */
     struct s3_upload *up;               /* S3B_OBJECT */
+    struct s3_sse_writer *sse;          /* S3B_OBJECT: encrypts the payload before `up` */
+    unsigned char *enc_buf;             /* its ciphertext buffer (S3_ENC_CHUNK bytes) */
     struct buf mem;                     /* S3B_MEMORY */
     size_t mem_max;
     /* Results once the body has ended. */
@@ -181,6 +185,17 @@ bool s3_valid_ownership(const char *v);
  * BucketOwnerEnforced and the request carries an ACL other than
  * bucket-owner-full-control. */
 int s3_check_acl_allowed(struct s3_req *q);
+
+/* s3_encryption.c: bucket default encryption */
+int s3_PutBucketEncryption(struct call *c);
+int s3_GetBucketEncryption(struct call *c);
+int s3_DeleteBucketEncryption(struct call *c);
+/* The write headers of encryption (PutObject, CopyObject,
+ * CreateMultipartUpload) resolved against the bucket default (s3_sse.h). */
+int s3_sse_for_write(struct s3_req *q, struct s3_sse_spec *out);
+/* x-amz-server-side-encryption* response headers of an object (and, for
+ * writes, the encryption context the request gave). */
+void s3_sse_respond(struct s3_req *q, const struct s3_object *o, bool with_context);
 
 int s3_PutObject(struct call *c);
 int s3_put_object_begin(struct s3_req *q);

@@ -5,6 +5,7 @@
 #include "../iam/authz.h"
 #include "../iam/policy.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,19 +135,6 @@ static int check_write_headers(struct s3_req *q) {
         }
     }
     if (s3_check_acl_allowed(q) != C_OK) return C_ERR;
-    const char *sse = http_header(q->rq, "x-amz-server-side-encryption");
-    if (sse && strcmp(sse, "AES256") != 0) {
-        if (strcmp(sse, "aws:kms") == 0 || strcmp(sse, "aws:kms:dsse") == 0) {
-            s3_err_field(q, "Header", "x-amz-server-side-encryption");
-            return aws_errf(&q->err, 501, "NotImplemented",
-                            "A header you provided implies functionality that is not "
-                            "implemented (SSE-KMS is not available in Sluice yet).");
-        }
-        s3_err_field(q, "ArgumentName", "x-amz-server-side-encryption");
-        s3_err_field(q, "ArgumentValue", sse);
-        return aws_errf(&q->err, 400, "InvalidArgument",
-                        "The encryption method specified is not supported");
-    }
     struct buf scratch;
     buf_init(&scratch);
     int rc = collect_headers(q, &scratch);
@@ -170,6 +158,14 @@ int s3_put_object_begin(struct s3_req *q) {
         return aws_errf(c->err, 411, "MissingContentLength",
                         "You must provide the Content-Length HTTP header.");
     if (check_write_headers(q) != C_OK) return C_ERR;
+    /* The data key before the body, so a KMS failure reaches a client
+     * waiting on Expect: 100-continue. */
+    struct s3_sse_spec spec;
+    if (s3_sse_for_write(q, &spec) != C_OK ||
+        s3_sse_begin_object(c, q->bucket, q->key, &spec, &q->body.sse) != C_OK)
+        return C_ERR;
+    if (s3_sse_begin_segment(q->body.sse, 0, NULL) != C_OK)
+        return aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
     return c->store->ops->s3_upload_begin(c->store, q->bucket, &q->body.up, c->err);
 }
 
@@ -187,11 +183,13 @@ int s3_PutObject(struct call *c) {
         .checksum_algo = ck, .checksum = ck ? q->body.ck_value : NULL,
     };
     buf_free(&hdrs);
+    s3_sse_finish(q->body.sse, c->a, q->body.md5_raw, &o, &o.etag);
     struct s3_upload *up = q->body.up;
     q->body.up = NULL;   /* commit finishes it either way */
     if (c->store->ops->s3_upload_commit(c->store, up, &o, c->err) != C_OK) return C_ERR;
     http_resp_header(q->rs, "ETag", quoted(c->a, o.etag));
     set_checksum_headers(q, &o);
+    s3_sse_respond(q, &o, true);
     return C_OK;
 }
 
@@ -344,6 +342,47 @@ static void object_headers(struct s3_req *q, const struct s3_object *o) {
     }
 }
 
+/* Encryption headers belong to writes: AWS answers 400 when a GET or HEAD
+ * carries them ("the encryption method can't be changed when you retrieve
+ * the object"); customer keys (SSE-C) fit no object here. */
+static int read_sse_headers(struct s3_req *q) {
+    static const char *const WRITE_ONLY[] = {
+        "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-server-side-encryption-context", "x-amz-server-side-encryption-bucket-key-enabled",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(WRITE_ONLY); i++) {
+        const char *v = http_header(q->rq, WRITE_ONLY[i]);
+        if (!v) continue;
+        s3_err_field(q, "ArgumentName", WRITE_ONLY[i]);
+        s3_err_field(q, "ArgumentValue", v);
+        return aws_errf(&q->err, 400, "InvalidArgument",
+                        "%s header is not supported for this operation.", WRITE_ONLY[i]);
+    }
+    for (size_t i = 0; i < q->rq->nheaders; i++)
+        if (strncasecmp(q->rq->headers[i].name, "x-amz-server-side-encryption-customer-", 38) == 0)
+            return aws_errf(&q->err, 400, "InvalidRequest",
+                            "The encryption parameters are not applicable to this object.");
+    return C_OK;
+}
+
+/* GetObject of an encrypted object: the HTTP layer pulls the decrypted
+ * bytes [base, base + len) through this. */
+struct get_body {
+    struct s3_sse_reader *r;
+    uint64_t base;
+};
+
+static ssize_t get_read(void *cls, uint64_t pos, char *buf, size_t max) {
+    struct get_body *g = cls;
+    return s3_sse_read(g->r, g->base + pos, buf, max);
+}
+
+static void get_free(void *cls) {
+    struct get_body *g = cls;
+    s3_sse_reader_free(g->r);
+    free(g);
+}
+
 static int get_or_head(struct call *c, bool head) {
     struct s3_req *q = S3(c);
     struct s3_object o;
@@ -352,6 +391,10 @@ static int get_or_head(struct call *c, bool head) {
                   : c->store->ops->s3_object_open(c->store, c->a, q->bucket, q->key, &o, &fd,
                                                   c->err);
     if (rc != C_OK) return strcmp(c->err->code, "NoSuchKey") == 0 ? not_found(q) : C_ERR;
+    if (read_sse_headers(q) != C_OK) {
+        if (fd >= 0) close(fd);
+        return C_ERR;
+    }
     bool not_modified;
     if (preconditions(q, &o, "", &not_modified) != C_OK) {
         if (fd >= 0) close(fd);
@@ -370,26 +413,64 @@ static int get_or_head(struct call *c, bool head) {
         s3_err_field(q, "ActualObjectSize", arena_sprintf(c->a, "%lld", (long long)o.size));
         return aws_errf(c->err, 416, "InvalidRange", "The requested range is not satisfiable");
     }
+    /* Checksums describe the whole object only. */
+    const char *mode = http_header(q->rq, "x-amz-checksum-mode");
+    bool checksum = r == 0 && mode && strcasecmp(mode, "ENABLED") == 0;
+    /* Reading an SSE-KMS object needs kms:Decrypt as the caller (HEAD only
+     * for its checksum, as AWS documents); SSE-S3 unwraps here. */
+    unsigned char dk[32];
+    bool need_key = o.sse && (!head || (checksum && o.checksum_algo &&
+                                        strcmp(o.sse, S3_SSE_KMS) == 0));
+    if (need_key && s3_sse_data_key(c, q->bucket, q->key, &o, dk) != C_OK) {
+        if (fd >= 0) close(fd);
+        return C_ERR;
+    }
+    struct get_body *g = NULL;
+    if (!head && o.sse) {
+        g = calloc(1, sizeof *g);
+        if (!g) abort();
+        g->base = (uint64_t)off;
+        rc = s3_sse_reader_new(&o, dk, fd, true, &g->r);
+        OPENSSL_cleanse(dk, sizeof dk);
+        if (rc != C_OK) {
+            free(g);
+            return aws_errf(c->err, 500, "InternalError",
+                            "We encountered an internal error. Please try again. (damaged "
+                            "encryption metadata)");
+        }
+    }
     object_headers(q, &o);
+    s3_sse_respond(q, &o, false);
     if (r > 0) {
         q->rs->status = 206;
         http_resp_header(q->rs, "Content-Range",
                          arena_sprintf(c->a, "bytes %lld-%lld/%lld", (long long)off,
                                        (long long)(off + len - 1), (long long)o.size));
-    } else {
-        /* Checksums describe the whole object only. */
-        const char *mode = http_header(q->rq, "x-amz-checksum-mode");
-        if (mode && strcasecmp(mode, "ENABLED") == 0) set_checksum_headers(q, &o);
+    } else if (checksum) {
+        set_checksum_headers(q, &o);
     }
     if (head) {
+        if (need_key) OPENSSL_cleanse(dk, sizeof dk);
         q->rs->head_only = true;
         q->rs->head_len = (uint64_t)len;
-    } else {
+        return C_OK;
+    }
+    if (!o.sse) {
         q->rs->has_fd = true;
         q->rs->body_fd = fd;
         q->rs->fd_off = (uint64_t)off;
         q->rs->fd_len = (uint64_t)len;
+        return C_OK;
     }
+    if (len == 0) {   /* nothing to read: an empty body */
+        get_free(g);
+        return C_OK;
+    }
+    q->rs->has_reader = true;
+    q->rs->reader = get_read;
+    q->rs->reader_free = get_free;
+    q->rs->reader_cls = g;
+    q->rs->reader_len = (uint64_t)len;
     return C_OK;
 }
 
@@ -412,6 +493,8 @@ struct copy_src {
     const char *bucket, *key;
     struct s3_object o;
     int fd;
+    unsigned char dk[32];          /* the source's data key (o.sse set) */
+    struct s3_sse_writer *w;       /* the copy's encryption */
 };
 
 static int bad_copy_source(struct s3_req *q) {
@@ -423,8 +506,12 @@ static int bad_copy_source(struct s3_req *q) {
 
 static void copy_cleanup(struct s3_req *q) {
     struct copy_src *cs = q->op_state;
-    if (cs && cs->fd >= 0) close(cs->fd);
-    if (cs) cs->fd = -1;
+    if (!cs) return;
+    if (cs->fd >= 0) close(cs->fd);
+    cs->fd = -1;
+    OPENSSL_cleanse(cs->dk, sizeof cs->dk);
+    s3_sse_free(cs->w);
+    cs->w = NULL;
 }
 
 int s3_copy_object_begin(struct s3_req *q) {
@@ -462,6 +549,8 @@ int s3_copy_object_begin(struct s3_req *q) {
     }
     bool replace = dir && strcmp(dir, "REPLACE") == 0;
     if (check_write_headers(q) != C_OK) return C_ERR;
+    struct s3_sse_spec spec;
+    if (s3_sse_for_write(q, &spec) != C_OK) return C_ERR;
 
     struct s3_bucket sb;
     if (c->store->ops->s3_bucket_get(c->store, a, cs->bucket, &sb, c->err) != C_OK) {
@@ -478,7 +567,10 @@ int s3_copy_object_begin(struct s3_req *q) {
     }
     bool unused;
     if (preconditions(q, &cs->o, "x-amz-copy-source-", &unused) != C_OK) return C_ERR;
-    if (strcmp(cs->bucket, q->bucket) == 0 && strcmp(cs->key, q->key) == 0 && !replace)
+    /* Naming an encryption, or a bucket with a configured default
+     * encryption, makes an in-place copy legal (it re-encrypts). */
+    if (strcmp(cs->bucket, q->bucket) == 0 && strcmp(cs->key, q->key) == 0 && !replace &&
+        !spec.from_request && !q->b.sse_algo)
         return aws_errf(c->err, 400, "InvalidRequest",
                         "This copy request is illegal because it is trying to copy an object to "
                         "itself without changing the object's metadata, storage class, website "
@@ -487,7 +579,11 @@ int s3_copy_object_begin(struct s3_req *q) {
         return aws_errf(c->err, 400, "InvalidRequest",
                         "The specified copy source is larger than the maximum allowable size for "
                         "a copy source: 5368709120");
-    return C_OK;
+    /* Decrypt the source as the caller (kms:Decrypt on its key), encrypt
+     * the copy per the request or the destination bucket's default. */
+    if (cs->o.sse && s3_sse_data_key(c, cs->bucket, cs->key, &cs->o, cs->dk) != C_OK)
+        return C_ERR;
+    return s3_sse_begin_object(c, q->bucket, q->key, &spec, &cs->w);
 }
 
 int s3_CopyObject(struct call *c) {
@@ -509,17 +605,45 @@ int s3_CopyObject(struct call *c) {
         o.content_type = http_header(q->rq, "Content-Type");
     }
     struct s3_upload *up;
-    int rc = c->store->ops->s3_upload_begin(c->store, q->bucket, &up, c->err);
-    if (rc == C_OK && c->store->ops->s3_upload_copy(up, cs->fd, 0, (uint64_t)cs->o.size,
-                                                    c->err) != C_OK) {
-        c->store->ops->s3_upload_abort(up);
-        rc = C_ERR;
+    if (c->store->ops->s3_upload_begin(c->store, q->bucket, &up, c->err) != C_OK) return C_ERR;
+    /* Source plaintext -> MD5 -> the copy's encryption -> its file. */
+    struct s3_sse_reader *rd = NULL;
+    struct s3_md5 md5;
+    s3_md5_init(&md5);
+    unsigned char *buf = malloc(S3_ENC_CHUNK), md[16];
+    if (!buf) abort();
+    int rc = s3_sse_reader_new(&cs->o, cs->dk, cs->fd, false, &rd) == C_OK &&
+                     s3_sse_begin_segment(cs->w, 0, NULL) == C_OK
+                 ? C_OK
+                 : aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
+    for (uint64_t pos = 0; rc == C_OK && pos < (uint64_t)cs->o.size;) {
+        uint64_t left = (uint64_t)cs->o.size - pos;
+        ssize_t n = s3_sse_read(rd, pos, buf, left < S3_ENC_CHUNK ? (size_t)left : S3_ENC_CHUNK);
+        if (n <= 0) {
+            rc = aws_errf(c->err, 500, "InternalError",
+                          "We encountered an internal error. Please try again. (read)");
+            break;
+        }
+        s3_md5_update(&md5, buf, (size_t)n);
+        if (s3_sse_encrypt(cs->w, buf, buf, (size_t)n) != C_OK ||
+            c->store->ops->s3_upload_write(up, buf, (size_t)n, c->err) != C_OK)
+            rc = C_ERR;
+        pos += (uint64_t)n;
     }
+    s3_md5_final(&md5, md);
+    s3_md5_free(&md5);
+    free(buf);
+    s3_sse_reader_free(rd);
     close(cs->fd);
     cs->fd = -1;
-    /* The bytes are the source's, so is their MD5 (single-part ETags). */
-    if (rc != C_OK || c->store->ops->s3_upload_commit(c->store, up, &o, c->err) != C_OK)
+    if (rc != C_OK) {
+        c->store->ops->s3_upload_abort(up);
         return C_ERR;
+    }
+    /* The copy's ETag: the MD5 of the bytes (SSE-S3), as a fresh PutObject's. */
+    s3_sse_finish(cs->w, c->a, md, &o, &o.etag);
+    if (c->store->ops->s3_upload_commit(c->store, up, &o, c->err) != C_OK) return C_ERR;
+    s3_sse_respond(q, &o, true);
     struct xw w;
     s3_xml_begin(q, &w, "CopyObjectResult");
     xw_elem(&w, "ETag", quoted(c->a, o.etag));

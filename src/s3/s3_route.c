@@ -53,6 +53,13 @@ static const struct s3_op S3_OPS[] = {
          .sub = "tagging"),
     S3OP(GetBucketLocation, "GET", BUCKET, "s3:GetBucketLocation", s3_res_bucket, NULL,
          .sub = "location"),
+    S3OP(PutBucketEncryption, "PUT", BUCKET, "s3:PutEncryptionConfiguration", s3_res_bucket,
+         NULL, .sub = "encryption", .sink = S3B_MEMORY, .ck_required = true,
+         .max_body = S3_MAX_XML_BODY),
+    S3OP(GetBucketEncryption, "GET", BUCKET, "s3:GetEncryptionConfiguration", s3_res_bucket,
+         NULL, .sub = "encryption"),
+    S3OP(DeleteBucketEncryption, "DELETE", BUCKET, "s3:PutEncryptionConfiguration",
+         s3_res_bucket, NULL, .sub = "encryption"),
     /* Each key is authorized (s3:DeleteObject) by the handler. */
     S3OP(DeleteObjects, "POST", BUCKET, NULL, s3_res_bucket, NULL, .sub = "delete",
          .sink = S3B_MEMORY, .ck_required = true, .max_body = 2 * S3_MAX_XML_BODY),
@@ -308,7 +315,18 @@ static int payload(void *ctx, const char *p, size_t n, struct aws_err *e) {
     switch (q->op->sink) {
     case S3B_OBJECT:
         if (b->len > S3_MAX_OBJECT_SIZE) return too_large(q, e, b->len);
-        return q->c.store->ops->s3_upload_write(b->up, p, n, e);
+        if (!b->sse) return q->c.store->ops->s3_upload_write(b->up, p, n, e);
+        /* Encryption at rest: the plaintext was hashed above; the file gets
+         * the ciphertext. */
+        if (!b->enc_buf && !(b->enc_buf = malloc(S3_ENC_CHUNK))) abort();
+        for (size_t k; n; p += k, n -= k) {
+            k = n < S3_ENC_CHUNK ? n : S3_ENC_CHUNK;
+            if (s3_sse_encrypt(b->sse, p, b->enc_buf, k) != C_OK)
+                return aws_errf(e, 500, "InternalError", "We encountered an internal error. "
+                                "Please try again. (encryption)");
+            if (q->c.store->ops->s3_upload_write(b->up, b->enc_buf, k, e) != C_OK) return C_ERR;
+        }
+        return C_OK;
     case S3B_MEMORY:
         if (b->len > b->mem_max)
             return aws_errf(e, 400, "MaxMessageLengthExceeded", "Your request was too big.");
@@ -526,6 +544,9 @@ static void write_error(struct http_resp *rs, const struct aws_err *e, const cha
     rs->content_type = "application/xml";
     rs->body.len = 0;
     rs->has_fd = rs->head_only = false;
+    if (rs->has_reader && rs->reader_free) rs->reader_free(rs->reader_cls);
+    rs->has_reader = false;
+    rs->reader_len = 0;
     xw_init(&w, &rs->body);
     xw_decl(&w);
     xw_open(&w, "Error", NULL);
@@ -592,6 +613,10 @@ static void on_cleanup(struct http_req *rq) {
     if (q->op_cleanup) q->op_cleanup(q);
     if (b->up) q->c.store->ops->s3_upload_abort(b->up);
     b->up = NULL;
+    s3_sse_free(b->sse);
+    b->sse = NULL;
+    free(b->enc_buf);
+    b->enc_buf = NULL;
     awsc_free(&b->dec);
     s3_sha256_free(&b->sha);
     s3_md5_free(&b->md5);

@@ -212,6 +212,11 @@ struct s3_bucket {
     const char *policy;           /* bucket policy as sent, NULL when none */
     const char *ownership;        /* ObjectOwnership rule (BucketOwnerEnforced, ...), NULL
                                      when the bucket has no ownership controls */
+    /* Default encryption (PutBucketEncryption); sse_algo NULL: never
+     * configured or deleted, which is SSE-S3 as in AWS. */
+    const char *sse_algo;         /* "AES256" | "aws:kms" */
+    const char *sse_kms_key;      /* KMSMasterKeyID as given, or NULL */
+    bool sse_bucket_key;          /* BucketKeyEnabled */
 };
 struct s3_object {
     const char *key;
@@ -227,6 +232,16 @@ struct s3_object {
     const char *checksum_algo;    /* "CRC32", "SHA256", ... or NULL */
     const char *checksum;         /* base64, with checksum_algo */
     const char *oid;              /* the file holding the bytes (store-internal) */
+    /* Encryption at rest (src/s3/s3_sse.h); sse NULL: stored in plaintext
+     * (objects written before encryption existed). */
+    const char *sse;              /* "AES256" | "aws:kms" */
+    const char *sse_kms_key;      /* aws:kms: the KMS key's ARN */
+    bool sse_bucket_key;          /* aws:kms with an S3 Bucket Key */
+    const char *sse_context;      /* x-amz-server-side-encryption-context as sent, or NULL */
+    const unsigned char *sse_dkey;   /* the data key, wrapped (AES256) or KMS's blob (aws:kms) */
+    size_t sse_dkey_len;
+    const unsigned char *sse_segs;   /* the segment table (s3_sse.c's encoding) */
+    size_t sse_segs_len;
 };
 /* An object being written (s3_upload_*): bytes go to a temporary file in
  * the bucket's directory until commit makes them the object. */
@@ -515,6 +530,9 @@ struct store_ops {
     /* ownership NULL removes the ownership controls. */
     int (*s3_bucket_set_ownership)(struct store *s, const char *name, const char *ownership,
                                    struct aws_err *e);
+    /* The default encryption; algo NULL removes it (back to SSE-S3). */
+    int (*s3_bucket_set_encryption)(struct store *s, const char *name, const char *algo,
+                                    const char *kms_key, bool bucket_key, struct aws_err *e);
     /* Replaces the bucket's tag set (tags table, arn:aws:s3:::name); n 0
      * removes it.  DeleteBucket removes the tags too. */
     int (*s3_bucket_set_tags)(struct store *s, const char *name, const struct tag *tags,

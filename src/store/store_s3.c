@@ -40,17 +40,42 @@
 
 static const char *S3_SCHEMA =
     "CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
-    "  region TEXT NOT NULL, created INTEGER NOT NULL, policy TEXT, ownership TEXT);"
+    "  region TEXT NOT NULL, created INTEGER NOT NULL, policy TEXT, ownership TEXT,"
+    "  sse_algo TEXT, sse_kms_key TEXT, sse_bucket_key INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS s3_buckets_account ON s3_buckets(account_id, name);"
     "CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL, key TEXT NOT NULL,"
     "  oid TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
     "  last_modified INTEGER NOT NULL, owner TEXT NOT NULL, acl TEXT, content_type TEXT,"
     "  headers TEXT NOT NULL, checksum_algo TEXT, checksum TEXT,"
+    "  sse TEXT, sse_kms_key TEXT, sse_bucket_key INTEGER NOT NULL DEFAULT 0, sse_context TEXT,"
+    "  sse_dkey BLOB, sse_segs BLOB,"
     "  PRIMARY KEY(bucket, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS s3_objects_oid ON s3_objects(bucket, oid);";
 
 #define OBJ_COLS \
-    "key,size,etag,last_modified,owner,acl,content_type,headers,checksum_algo,checksum,oid"
+    "key,size,etag,last_modified,owner,acl,content_type,headers,checksum_algo,checksum,oid," \
+    "sse,sse_kms_key,sse_bucket_key,sse_context,sse_dkey,sse_segs"
+#define BUCKET_COLS \
+    "name,account_id,region,created,policy,ownership,sse_algo,sse_kms_key,sse_bucket_key"
+
+/* Columns added after the first release: (table, column definition).
+ * ALTER TABLE fails with "duplicate column" once done (or when the table
+ * was created with them). */
+static const char *const MIGRATIONS[][2] = {
+    /* Buckets made before ownership controls: BucketOwnerEnforced, the default. */
+    {"s3_buckets", "ownership TEXT DEFAULT 'BucketOwnerEnforced'"},
+    /* Encryption at rest: buckets without a configuration are SSE-S3, objects
+     * written before it stay plaintext (sse NULL). */
+    {"s3_buckets", "sse_algo TEXT"},
+    {"s3_buckets", "sse_kms_key TEXT"},
+    {"s3_buckets", "sse_bucket_key INTEGER NOT NULL DEFAULT 0"},
+    {"s3_objects", "sse TEXT"},
+    {"s3_objects", "sse_kms_key TEXT"},
+    {"s3_objects", "sse_bucket_key INTEGER NOT NULL DEFAULT 0"},
+    {"s3_objects", "sse_context TEXT"},
+    {"s3_objects", "sse_dkey BLOB"},
+    {"s3_objects", "sse_segs BLOB"},
+};
 
 static int internal(struct aws_err *e, const char *what, int err) {
     return aws_errf(e, 500, "InternalError",
@@ -104,6 +129,9 @@ static void row_bucket(struct arena *a, sqlite3_stmt *st, struct s3_bucket *b) {
     b->created = sqlite3_column_int64(st, 3);
     b->policy = sq_col(a, st, 4);
     b->ownership = sq_col(a, st, 5);
+    b->sse_algo = sq_col(a, st, 6);
+    b->sse_kms_key = sq_col(a, st, 7);
+    b->sse_bucket_key = sqlite3_column_int(st, 8) != 0;
 }
 
 static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_err *e) {
@@ -139,8 +167,8 @@ static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_
 
 static int bucket_get(struct store *s, struct arena *a, const char *name, struct s3_bucket *out,
                       struct aws_err *e) {
-    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy,ownership FROM "
-                                           "s3_buckets WHERE name=?", "s", name);
+    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT " BUCKET_COLS " FROM s3_buckets WHERE name=?",
+                            "s", name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_bucket(a, st, out);
     sqlite3_finalize(st);
@@ -149,9 +177,8 @@ static int bucket_get(struct store *s, struct arena *a, const char *name, struct
 
 static int bucket_list(struct store *s, struct arena *a, const char *acct,
                        struct s3_bucket **out, size_t *n) {
-    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT name,account_id,region,created,policy,ownership FROM "
-                                           "s3_buckets WHERE account_id=? ORDER BY name",
-                            "s", acct);
+    sqlite3_stmt *st = sq_q(sq_conn(M(s)), "SELECT " BUCKET_COLS " FROM s3_buckets WHERE "
+                                           "account_id=? ORDER BY name", "s", acct);
     size_t cap = 16;
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
@@ -209,6 +236,16 @@ static int bucket_set_ownership(struct store *s, const char *name, const char *o
     return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
 }
 
+static int bucket_set_encryption(struct store *s, const char *name, const char *algo,
+                                 const char *kms_key, bool bucket_key, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_buckets SET sse_algo=?,sse_kms_key=?,sse_bucket_key=? "
+                          "WHERE name=?", "nnis", algo, algo ? kms_key : NULL,
+                      (int64_t)(algo && bucket_key), name)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
+}
+
 /* The bucket's whole tag set is replaced (n 0: removed). */
 static int bucket_set_tags(struct store *s, const char *name, const struct tag *tags, size_t n,
                            struct aws_err *e) {
@@ -230,6 +267,19 @@ static int bucket_set_tags(struct store *s, const char *name, const struct tag *
 
 /* ---------------- objects ---------------- */
 
+/* Column i as an arena copy (NULL and *n 0 for SQL NULL). */
+static const unsigned char *sq_blob(struct arena *a, sqlite3_stmt *st, int i, size_t *n) {
+    const void *p = sqlite3_column_blob(st, i);
+    *n = (size_t)sqlite3_column_bytes(st, i);
+    if (!p) {
+        *n = 0;
+        return NULL;
+    }
+    unsigned char *c = arena_alloc(a, *n ? *n : 1);
+    memcpy(c, p, *n);
+    return c;
+}
+
 static void row_object(struct arena *a, sqlite3_stmt *st, struct s3_object *o) {
     o->key = sq_col(a, st, 0);
     o->size = sqlite3_column_int64(st, 1);
@@ -242,6 +292,12 @@ static void row_object(struct arena *a, sqlite3_stmt *st, struct s3_object *o) {
     o->checksum_algo = sq_col(a, st, 8);
     o->checksum = sq_col(a, st, 9);
     o->oid = sq_col(a, st, 10);
+    o->sse = sq_col(a, st, 11);
+    o->sse_kms_key = sq_col(a, st, 12);
+    o->sse_bucket_key = sqlite3_column_int(st, 13) != 0;
+    o->sse_context = sq_col(a, st, 14);
+    o->sse_dkey = sq_blob(a, st, 15, &o->sse_dkey_len);
+    o->sse_segs = sq_blob(a, st, 16, &o->sse_segs_len);
 }
 
 static int no_such_key(struct aws_err *e) {
@@ -478,12 +534,17 @@ static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object 
                   meta->key);
         if (sqlite3_step(st) == SQLITE_ROW) old = sq_col(&a, st, 0);
         sqlite3_finalize(st);
-        if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO s3_objects(" OBJ_COLS ",bucket) "
-                              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                          "sisisnnsnnss", meta->key, meta->size, meta->etag, meta->last_modified,
-                          meta->owner, meta->acl, meta->content_type,
-                          meta->headers ? meta->headers : "", meta->checksum_algo,
-                          meta->checksum, u->oid, u->bucket)) == C_OK &&
+        st = sq_q(db, "INSERT OR REPLACE INTO s3_objects(" OBJ_COLS ",bucket) "
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "sisisnnsnnsnninnns", meta->key, meta->size, meta->etag, meta->last_modified,
+                  meta->owner, meta->acl, meta->content_type, meta->headers ? meta->headers : "",
+                  meta->checksum_algo, meta->checksum, u->oid, meta->sse, meta->sse_kms_key,
+                  (int64_t)meta->sse_bucket_key, meta->sse_context, NULL, NULL, u->bucket);
+        if (meta->sse_dkey)
+            sqlite3_bind_blob(st, 16, meta->sse_dkey, (int)meta->sse_dkey_len, SQLITE_TRANSIENT);
+        if (meta->sse_segs)
+            sqlite3_bind_blob(st, 17, meta->sse_segs, (int)meta->sse_segs_len, SQLITE_TRANSIENT);
+        if (sq_exec1(st) == C_OK &&
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
             rc = C_OK;
         else
@@ -542,13 +603,15 @@ int store_s3_init(sqlite3 *db, struct embedded *m, const char *dir, bool sweep_f
         sqlite3_free(emsg);
         return C_ERR;
     }
-    /* Buckets made before ownership controls: BucketOwnerEnforced, the
-     * default.  "duplicate column" on later opens. */
-    if (sqlite3_exec(db, "ALTER TABLE s3_buckets ADD COLUMN ownership TEXT "
-                         "DEFAULT 'BucketOwnerEnforced'", NULL, NULL, &emsg) != SQLITE_OK) {
+    for (size_t i = 0; i < sizeof MIGRATIONS / sizeof MIGRATIONS[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", MIGRATIONS[i][0],
+                 MIGRATIONS[i][1]);
+        if (sqlite3_exec(db, sql, NULL, NULL, &emsg) == SQLITE_OK) continue;
         bool dup = emsg && strstr(emsg, "duplicate column");
         if (!dup) snprintf(err, errlen, "sqlite s3 migration: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);
+        emsg = NULL;
         if (!dup) return C_ERR;
     }
     size_t n = strlen(dir) + 8;
@@ -570,6 +633,7 @@ void store_s3_ops(struct store_ops *o) {
     o->s3_bucket_delete = bucket_delete;
     o->s3_bucket_set_policy = bucket_set_policy;
     o->s3_bucket_set_ownership = bucket_set_ownership;
+    o->s3_bucket_set_encryption = bucket_set_encryption;
     o->s3_bucket_set_tags = bucket_set_tags;
     o->s3_object_get = object_get;
     o->s3_object_open = object_open;
