@@ -9,14 +9,17 @@
  *
  *   1. assume the stream's RoleARN as firehose.amazonaws.com (trust policy,
  *      access.c),
- *   2. authorize s3:PutObject on arn:aws:s3:::BUCKET/KEY as that role
- *      session (its identity policies + the bucket policy, authz.c),
+ *   2. open the object through the S3 write path as that role session
+ *      (src/s3/s3_write.h: s3:PutObject authorized by its identity
+ *      policies + the bucket policy, the bucket's ownership rules, the
+ *      bucket's default encryption — SSE-KMS asks KMS as the role),
  *   3. stream the records, concatenated as sent, through gzip (ISA-L's
  *      isal_deflate with its gzip wrapper) when CompressionFormat is GZIP,
- *      into the store's S3 upload (store_s3.c: fsync + rename + commit),
+ *      into it and commit (durable: fsync + rename + metadata commit),
  *   4. and only then delete the records from the buffer.
  *
- * Failures (S3.AccessDenied, S3.NoSuchBucket, InternalError — the codes of
+ * Failures (S3.AccessDenied — a KMS denial included, its detail naming the
+ * KMS action —, S3.NoSuchBucket, S3.KMS.*, InternalError — the codes of
  * "Monitoring with CloudWatch Logs") are logged on stderr and, when the
  * stream has CloudWatchLoggingOptions enabled, as an error event in that
  * log stream (written as the role, which needs logs:PutLogEvents, as in
@@ -36,6 +39,7 @@
 #include "fh_int.h"
 #include "../core/buf.h"
 #include "../iam/authz.h"
+#include "../s3/s3_write.h"
 
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
@@ -56,7 +60,8 @@ int firehose_retry_seconds = 300;
 /* Batches one stream may deliver in a pass before the others get a turn. */
 #define BATCHES_PER_PASS 16
 
-/* The S3 delivery errors of "Monitoring with CloudWatch Logs". */
+/* The S3 delivery errors of "Monitoring with CloudWatch Logs" (the KMS
+ * rows: the S3 errors of a bucket whose default encryption is SSE-KMS). */
 static const struct {
     const char *code, *message;
 } FAILURES[] = {
@@ -68,8 +73,39 @@ static const struct {
     {"InternalError", "An internal error occurred while attempting to deliver data. Delivery "
                       "will be retried; if the error persists, then it will be reported to AWS "
                       "for resolution."},
+    {"S3.KMS.NotFoundException", "The provided AWS KMS key was not found. If you are using what "
+                                 "you believe to be a valid AWS KMS key with the correct role, "
+                                 "check if there is a problem with the account to which the AWS "
+                                 "KMS key is attached."},
+    {"S3.KMS.KeyDisabled", "The provided AWS KMS key is disabled. Enable the key or use a "
+                           "different key."},
+    {"S3.KMS.InvalidStateException", "The provided AWS KMS key is in an invalid state. Check the "
+                                     "key's state or use a different key."},
 };
-enum failure_kind { F_ACCESS_DENIED, F_NO_SUCH_BUCKET, F_INTERNAL };
+enum failure_kind {
+    F_ACCESS_DENIED, F_NO_SUCH_BUCKET, F_INTERNAL, F_KMS_NOT_FOUND, F_KMS_DISABLED,
+    F_KMS_INVALID_STATE,
+};
+
+/* The S3 write's error as a delivery failure (a KMS denial is S3's
+ * AccessDenied, as AWS reports it; the detail names the KMS action). */
+static enum failure_kind failure_of(const struct aws_err *e) {
+    static const struct {
+        const char *code;
+        enum failure_kind kind;
+    } MAP[] = {
+        {"AccessDenied", F_ACCESS_DENIED},
+        {"AccessDeniedException", F_ACCESS_DENIED},
+        {"AccessControlListNotSupported", F_ACCESS_DENIED},
+        {"NoSuchBucket", F_NO_SUCH_BUCKET},
+        {"KMS.NotFoundException", F_KMS_NOT_FOUND},
+        {"KMS.DisabledException", F_KMS_DISABLED},
+        {"KMS.KMSInvalidStateException", F_KMS_INVALID_STATE},
+    };
+    for (size_t i = 0; e->code && i < ARRAY_LEN(MAP); i++)
+        if (strcmp(e->code, MAP[i].code) == 0) return MAP[i].kind;
+    return F_INTERNAL;
+}
 
 struct failure {
     enum failure_kind kind;
@@ -85,24 +121,21 @@ static int fail(struct failure *f, enum failure_kind k, const char *detail) {
     return C_ERR;
 }
 
-/* ---- the object writer: gzip (optional), MD5, the store's upload ---- */
+/* ---- the object writer: gzip (optional) into the S3 write path ---- */
 
 struct sink {
-    struct store *st;
-    struct s3_upload *u;
-    struct aws_err e;
+    struct s3_write *w;
+    struct aws_err *e;   /* the write's call's error */
     bool gzip, failed;
     struct isal_zstream z;
     uint8_t *level_buf;
     uint8_t *out;
-    EVP_MD_CTX *md5;
 };
 #define SINK_OUT (256u * 1024u)
 
 static void sink_emit(struct sink *s, const void *p, size_t n) {
     if (s->failed || !n) return;
-    EVP_DigestUpdate(s->md5, p, n);
-    if (s->st->ops->s3_upload_write(s->u, p, n, &s->e) != C_OK) s->failed = true;
+    if (s3_write_data(s->w, p, n) != C_OK) s->failed = true;
 }
 
 /* Run the compressor over what it holds (end: finish the gzip member). */
@@ -113,7 +146,7 @@ static void sink_deflate(struct sink *s, bool end) {
         s->z.avail_out = SINK_OUT;
         if (isal_deflate(&s->z) != COMP_OK) {
             s->failed = true;
-            aws_errf(&s->e, 500, "InternalError", "gzip compression failed");
+            aws_errf(s->e, 500, "InternalError", "gzip compression failed");
             return;
         }
         sink_emit(s, s->out, SINK_OUT - s->z.avail_out);
@@ -137,13 +170,13 @@ static void sink_write(struct sink *s, const void *p, size_t n) {
     }
 }
 
-static int sink_open(struct sink *s, struct store *st, const char *bucket, bool gzip) {
+/* Authorizes and opens the S3 write (s3_write.h: s3:PutObject as the
+ * role, the bucket's ownership and default encryption). */
+static int sink_open(struct sink *s, struct call *c, const struct s3_write_req *r, bool gzip) {
     memset(s, 0, sizeof *s);
-    s->st = st;
+    s->e = c->err;
     s->gzip = gzip;
-    if (st->ops->s3_upload_begin(st, bucket, &s->u, &s->e) != C_OK) return C_ERR;
-    s->md5 = EVP_MD_CTX_new();
-    if (!s->md5 || EVP_DigestInit_ex(s->md5, EVP_md5(), NULL) != 1) abort();
+    if (s3_write_open(c, r, &s->w) != C_OK) return C_ERR;
     if (gzip) {
         s->level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
         s->out = malloc(SINK_OUT);
@@ -158,27 +191,19 @@ static int sink_open(struct sink *s, struct store *st, const char *bucket, bool 
 }
 
 static void sink_free(struct sink *s) {
-    EVP_MD_CTX_free(s->md5);
     free(s->level_buf);
     free(s->out);
 }
 
-/* Finish and commit as `meta` (etag filled here); the upload is gone after. */
-static int sink_close(struct sink *s, struct arena *a, struct s3_object *meta) {
+/* Finish and commit (durable when C_OK); the write is gone after. */
+static int sink_close(struct sink *s) {
     if (s->gzip && !s->failed) sink_deflate(s, true);
+    sink_free(s);
     if (s->failed) {
-        s->st->ops->s3_upload_abort(s->u);
-        sink_free(s);
+        s3_write_abort(s->w);
         return C_ERR;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(s->md5, md, &mdlen);
-    char *hex = arena_alloc(a, 2 * mdlen + 1);
-    for (unsigned i = 0; i < mdlen; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    meta->etag = hex;
-    sink_free(s);
-    return s->st->ops->s3_upload_commit(s->st, s->u, meta, &s->e);
+    return s3_write_commit(s->w, NULL);
 }
 
 /* ---- object bodies ---- */
@@ -267,37 +292,24 @@ static int deliver(struct arena *a, struct store *st, const char *region, const 
     /* Into another account's bucket Firehose hands the bucket owner full
      * control, which the role must be allowed to ask for. */
     bool foreign = strcmp(b.account_id, sess.key.account_id) != 0;
-    const char *acl = foreign ? "bucket-owner-full-control" : NULL;
-    struct iam_ctx extra[1];
-    const char *acl_v[1] = {acl};
-    size_t nextra = 0;
-    if (acl) extra[nextra++] = (struct iam_ctx){"s3:x-amz-acl", acl_v, 1};
+    struct s3_write_req wr = {
+        .bucket = bucket, .key = *key, .acl = foreign ? "bucket-owner-full-control" : NULL,
+        .content_type = "application/octet-stream",
+    };
     struct call c;
     fh_session_call(&c, a, st, region, &sess, now, &e);
-    if (iam_authorize_ctx(&c, "s3:PutObject", arena_sprintf(a, "arn:aws:s3:::%s/%s", bucket, *key),
-                          extra, nextra) != C_OK)
-        return fail(why, F_ACCESS_DENIED, e.msg);
-
     struct sink s;
     bool gzip = strcmp(f->d.compression, "GZIP") == 0;
-    if (sink_open(&s, st, bucket, gzip) != C_OK)
-        return fail(why, s.e.http == 404 ? F_NO_SUCH_BUCKET : F_INTERNAL, s.e.msg);
+    if (sink_open(&s, &c, &wr, gzip) != C_OK) return fail(why, failure_of(&e), e.msg);
     struct error_body eb;
     if (as_error) {
         eb = *as_error;
         eb.s = &s;
     }
     if (st->ops->fh_records_read(st, f->id, bt->upto, 0, as_error ? body_error : body_data,
-                                 as_error ? (void *)&eb : (void *)&s, &e) != C_OK &&
-        !s.failed) {
+                                 as_error ? (void *)&eb : (void *)&s, &e) != C_OK)
         s.failed = true;
-        s.e = e;
-    }
-    struct s3_object meta = {
-        .key = *key, .last_modified = now, .owner = sess.key.account_id, .acl = acl,
-        .content_type = "application/octet-stream", .headers = "",
-    };
-    if (sink_close(&s, a, &meta) != C_OK) return fail(why, F_INTERNAL, s.e.msg);
+    if (sink_close(&s) != C_OK) return fail(why, failure_of(&e), e.msg);
     return C_OK;
 }
 

@@ -143,7 +143,7 @@ static struct kms_ctx_pair *kms_context(struct arena *a, const char *bucket, con
                                         bool bucket_key, const struct kms_ctx_pair *user,
                                         size_t nuser, size_t *n) {
     struct kms_ctx_pair *p = arena_alloc(a, (nuser + 1) * sizeof *p);
-    memcpy(p, user, nuser * sizeof *p);
+    if (nuser) memcpy(p, user, nuser * sizeof *p);
     p[nuser] = (struct kms_ctx_pair){
         "aws:s3:arn",
         bucket_key ? arena_sprintf(a, "arn:aws:s3:::%s", bucket) : object_arn(a, bucket, key), 0,

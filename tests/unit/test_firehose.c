@@ -16,6 +16,7 @@
  *   - a stream being deleted gets a last delivery, then is gone. */
 #include "firehose/fh_int.h"
 #include "core/arena.h"
+#include "s3/s3_sse.h"
 
 #include <isa-l/igzip_lib.h>
 #include <stdio.h>
@@ -73,14 +74,26 @@ static size_t objects(const char *prefix, struct s3_object **v) {
     return n;
 }
 
+/* An object's bytes, decrypted (delivered objects get the bucket's
+ * default encryption, SSE-S3 here). */
 static char *read_object(const char *key, size_t *len) {
     struct s3_object o;
     int fd;
     if (s->ops->s3_object_open(s, &a, "fh-bucket", key, &o, &fd, &e) != C_OK) return NULL;
+    struct call c = {.a = &a, .store = s, .region = REGION, .err = &e};
+    unsigned char dk[32];
+    struct s3_sse_reader *r;
+    CHECK(o.sse && strcmp(o.sse, "AES256") == 0, "encrypted at rest: %s", o.sse ? o.sse : "no");
+    if (!o.sse || s3_sse_data_key(&c, "fh-bucket", key, &o, dk) != C_OK ||
+        s3_sse_reader_new(&o, dk, fd, true, &r) != C_OK) {
+        close(fd);
+        return NULL;
+    }
     char *buf = malloc((size_t)o.size + 1);
-    *len = (size_t)pread(fd, buf, (size_t)o.size, 0);
+    ssize_t n = s3_sse_read(r, 0, buf, (size_t)o.size);
+    *len = n > 0 ? (size_t)n : 0;
     buf[*len] = 0;
-    close(fd);
+    s3_sse_reader_free(r);
     return buf;
 }
 

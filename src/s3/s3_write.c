@@ -1,0 +1,157 @@
+/* The internal S3 write path (rules: s3_write.h). */
+#include "s3_write.h"
+#include "checksum.h"
+#include "s3_sse.h"
+#include "../iam/authz.h"
+#include "../iam/policy.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WRITE_CHUNK (256u * 1024u)
+
+struct s3_write {
+    struct call *c;
+    struct s3_upload *up;
+    struct s3_sse_writer *sse;
+    struct s3_md5 md5;
+    unsigned char *buf;            /* ciphertext */
+    struct s3_object o;            /* what commit stores (strings in c->a) */
+    const char *bucket;
+    const char *saved_service;     /* c->service before the write */
+};
+
+const char *s3_write_owner(const char *ownership, const char *bucket_owner, const char *writer,
+                           const char *acl) {
+    bool full = acl && strcmp(acl, "bucket-owner-full-control") == 0;
+    if (ownership && strcmp(ownership, "BucketOwnerEnforced") == 0) return bucket_owner;
+    if (ownership && strcmp(ownership, "BucketOwnerPreferred") == 0 && full) return bucket_owner;
+    return writer;
+}
+
+void s3_write_service_call(struct call *c, struct access_key *key, struct arena *a,
+                           struct store *st, const char *region, const char *service,
+                           const char *source_account, const char *source_arn, int64_t now,
+                           struct aws_err *err) {
+    memset(key, 0, sizeof *key);
+    snprintf(key->account_id, sizeof key->account_id, "%s", S3W_SERVICE_ACCOUNT);
+    key->principal_arn = service;
+    key->principal_type = IAM_PT_SERVICE;
+    key->active = true;
+    *c = (struct call){
+        .a = a, .store = st, .region = region, .service = "s3", .op = "PutObject",
+        .who = {.account_id = S3W_SERVICE_ACCOUNT, .arn = service,
+                .source_account = source_account, .source_arn = source_arn},
+        .key = key, .request_id = "internal", .secure_transport = true, .now_ms = now,
+        .err = err,
+    };
+}
+
+static void ctx1(struct arena *a, struct iam_ctx *v, size_t *n, const char *key,
+                 const char *value) {
+    if (!value) return;
+    const char **vals = arena_alloc(a, sizeof *vals);
+    vals[0] = value;
+    v[(*n)++] = (struct iam_ctx){key, vals, 1};
+}
+
+static void restore(struct s3_write *w) {
+    if (w->saved_service) w->c->service = w->saved_service;
+    w->saved_service = NULL;
+}
+
+void s3_write_abort(struct s3_write *w) {
+    if (!w) return;
+    restore(w);
+    if (w->up) w->c->store->ops->s3_upload_abort(w->up);
+    s3_sse_free(w->sse);
+    s3_md5_free(&w->md5);
+    free(w->buf);
+    free(w);
+}
+
+/* Steps 1-5 of s3_write.h, in that order. */
+static int open_steps(struct s3_write *w, const struct s3_write_req *r) {
+    struct call *c = w->c;
+    struct arena *a = c->a;
+    struct s3_bucket b;
+    if (c->store->ops->s3_bucket_get(c->store, a, r->bucket, &b, c->err) != C_OK) return C_ERR;
+    struct s3_sse_headers h = {.sse = r->sse, .kms_key_id = r->sse_kms_key_id};
+    struct s3_sse_spec spec;
+    if (s3_sse_spec_resolve(c, &h, &b, &spec) != C_OK) return C_ERR;
+
+    struct iam_ctx extra[3];
+    size_t n = 0;
+    ctx1(a, extra, &n, "s3:x-amz-acl", r->acl);
+    ctx1(a, extra, &n, "s3:x-amz-server-side-encryption", r->sse);
+    ctx1(a, extra, &n, "s3:x-amz-server-side-encryption-aws-kms-key-id", r->sse_kms_key_id);
+    const char *arn = arena_sprintf(a, "arn:aws:s3:::%s/%s", r->bucket, r->key);
+    if (iam_authorize_ctx(c, "s3:PutObject", arn, extra, n) != C_OK) return C_ERR;
+
+    bool enforced = b.ownership && strcmp(b.ownership, "BucketOwnerEnforced") == 0;
+    if (enforced && r->acl && strcmp(r->acl, "bucket-owner-full-control") != 0)
+        return aws_errf(c->err, 400, "AccessControlListNotSupported",
+                        "The bucket does not allow ACLs");
+    const char *headers = r->content_encoding
+                              ? arena_sprintf(a, "content-encoding:%s\n", r->content_encoding)
+                              : "";
+    w->o = (struct s3_object){
+        .key = arena_strdup(a, r->key), .last_modified = c->now_ms,
+        .owner = s3_write_owner(b.ownership, b.account_id, c->who.account_id, r->acl),
+        .acl = r->acl ? arena_strdup(a, r->acl) : NULL,
+        .content_type = r->content_type ? arena_strdup(a, r->content_type) : NULL,
+        .headers = headers,
+    };
+    w->bucket = arena_strdup(a, r->bucket);
+    if (s3_sse_begin_object(c, r->bucket, r->key, &spec, &w->sse) != C_OK) return C_ERR;
+    if (s3_sse_begin_segment(w->sse, 0, NULL) != C_OK)
+        return aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
+    return c->store->ops->s3_upload_begin(c->store, r->bucket, &w->up, c->err);
+}
+
+int s3_write_open(struct call *c, const struct s3_write_req *r, struct s3_write **out) {
+    struct s3_write *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->c = c;
+    /* Errors (authz's denial, KMS's) in S3's shape, whoever calls. */
+    w->saved_service = c->service;
+    c->service = "s3";
+    s3_md5_init(&w->md5);
+    if (open_steps(w, r) != C_OK) {
+        s3_write_abort(w);
+        return C_ERR;
+    }
+    restore(w);
+    w->buf = malloc(WRITE_CHUNK);
+    if (!w->buf) abort();
+    *out = w;
+    return C_OK;
+}
+
+int s3_write_data(struct s3_write *w, const void *p, size_t n) {
+    const unsigned char *in = p;
+    s3_md5_update(&w->md5, p, n);
+    while (n) {
+        size_t k = n < WRITE_CHUNK ? n : WRITE_CHUNK;
+        if (s3_sse_encrypt(w->sse, in, w->buf, k) != C_OK)
+            return aws_errf(w->c->err, 500, "InternalError", "We encountered an internal error.");
+        if (w->c->store->ops->s3_upload_write(w->up, w->buf, k, w->c->err) != C_OK) return C_ERR;
+        in += k;
+        n -= k;
+    }
+    return C_OK;
+}
+
+int s3_write_commit(struct s3_write *w, struct s3_object *out) {
+    struct call *c = w->c;
+    unsigned char md[16];
+    s3_md5_final(&w->md5, md);
+    s3_sse_finish(w->sse, c->a, md, &w->o, &w->o.etag);
+    struct s3_upload *up = w->up;
+    w->up = NULL;   /* commit finishes it either way */
+    int rc = c->store->ops->s3_upload_commit(c->store, up, &w->o, c->err);
+    if (rc == C_OK && out) *out = w->o;
+    s3_write_abort(w);
+    return rc;
+}
