@@ -15,13 +15,13 @@
  *      (AccessControlListNotSupported);
  *   4. the owner: the bucket owner under BucketOwnerEnforced, or under
  *      BucketOwnerPreferred with bucket-owner-full-control; otherwise the
- *      writer (a service principal's writes belong to "aws");
+ *      writer (a service principal's writes belong to S3W_SERVICE_ACCOUNT);
  *   5. encryption: the write's own (sse) or the bucket default, SSE-KMS
  *      asking KMS as the writer — which needs kms:GenerateDataKey on the key
  *      (for a service principal, a key policy naming the service), else
  *      AccessDenied naming kms:GenerateDataKey; no key named means the
- *      writer's AWS managed key alias/aws/s3 (a service's lives in the
- *      AWS-owned account "aws", so nobody else can read such objects — AWS's
+ *      writer's AWS managed key alias/aws/s3 (a service's lives in
+ *      S3W_SERVICE_ACCOUNT, so nobody else can read such objects — AWS's
  *      "delivered in an unreadable format");
  *   6. the bytes stream in (MD5 of the plaintext, encrypted, written to the
  *      store's temporary file); commit makes them durable (fsync, rename,
@@ -39,8 +39,10 @@
 #include "../aws/call.h"
 #include "../store/store.h"
 
-/* The account that owns what AWS services write under their own name. */
-#define S3W_SERVICE_ACCOUNT "aws"
+/* The account AWS services act from (their AWS managed keys live there):
+ * 12 digits as ARNs and key policies need, and never a real account's (real
+ * account ids do not start with 0; 000000000000 is --dev-credentials'). */
+#define S3W_SERVICE_ACCOUNT "000000000001"
 
 struct s3_write_req {
     const char *bucket, *key;
