@@ -16,8 +16,9 @@
  *   5. runs the operation's header-time hook (PutObject opens its file),
  * and then takes the body over: it flows through the body pipeline
  * (SHA-256 of the raw bytes when stated, aws-chunked decoding, MD5,
- * x-amz-checksum-*) into the operation's sink — a file in the bucket's
- * directory for object data, a bounded buffer for XML and policies.  At the
+ * x-amz-checksum-*, then encryption for object data: s3_sse.h) into the
+ * operation's sink — a file in the bucket's directory for object data, a
+ * bounded buffer for XML and policies.  At the
  * end of the body the digests are compared and the handler runs.  Any
  * failure before the body is answered at once (a client that sent Expect:
  * 100-continue never sends the body); later ones after the body.

@@ -356,6 +356,12 @@ describe('CopyObject between encryption modes', () => {
     await denyAccess(() => us3.send(new GetObjectCommand({ Bucket: b, Key: 'secret' })), /kms:Decrypt/);
     const h = await us3.send(new HeadObjectCommand({ Bucket: b, Key: 'secret' }));
     assert.equal(h.SSEKMSKeyId, key.Arn, 'HeadObject needs no KMS permission');
+    assert.equal(h.ChecksumCRC32, undefined);
+    // ... except for the checksum of an SSE-KMS object (AWS: kms:Decrypt needed).
+    const own = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'secret', ChecksumMode: 'ENABLED' }));
+    assert.match(own.ChecksumCRC32 ?? '', /^[A-Za-z0-9+/]{6}==$/, 'the SDK sent a CRC32; the owner sees it');
+    await assert.rejects(us3.send(new HeadObjectCommand({ Bucket: b, Key: 'secret', ChecksumMode: 'ENABLED' })),
+      (e) => e.$metadata?.httpStatusCode === 403);
   });
 });
 
