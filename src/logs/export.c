@@ -16,7 +16,9 @@
  * A task exports the events of the group's streams (those starting with
  * logStreamNamePrefix) with from <= timestamp <= to, one gzip object per
  * stream with events, <prefix>/<taskId>/<stream>/000000.gz, each event a
- * line "<ISO 8601 timestamp> <message>".  One task per account and region
+ * line "<ISO 8601 timestamp> <message>", written through S3's internal
+ * write path (s3_write.h), so it gets the bucket's ownership rules and
+ * default encryption like any PutObject.  One task per account and region
  * is active (PENDING or RUNNING) at a time.
  *
  * The thread: tasks are rows of the store; the thread takes PENDING ones
@@ -30,10 +32,10 @@
 #include "../core/gzip.h"
 #include "../core/text.h"
 #include "../iam/authz.h"
+#include "../s3/s3_write.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,65 +61,39 @@ static void as_logs_service(struct call *sc, struct arena *a, struct store *st,
 
 /* ---- writing one object as the service ---- */
 
+/* Through S3's internal write path (s3_write.h): s3:PutObject as the
+ * service with bucket-owner-full-control, the bucket's ownership rules and
+ * its default encryption (SSE-KMS asks KMS as the service, whose key policy
+ * must allow it, as AWS documents for exports to SSE-KMS buckets). */
 struct obj {
-    struct store *st;
-    struct s3_upload *up;
-    EVP_MD_CTX *md5;
-    struct aws_err e;
+    struct s3_write *w;
+    struct aws_err *e;   /* the service call's */
 };
 
 static int obj_emit(void *ctx, const void *p, size_t n) {
     struct obj *o = ctx;
-    EVP_DigestUpdate(o->md5, p, n);
-    return o->st->ops->s3_upload_write(o->up, p, n, &o->e);
+    return s3_write_data(o->w, p, n);
 }
 
-/* Who owns an object the service writes with bucket-owner-full-control:
- * the bucket owner unless the bucket lets writers own their objects. */
-static const char *owner_of_write(const struct s3_bucket *b, const char *writer) {
-    return b->ownership && strcmp(b->ownership, "ObjectWriter") == 0 ? writer : b->account_id;
+static int obj_open(struct obj *o, struct call *sc, const struct s3_bucket *b, const char *key,
+                    const char *content_type, const char *encoding) {
+    o->w = NULL;
+    o->e = sc->err;
+    struct s3_write_req r = {.bucket = b->name, .key = key, .acl = "bucket-owner-full-control",
+                             .content_type = content_type, .content_encoding = encoding};
+    return s3_write_open(sc, &r, &o->w);
 }
 
-/* Authorize s3:PutObject for `key` as the service and open the upload. */
-static int obj_open(struct obj *o, struct call *sc, const struct s3_bucket *b, const char *key) {
-    memset(o, 0, sizeof *o);
-    o->st = sc->store;
-    static const char *const ACL[] = {"bucket-owner-full-control"};
-    const struct iam_ctx extra[] = {{"s3:x-amz-acl", ACL, 1}};
-    if (iam_authorize_ctx(sc, "s3:PutObject",
-                          arena_sprintf(sc->a, "arn:aws:s3:::%s/%s", b->name, key), extra,
-                          ARRAY_LEN(extra)) != C_OK) {
-        o->e = *sc->err;
-        return C_ERR;
-    }
-    if (o->st->ops->s3_upload_begin(o->st, b->name, &o->up, &o->e) != C_OK) return C_ERR;
-    o->md5 = EVP_MD_CTX_new();
-    if (!o->md5 || EVP_DigestInit_ex(o->md5, EVP_md5(), NULL) != 1) abort();
-    return C_OK;
-}
-
-/* Commit (ok) or drop the object; the upload is finished either way. */
-static int obj_close(struct obj *o, struct arena *a, const struct s3_bucket *b, const char *key,
-                     const char *content_type, const char *encoding, int64_t now, bool ok) {
-    if (!o->up) return C_ERR;
+/* Commit (ok: durable when C_OK) or drop the object. */
+static int obj_close(struct obj *o, bool ok) {
+    struct s3_write *w = o->w;
+    o->w = NULL;
+    if (!w) return C_ERR;
     if (!ok) {
-        o->st->ops->s3_upload_abort(o->up);
-        EVP_MD_CTX_free(o->md5);
+        s3_write_abort(w);
         return C_ERR;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(o->md5, md, &n);
-    EVP_MD_CTX_free(o->md5);
-    char *hex = arena_alloc(a, 2 * n + 1);
-    for (unsigned i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    struct s3_object meta = {
-        .key = key, .etag = hex, .last_modified = now,
-        .owner = owner_of_write(b, b->account_id), .acl = "bucket-owner-full-control",
-        .content_type = content_type,
-        .headers = encoding ? arena_sprintf(a, "content-encoding:%s\n", encoding) : "",
-    };
-    return o->st->ops->s3_upload_commit(o->st, o->up, &meta, &o->e);
+    return s3_write_commit(w, NULL);
 }
 
 static const char *key_of(struct arena *a, const struct export_task *t, const char *rest) {
@@ -143,9 +119,9 @@ static int check_destination(struct call *c, const struct export_task *t) {
     static const char TEST_BODY[] = "Permission Check Successful";
     const char *key = key_of(c->a, t, "aws-logs-write-test");
     struct obj o;
-    int rc = obj_open(&o, &sc, &b, key);
+    int rc = obj_open(&o, &sc, &b, key, "text/plain", NULL);
     if (rc == C_OK) rc = obj_emit(&o, TEST_BODY, sizeof TEST_BODY - 1);
-    if (o.up) rc = obj_close(&o, c->a, &b, key, "text/plain", NULL, c->now_ms, rc == C_OK);
+    if (o.w) rc = obj_close(&o, rc == C_OK);
     if (rc != C_OK)
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "PutObject call on the given bucket failed. Please check if CloudWatch "
@@ -301,6 +277,7 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
         key_of(a, t, arena_sprintf(a, "%s/%s/000000.gz", t->task_id, ls->name));
     struct obj o = {0};
     struct gzw gz;
+    const char *failed = "gzip failed";
     bool open = false;
     int rc = C_OK;
     for (;;) {
@@ -316,8 +293,8 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
             break;
         }
         if (n && !open) {
-            if (obj_open(&o, sc, b, key) != C_OK) {
-                *why = arena_sprintf(a, "PutObject call on the given bucket failed: %s", o.e.msg);
+            if (obj_open(&o, sc, b, key, "application/octet-stream", "gzip") != C_OK) {
+                *why = arena_sprintf(a, "PutObject call on the given bucket failed: %s", o.e->msg);
                 arena_free(&page);
                 rc = C_ERR;
                 break;
@@ -330,8 +307,10 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
             size_t tl = iso_ms(ev[i].timestamp, ts);
             ts[tl++] = ' ';
             if (gzw_write(&gz, ts, tl) != C_OK || gzw_write(&gz, ev[i].message, ev[i].len) != C_OK ||
-                gzw_write(&gz, "\n", 1) != C_OK)
+                gzw_write(&gz, "\n", 1) != C_OK) {
                 rc = C_ERR;
+                if (o.e->msg[0]) failed = o.e->msg;
+            }
         }
         if (n) {
             q.has_from = true;
@@ -339,20 +318,19 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
         }
         arena_free(&page);
         if (rc != C_OK) {
-            *why = arena_sprintf(a, "writing %s: %s", key, o.e.msg[0] ? o.e.msg : "gzip failed");
+            *why = arena_sprintf(a, "writing %s: %s", key, failed);
             break;
         }
         if (n < EXPORT_PAGE) break;
     }
     if (!open) return rc;
     if (rc == C_OK && gzw_finish(&gz) != C_OK) {
-        *why = arena_sprintf(a, "writing %s: %s", key, o.e.msg);
+        *why = arena_sprintf(a, "writing %s: %s", key, o.e->msg);
         rc = C_ERR;
     }
     gzw_free(&gz);
-    if (obj_close(&o, a, b, key, "application/octet-stream", "gzip", sc->now_ms, rc == C_OK) !=
-            C_OK && rc == C_OK) {
-        *why = arena_sprintf(a, "writing %s: %s", key, o.e.msg);
+    if (obj_close(&o, rc == C_OK) != C_OK && rc == C_OK) {
+        *why = arena_sprintf(a, "writing %s: %s", key, o.e->msg);
         rc = C_ERR;
     }
     *wrote = rc == C_OK;

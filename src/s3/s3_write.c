@@ -20,6 +20,7 @@ struct s3_write {
     struct s3_object o;            /* what commit stores (strings in c->a) */
     const char *bucket;
     const char *saved_service;     /* c->service before the write */
+    const char *saved_account;     /* c->who.account_id before (service principals) */
 };
 
 const char *s3_write_owner(const char *ownership, const char *bucket_owner, const char *writer,
@@ -28,24 +29,6 @@ const char *s3_write_owner(const char *ownership, const char *bucket_owner, cons
     if (ownership && strcmp(ownership, "BucketOwnerEnforced") == 0) return bucket_owner;
     if (ownership && strcmp(ownership, "BucketOwnerPreferred") == 0 && full) return bucket_owner;
     return writer;
-}
-
-void s3_write_service_call(struct call *c, struct access_key *key, struct arena *a,
-                           struct store *st, const char *region, const char *service,
-                           const char *source_account, const char *source_arn, int64_t now,
-                           struct aws_err *err) {
-    memset(key, 0, sizeof *key);
-    snprintf(key->account_id, sizeof key->account_id, "%s", S3W_SERVICE_ACCOUNT);
-    key->principal_arn = service;
-    key->principal_type = IAM_PT_SERVICE;
-    key->active = true;
-    *c = (struct call){
-        .a = a, .store = st, .region = region, .service = "s3", .op = "PutObject",
-        .who = {.account_id = S3W_SERVICE_ACCOUNT, .arn = service,
-                .source_account = source_account, .source_arn = source_arn},
-        .key = key, .request_id = "internal", .secure_transport = true, .now_ms = now,
-        .err = err,
-    };
 }
 
 static void ctx1(struct arena *a, struct iam_ctx *v, size_t *n, const char *key,
@@ -58,7 +41,8 @@ static void ctx1(struct arena *a, struct iam_ctx *v, size_t *n, const char *key,
 
 static void restore(struct s3_write *w) {
     if (w->saved_service) w->c->service = w->saved_service;
-    w->saved_service = NULL;
+    if (w->saved_account) w->c->who.account_id = w->saved_account;
+    w->saved_service = w->saved_account = NULL;
 }
 
 void s3_write_abort(struct s3_write *w) {
@@ -117,6 +101,13 @@ int s3_write_open(struct call *c, const struct s3_write_req *r, struct s3_write 
     /* Errors (authz's denial, KMS's) in S3's shape, whoever calls. */
     w->saved_service = c->service;
     c->service = "s3";
+    /* A service writes from the AWS-owned account: the owner under
+     * ObjectWriter, the account of its AWS managed key and of
+     * kms:CallerAccount. */
+    if (c->key && c->key->principal_type == IAM_PT_SERVICE) {
+        w->saved_account = c->who.account_id;
+        c->who.account_id = S3W_SERVICE_ACCOUNT;
+    }
     s3_md5_init(&w->md5);
     if (open_steps(w, r) != C_OK) {
         s3_write_abort(w);

@@ -39,9 +39,11 @@
 #include "../aws/call.h"
 #include "../store/store.h"
 
-/* The account AWS services act from (their AWS managed keys live there):
- * 12 digits as ARNs and key policies need, and never a real account's (real
- * account ids do not start with 0; 000000000000 is --dev-credentials'). */
+/* The account AWS services write from (a service principal has none of its
+ * own): the owner of what they write under ObjectWriter, and where their
+ * AWS managed key alias/aws/s3 lives.  12 digits, as ARNs and key policies
+ * need, and never a real account's (real account ids do not start with 0;
+ * 000000000000 is --dev-credentials'). */
 #define S3W_SERVICE_ACCOUNT "000000000001"
 
 struct s3_write_req {
@@ -65,15 +67,6 @@ int s3_write_data(struct s3_write *w, const void *p, size_t n);
  * ...).  The write is gone afterwards either way. */
 int s3_write_commit(struct s3_write *w, struct s3_object *out);
 void s3_write_abort(struct s3_write *w);
-
-/* A call made by the AWS service `service` (delivery.logs.amazonaws.com)
- * for the resource source_arn of source_account: principal type Service,
- * account S3W_SERVICE_ACCOUNT.  key is the caller's storage for the
- * principal (it must outlive c). */
-void s3_write_service_call(struct call *c, struct access_key *key, struct arena *a,
-                           struct store *st, const char *region, const char *service,
-                           const char *source_account, const char *source_arn, int64_t now,
-                           struct aws_err *err);
 
 /* Step 4 alone: the owner of an object `writer` writes into a bucket owned
  * by `bucket_owner` with ObjectOwnership `ownership` (NULL: ObjectWriter)

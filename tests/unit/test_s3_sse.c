@@ -16,6 +16,7 @@
 #include "s3/s3_sse.h"
 #include "s3/s3_write.h"
 #include "kms/kms_crypto.h"
+#include "iam/authz.h"
 #include "iam/policy.h"
 
 #include <fcntl.h>
@@ -50,8 +51,8 @@ static void call_as(struct who *w, const char *akid) {
 
 static void service_as(struct who *w, const char *source_account, const char *source_arn) {
     memset(w, 0, sizeof *w);
-    s3_write_service_call(&w->c, &w->key, &a, s, REGION, SERVICE, source_account, source_arn,
-                          now_ms(), &w->err);
+    iam_service_call(&w->c, &a, s, REGION, SERVICE, source_account, source_arn, now_ms(),
+                     &w->err);
 }
 
 /* A customer managed key of acct with `policy`; its ARN. */
