@@ -206,6 +206,8 @@ int s3_collect_headers(struct s3_req *q, struct buf *out);
 int s3_CreateMultipartUpload(struct call *c);
 int s3_UploadPart(struct call *c);
 int s3_upload_part_begin(struct s3_req *q);
+int s3_UploadPartCopy(struct call *c);
+int s3_upload_part_copy_begin(struct s3_req *q);
 int s3_CompleteMultipartUpload(struct call *c);
 int s3_AbortMultipartUpload(struct call *c);
 int s3_ListParts(struct call *c);

@@ -415,6 +415,19 @@ int s3_UploadPart(struct call *c) {
     return C_OK;
 }
 
+/* UploadPartCopy is not served yet: refused before any body, never taken
+ * for an UploadPart with an empty body. */
+int s3_upload_part_copy_begin(struct s3_req *q) {
+    s3_err_field(q, "Header", "x-amz-copy-source");
+    return aws_errf(&q->err, 501, "NotImplemented",
+                    "A header you provided implies functionality that is not implemented "
+                    "(UploadPartCopy).");
+}
+
+int s3_UploadPartCopy(struct call *c) {
+    return aws_errf(c->err, 501, "NotImplemented", "UploadPartCopy is not implemented.");
+}
+
 /* ------------------------------------------------------------------------ */
 /* CompleteMultipartUpload */
 

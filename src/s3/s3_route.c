@@ -69,6 +69,8 @@ static const struct s3_op S3_OPS[] = {
          NULL, .sub = "uploads"),
     S3OP(CreateMultipartUpload, "POST", OBJECT, "s3:PutObject", s3_res_object, s3_ctx_put,
          .sub = "uploads"),
+    S3OP(UploadPartCopy, "PUT", OBJECT, "s3:PutObject", s3_res_object, NULL, .sub = "uploadId",
+         .header = "x-amz-copy-source", .begin = s3_upload_part_copy_begin),
     S3OP(UploadPart, "PUT", OBJECT, "s3:PutObject", s3_res_object, NULL, .sub = "uploadId",
          .sink = S3B_OBJECT, .begin = s3_upload_part_begin),
     S3OP(CompleteMultipartUpload, "POST", OBJECT, "s3:PutObject", s3_res_object, NULL,

@@ -18,7 +18,8 @@
  * never committed, files of replaced or deleted versions not yet unlinked,
  * directories of deleted buckets — is swept when the server opens the
  * store (never by the metadata-only opens of the CLI, which may run beside
- * a server with uploads in flight).
+ * a server with uploads in flight); files of live multipart parts
+ * (store_s3_mpu.c) are kept.
  *
  * Readers open the file the row names; an overwrite that unlinks it after
  * the open does not disturb the reader (POSIX keeps the inode), and one

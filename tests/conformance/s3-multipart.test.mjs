@@ -28,7 +28,7 @@ import path from 'node:path';
 import {
   CreateBucketCommand, DeleteBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
   CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
-  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand,
+  AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand, UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
@@ -475,6 +475,15 @@ describe('errors', () => {
     assert.equal(r.status, 400);
     assert.equal(xmlText(r.text, 'Code'), 'EntityTooLarge');
     assert.equal(xmlText(r.text, 'MaxSizeAllowed'), '5368709120');
+  });
+
+  test('UploadPartCopy is NotImplemented, never an empty part', async () => {
+    const id = await create(b, 'copy');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'source' }));
+    await expectAwsError(() => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'copy', UploadId: id,
+      PartNumber: 1, CopySource: `${b}/src` })), 'NotImplemented', /UploadPartCopy/, { status: 501 });
+    const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'copy', UploadId: id }));
+    assert.equal(lp.Parts, undefined);
   });
 
   test('CreateMultipartUpload checks its headers exactly as PutObject does', async () => {
