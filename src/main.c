@@ -219,6 +219,10 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "sluice: could not start the Firehose delivery thread\n");
         return 1;
     }
+    if (logs_export_start(st) != C_OK) {
+        fprintf(stderr, "sluice: could not start the export task thread\n");
+        return 1;
+    }
 
     const char *scheme = cert_pem ? "https" : "http";
     fprintf(stderr,
@@ -242,6 +246,7 @@ static int serve(int argc, char **argv) {
     pthread_mutex_unlock(&sw.mu);
     pthread_join(sweeper, NULL);
     firehose_stop();
+    logs_export_stop();
     st->ops->close(st);
     free(cert_pem);
     free(key_pem);

@@ -31,6 +31,9 @@ struct call {
     const char *source_ip;
     bool secure_transport;
     int64_t now_ms;
+    /* A service principal acting for a resource (iam_service_call): the
+     * aws:SourceArn / aws:SourceAccount of its requests; NULL otherwise. */
+    const char *source_arn, *source_account;
     const struct jval *in;      /* JSON protocols: the validated input object */
     struct jw *out;             /* JSON protocols: writer, output object already open */
     struct aws_err *err;

@@ -1,5 +1,7 @@
 #include "text.h"
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,4 +38,17 @@ bool b64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen) {
     if (len < 0) return false;
     *outlen = (size_t)len - pad;   /* DecodeBlock counts the padding as zero bytes */
     return true;
+}
+
+void uuid4(char out[UUID_LEN + 1]) {
+    unsigned char r[16];
+    /* RAND_bytes fails only when OpenSSL cannot seed, which a server that
+     * serves TLS and KMS cannot survive either. */
+    if (RAND_bytes(r, sizeof r) != 1) abort();
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
+    snprintf(out, UUID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+             r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+             r[15]);
 }

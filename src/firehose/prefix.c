@@ -21,6 +21,7 @@
  * 2 = two digits); text in single quotes is literal ('' is a quote); other
  * letters are refused at CreateDeliveryStream rather than evaluated wrongly. */
 #include "fh_int.h"
+#include "../core/text.h"
 #include "../core/buf.h"
 
 #include <openssl/rand.h>
@@ -241,18 +242,9 @@ int fh_prefix_check(struct arena *a, const char *prefix, const char *error_prefi
     return C_OK;
 }
 
-static const char *uuid4(struct arena *a) {
-    unsigned char r[16];
-    RAND_bytes(r, sizeof r);
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-    char *s = arena_alloc(a, 37), *o = s;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) *o++ = '-';
-        *o++ = HEX[r[i] >> 4];
-        *o++ = HEX[r[i] & 15];
-    }
-    *o = 0;
+static const char *new_uuid(struct arena *a) {
+    char *s = arena_alloc(a, UUID_LEN + 1);
+    uuid4(s);
     return s;
 }
 
@@ -268,5 +260,5 @@ const char *fh_object_key(struct arena *a, const struct fh_stream *f, int64_t ts
     const char *ext = d->file_extension ? d->file_extension
                       : strcmp(d->compression, "GZIP") == 0 ? ".gz" : "";
     return arena_sprintf(a, "%s%s-%lld-%s-%s%s", prefix, f->name, (long long)f->version, when,
-                         uuid4(a), ext);
+                         new_uuid(a), ext);
 }

@@ -52,13 +52,23 @@ static void global_keys(struct call *c, const struct iam_principal *p, struct ct
     struct arena *a = c->a;
     /* For a role session aws:PrincipalArn is the role's ARN, not the
      * session's (AWS documents it so). */
-    ctx_add(a, b, "aws:PrincipalArn", p->role_arn ? p->role_arn : p->arn);
-    ctx_add(a, b, "aws:PrincipalAccount", p->account);
-    ctx_add(a, b, "aws:PrincipalType", PRINCIPAL_TYPE[p->type]);
-    ctx_add(a, b, "aws:userid", p->userid);
-    ctx_add(a, b, "aws:username", p->username);
+    bool service = p->type == IAM_PT_SERVICE;
+    ctx_add(a, b, "aws:PrincipalIsAWSService", service ? "true" : "false");
+    if (service) {
+        /* A service principal is no account's identity: no aws:Principal*
+         * keys but its name, and the resource it acts for. */
+        ctx_add(a, b, "aws:PrincipalServiceName", p->arn);
+        ctx_add(a, b, "aws:SourceAccount", c->source_account);
+        ctx_add(a, b, "aws:SourceArn", c->source_arn);
+    } else {
+        ctx_add(a, b, "aws:PrincipalArn", p->role_arn ? p->role_arn : p->arn);
+        ctx_add(a, b, "aws:PrincipalAccount", p->account);
+        ctx_add(a, b, "aws:PrincipalType", PRINCIPAL_TYPE[p->type]);
+        ctx_add(a, b, "aws:userid", p->userid);
+        ctx_add(a, b, "aws:username", p->username);
+    }
     struct account acct;
-    if (c->store->ops->account_get(c->store, a, p->account, &acct) == C_OK) {
+    if (!service && c->store->ops->account_get(c->store, a, p->account, &acct) == C_OK) {
         ctx_add(a, b, "aws:PrincipalOrgID", acct.org_id);
         ctx_add(a, b, "aws:PrincipalOrgPaths", acct.org_path);
     }
@@ -73,6 +83,25 @@ static void global_keys(struct call *c, const struct iam_principal *p, struct ct
     strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
     ctx_add(a, b, "aws:CurrentTime", arena_strdup(a, iso));
     ctx_add(a, b, "aws:EpochTime", arena_sprintf(a, "%" PRId64, c->now_ms / 1000));
+}
+
+void iam_service_call(struct call *c, struct arena *a, struct store *st, const char *region,
+                      const char *service_principal, const char *source_account,
+                      const char *source_arn, int64_t now_ms, struct aws_err *err) {
+    struct access_key *k = arena_calloc(a, sizeof *k);
+    k->akid = "";
+    k->principal_arn = arena_strdup(a, service_principal);
+    k->active = true;
+    k->principal_type = IAM_PT_SERVICE;
+    *c = (struct call){
+        .a = a, .store = st, .region = region, .service = "sluice", .op = "ServiceCall",
+        /* account_id "": no account of its own (the engine never treats a
+         * service as same-account with the resource). */
+        .who = {.account_id = "", .arn = k->principal_arn, .akid = ""},
+        .key = k, .request_id = "service", .secure_transport = true, .now_ms = now_ms,
+        .source_account = source_account ? arena_strdup(a, source_account) : NULL,
+        .source_arn = source_arn ? arena_strdup(a, source_arn) : NULL, .err = err,
+    };
 }
 
 /* Tags the request sets (aws:RequestTag/K, aws:TagKeys) from the input's
@@ -173,7 +202,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     }
 
     struct iam_policy_set ps = {.identity_is_root = r.principal.type == IAM_PT_ROOT};
-    if (!ps.identity_is_root && c->key) {
+    if (!ps.identity_is_root && c->key && r.principal.type != IAM_PT_SERVICE) {
         struct policy_doc *docs = NULL, *boundary = NULL;
         size_t n = 0;
         if (c->store->ops->iam_identity_policies(c->store, a, c->key, &docs, &n,

@@ -33,4 +33,17 @@ int iam_authorize_with(struct call *c, const char *action, const char *resource_
                        size_t n, const struct iam_ctx *extra, size_t nextra,
                        struct iam_decision *out);
 
+/* A call made by an AWS service principal ("logs.amazonaws.com",
+ * "delivery.logs.amazonaws.com") on behalf of a resource of source_account
+ * (source_arn: the log group, delivery source, ... ; either may be NULL):
+ * what Sluice's own services use when they act as AWS's services do, e.g.
+ * writing into a bucket.  Such a principal has no identity policies: only a
+ * resource policy naming the service allows it, and its requests carry
+ * aws:SourceAccount, aws:SourceArn, aws:PrincipalServiceName and
+ * aws:PrincipalIsAWSService for the confused-deputy conditions AWS
+ * documents.  Everything lives in `a`. */
+void iam_service_call(struct call *c, struct arena *a, struct store *st, const char *region,
+                      const char *service_principal, const char *source_account,
+                      const char *source_arn, int64_t now_ms, struct aws_err *err);
+
 #endif

@@ -38,11 +38,7 @@ void kms_uuid_format(const unsigned char in[16], char out[KMS_UUID_LEN + 1]) {
 }
 
 int kms_uuid_new(char out[KMS_UUID_LEN + 1]) {
-    unsigned char r[16];
-    if (RAND_bytes(r, sizeof r) != 1) return C_ERR;
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);   /* version 4 */
-    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
-    kms_uuid_format(r, out);
+    uuid4(out);
     return C_OK;
 }
 

@@ -58,6 +58,13 @@ int logs_FilterLogEvents(struct call *c);
 int logs_PutResourcePolicy(struct call *c);
 int logs_DescribeResourcePolicies(struct call *c);
 int logs_DeleteResourcePolicy(struct call *c);
+/* export.c */
+int logs_CreateExportTask(struct call *c);
+int logs_DescribeExportTasks(struct call *c);
+int logs_CancelExportTask(struct call *c);
+/* The thread that runs export tasks (started with the server). */
+int logs_export_start(struct store *st);
+void logs_export_stop(void);
 
 /* Background retention sweep: deletes expired events of every group with a
  * retention policy.  Returns the number of events deleted. */

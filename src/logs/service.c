@@ -26,12 +26,15 @@ static const char *res_account(struct call *c);
 #define RT OPCTX_RESOURCE_TAGS
 #define RQ OPCTX_REQUEST_TAGS
 static const struct op_def LOGS_OPS[] = {
+    OP(CancelExportTask, res_account, NONE),
+    OP(CreateExportTask, res_group, RT),
     OP(CreateLogGroup, res_group, RQ),
     OP(CreateLogStream, res_stream, RT),
     OP(DeleteLogGroup, res_group, RT),
     OP(DeleteLogStream, res_stream, RT),
     OP(DeleteResourcePolicy, res_account, NONE),
     OP(DeleteRetentionPolicy, res_group, RT),
+    OP(DescribeExportTasks, res_account, NONE),
     OP(DescribeLogGroups, res_all_groups, NONE),
     OP(DescribeLogStreams, res_group_ref, RT),
     OP(DescribeResourcePolicies, res_account, NONE),

@@ -168,6 +168,21 @@ struct resource_policy {
     int64_t last_updated;
 };
 
+/* ---- CloudWatch Logs export tasks (store_export.c) ---- */
+struct export_task {
+    const char *task_id;          /* UUID */
+    const char *account_id, *region;
+    const char *name;             /* taskName, NULL when none */
+    const char *group_name;
+    const char *stream_prefix;    /* logStreamNamePrefix, NULL when none */
+    int64_t from, to;             /* ms, both inclusive */
+    const char *destination;      /* bucket */
+    const char *prefix;           /* destinationPrefix ("exportedlogs" by default) */
+    const char *status;           /* PENDING | RUNNING | COMPLETED | CANCELLED | FAILED */
+    const char *message;          /* status message, NULL when none */
+    int64_t created, completed;   /* ms; completed 0 while the task is active */
+};
+
 /* ---- KMS (store_kms.c) ---- */
 struct kms_key {
     const char *key_id;           /* UUID, unique across accounts */
@@ -488,6 +503,23 @@ struct store_ops {
     /* The server master key that wraps key material (<data>/kms-master.key,
      * created with the data directory). */
     int (*kms_master_key)(struct store *s, unsigned char out[32]);
+
+    /* ---- CloudWatch Logs export tasks (store_export.c), in meta.db ---- */
+    /* LimitExceededException when the account already has an active
+     * (PENDING or RUNNING) task in the region: AWS allows one at a time. */
+    int (*export_create)(struct store *s, const struct export_task *t, struct aws_err *e);
+    /* Tasks of acct/region (acct NULL: every account), newest first, only
+     * task_id / status when given; `skip` rows skipped, at most limit;
+     * *more when there are more. */
+    int (*export_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                       const char *task_id, const char *status, size_t skip, size_t limit,
+                       struct export_task **out, size_t *n, bool *more);
+    /* Move a task to `status` (message, completed) when its status is one of
+     * the comma-separated `from` ("PENDING,RUNNING"); *changed says whether
+     * it was.  ResourceNotFoundException when there is no such task. */
+    int (*export_set_status)(struct store *s, const char *task_id, const char *from,
+                             const char *status, const char *message, int64_t completed,
+                             bool *changed, struct aws_err *e);
 
     /* ---- S3 (store_s3.c).  Metadata in SQLite; each object's bytes are one
      * file <data>/s3/<bucket>/<object id> (keys never become paths).

@@ -629,13 +629,15 @@ static struct store_ops embedded_ops = {
 };
 
 /* The IAM entries live in store_iam.c, the KMS entries in store_kms.c, the
- * S3 entries in store_s3.c, the Firehose entries in store_firehose.c. */
+ * S3 entries in store_s3.c, the Firehose entries in store_firehose.c, the
+ * export tasks in store_export.c. */
 static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
 static void ops_init(void) {
     store_iam_ops(&embedded_ops);
     store_kms_ops(&embedded_ops);
     store_s3_ops(&embedded_ops);
     store_firehose_ops(&embedded_ops);
+    store_export_ops(&embedded_ops);
 }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
@@ -662,6 +664,10 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         goto error;
     }
     if (store_iam_init(db, err, errlen) != C_OK) {
+        sqlite3_close_v2(db);
+        goto error;
+    }
+    if (store_export_init(db, err, errlen) != C_OK) {
         sqlite3_close_v2(db);
         goto error;
     }

@@ -67,4 +67,8 @@ int store_firehose_init(sqlite3 *db, struct embedded *m, const char *dir, bool o
 void store_firehose_close(struct embedded *m);
 void store_firehose_ops(struct store_ops *ops);
 
+/* store_export.c: the export task table. */
+int store_export_init(sqlite3 *db, char *err, size_t errlen);
+void store_export_ops(struct store_ops *ops);
+
 #endif

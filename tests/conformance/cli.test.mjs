@@ -25,9 +25,9 @@ after(() => teardown(srv, tlsSrv));
 const cleanEnv = Object.fromEntries(Object.entries(process.env)
   .filter(([k]) => !['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CA_BUNDLE', 'AWS_ENDPOINT_URL'].includes(k)));
 
-function aws(server, args, env = {}) {
+function aws(server, args, env = {}, service = 'logs') {
   return new Promise((resolve) => {
-    execFile(AWS_CLI, ['--endpoint-url', server.endpoint, '--output', 'json', 'logs', ...args], {
+    execFile(AWS_CLI, ['--endpoint-url', server.endpoint, '--output', 'json', service, ...args], {
       timeout: 60000,
       env: {
         ...cleanEnv,
@@ -46,6 +46,41 @@ function aws(server, args, env = {}) {
 }
 
 describe('aws CLI', () => {
+  test('create-export-task into a bucket whose policy lets the logs service in', { skip: SKIP }, async () => {
+    const g = uniq('cliexp');
+    const b = uniq('cliexp').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const t = Date.now() - 1000;
+    for (const args of [['create-log-group', '--log-group-name', g],
+      ['create-log-stream', '--log-group-name', g, '--log-stream-name', 's'],
+      ['put-log-events', '--log-group-name', g, '--log-stream-name', 's', '--log-events', JSON.stringify([{ timestamp: t, message: 'exported' }])]]) {
+      const r = await aws(srv, args);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    let r = await aws(srv, ['create-bucket', '--bucket', b], {}, 's3api');
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(srv, ['create-export-task', '--log-group-name', g, '--from', '0', '--to', String(Date.now()), '--destination', b]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /InvalidParameterException.*GetBucketAcl call on the given bucket failed/);
+    const svc = { Service: 'logs.us-east-1.amazonaws.com' };
+    const cond = { StringEquals: { 'aws:SourceAccount': srv.adminAccountId } };
+    r = await aws(srv, ['put-bucket-policy', '--bucket', b, '--policy', JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Principal: svc, Action: 's3:GetBucketAcl', Resource: `arn:aws:s3:::${b}`, Condition: cond },
+      { Effect: 'Allow', Principal: svc, Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*`, Condition: cond }] })], {}, 's3api');
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(srv, ['create-export-task', '--log-group-name', g, '--from', '0', '--to', String(Date.now()), '--destination', b]);
+    assert.equal(r.code, 0, r.stderr);
+    const id = r.json.taskId;
+    let code;
+    for (let i = 0; i < 100 && code !== 'COMPLETED'; i++) {
+      r = await aws(srv, ['describe-export-tasks', '--task-id', id]);
+      assert.equal(r.code, 0, r.stderr);
+      code = r.json.exportTasks[0].status.code;
+    }
+    assert.equal(code, 'COMPLETED');
+    r = await aws(srv, ['list-objects-v2', '--bucket', b], {}, 's3api');
+    assert.deepEqual(r.json.Contents.map((o) => o.Key).sort(), [`exportedlogs/${id}/s/000000.gz`, 'exportedlogs/aws-logs-write-test'].sort());
+  });
+
   test('create group and stream, put, get, filter, describe', { skip: SKIP }, async () => {
     const g = uniq('cli');
     let r = await aws(srv, ['create-log-group', '--log-group-name', g]);
