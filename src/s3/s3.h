@@ -62,6 +62,8 @@ struct s3_op {
     bool creates;               /* the bucket need not exist yet (CreateBucket) */
     bool ck_required;           /* Content-MD5 or an x-amz-checksum-* must come (the model's
                                    requestChecksumRequired) */
+    bool ck_of_object;          /* x-amz-checksum-* state the object's checksum, not the
+                                   body's (CompleteMultipartUpload): the pipeline leaves them */
     /* Header-time checks and setup after authorization; NULL for none. */
     int (*begin)(struct s3_req *q);
 };
@@ -79,6 +81,8 @@ struct s3_body {
     bool md5_on;
     enum s3_cksum ck;                   /* x-amz-checksum-* to verify, or S3_CK_NONE */
     const char *ck_stated;              /* from the header; NULL: from the trailer */
+    bool ck_server;                     /* computed only, nothing stated to compare (parts of
+                                           FULL_OBJECT multipart uploads) */
     struct s3_hasher hasher;
     bool has_decoded_len;
     uint64_t decoded_len;               /* x-amz-decoded-content-length */
@@ -206,6 +210,53 @@ int s3_DeleteObject(struct call *c);
 int s3_CopyObject(struct call *c);
 int s3_copy_object_begin(struct s3_req *q);
 const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n);
+
+/* Header-time checks of object writes (x-amz-acl, BucketOwnerEnforced,
+ * server-side encryption, user metadata size) shared by PutObject,
+ * CopyObject and CreateMultipartUpload; the headers an object keeps as
+ * "name:value\n" lines (s3_object.headers). */
+int s3_check_write_headers(struct s3_req *q);
+int s3_collect_headers(struct s3_req *q, struct buf *out);
+
+/* s3_multipart.c */
+int s3_CreateMultipartUpload(struct call *c);
+int s3_UploadPart(struct call *c);
+int s3_upload_part_begin(struct s3_req *q);
+int s3_UploadPartCopy(struct call *c);
+int s3_upload_part_copy_begin(struct s3_req *q);
+int s3_CompleteMultipartUpload(struct call *c);
+int s3_AbortMultipartUpload(struct call *c);
+int s3_ListParts(struct call *c);
+int s3_ListMultipartUploads(struct call *c);
+
+#define S3_MPU_MAX_PARTS 10000
+#define S3_MPU_MIN_PART 5242880ull            /* every part but the last */
+#define S3_MPU_MAX_OBJECT 5497558138880ull    /* 5 TiB */
+
+/* One <Part> of a CompleteMultipartUpload body: number, ETag as sent, and
+ * the part checksums it states (base64, by algorithm; NULL where none). */
+struct s3_mpu_done {
+    long long number;
+    const char *etag;
+    const char *ck[S3_CK__COUNT];
+    int nck;
+};
+/* Parse the body; MalformedXML unless it is <CompleteMultipartUpload> with
+ * at least one <Part> whose <PartNumber> is an integer. */
+int s3_mpu_parse_complete(struct arena *a, const char *p, size_t n, struct s3_mpu_done **out,
+                          size_t *nout, struct aws_err *e);
+/* A multipart object's ETag: hex MD5 of the parts' binary MD5s, "-" and
+ * the count (out: at least 40 bytes; no quotes). */
+void s3_mpu_etag(const unsigned char (*md5s)[16], size_t n, char *out);
+/* The object checksum of parts with checksums b64[i] (of algorithm k):
+ * COMPOSITE: base64 of k over the concatenated binary part checksums, "-N";
+ * FULL_OBJECT (CRCs only): the CRC of the whole object, combined from the
+ * parts' CRCs and sizes.  C_ERR when a value is not base64 of k's size. */
+int s3_mpu_checksum(enum s3_cksum k, bool full_object, const char *const *b64,
+                    const int64_t *sizes, size_t n, char *out /* >= 64 */);
+/* CRC of A||B from crc(A), crc(B) and len(B), for the reflected CRCs
+ * (CRC32, CRC32C, CRC64NVME), as final (post-inversion) values. */
+uint64_t s3_crc_combine(enum s3_cksum k, uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
 
 int s3_ListObjects(struct call *c);
 int s3_ListObjectsV2(struct call *c);

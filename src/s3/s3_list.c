@@ -163,7 +163,7 @@ static void contents(struct s3_req *q, struct xw *w, const struct listing *l, bo
         xw_elem(w, "ETag", arena_sprintf(a, "\"%s\"", o->etag));
         if (o->checksum_algo) {
             xw_elem(w, "ChecksumAlgorithm", o->checksum_algo);
-            xw_elem(w, "ChecksumType", "FULL_OBJECT");
+            xw_elem(w, "ChecksumType", strchr(o->checksum, '-') ? "COMPOSITE" : "FULL_OBJECT");
         }
         xw_elem(w, "Size", arena_sprintf(a, "%lld", (long long)o->size));
         if (owner) {

@@ -94,7 +94,7 @@ static const char *content_encoding(struct arena *a, const char *ce) {
 }
 
 /* The headers an object keeps: "name:value\n" lines, names lowercase. */
-static int collect_headers(struct s3_req *q, struct buf *out) {
+int s3_collect_headers(struct s3_req *q, struct buf *out) {
     struct http_req *rq = q->rq;
     size_t meta = 0;
     for (size_t i = 0; i < ARRAY_LEN(STORED_HEADERS); i++) {
@@ -122,8 +122,8 @@ static int collect_headers(struct s3_req *q, struct buf *out) {
     return C_OK;
 }
 
-/* Header-time checks shared by PutObject and CopyObject. */
-static int check_write_headers(struct s3_req *q) {
+/* Header-time checks shared by PutObject, CopyObject and CreateMultipartUpload. */
+int s3_check_write_headers(struct s3_req *q) {
     const char *acl = http_header(q->rq, "x-amz-acl");
     if (acl) {
         bool ok = false;
@@ -137,7 +137,7 @@ static int check_write_headers(struct s3_req *q) {
     if (s3_check_acl_allowed(q) != C_OK) return C_ERR;
     struct buf scratch;
     buf_init(&scratch);
-    int rc = collect_headers(q, &scratch);
+    int rc = s3_collect_headers(q, &scratch);
     buf_free(&scratch);
     return rc;
 }
@@ -147,7 +147,9 @@ static void set_checksum_headers(struct s3_req *q, const struct s3_object *o) {
     enum s3_cksum k = s3_cksum_by_name(o->checksum_algo);
     if (k == S3_CK_NONE) return;
     http_resp_header(q->rs, s3_cksum_header(k), o->checksum);
-    http_resp_header(q->rs, "x-amz-checksum-type", "FULL_OBJECT");
+    /* A multipart object's composite checksum ends in "-N" (base64 has no '-'). */
+    http_resp_header(q->rs, "x-amz-checksum-type",
+                     strchr(o->checksum, '-') ? "COMPOSITE" : "FULL_OBJECT");
 }
 
 /* ---------------- PutObject ---------------- */
@@ -157,7 +159,7 @@ int s3_put_object_begin(struct s3_req *q) {
     if (!http_header(q->rq, "Content-Length") && !http_header(q->rq, "Transfer-Encoding"))
         return aws_errf(c->err, 411, "MissingContentLength",
                         "You must provide the Content-Length HTTP header.");
-    if (check_write_headers(q) != C_OK) return C_ERR;
+    if (s3_check_write_headers(q) != C_OK) return C_ERR;
     /* The data key before the body, so a KMS failure reaches a client
      * waiting on Expect: 100-continue. */
     struct s3_sse_spec spec;
@@ -173,7 +175,7 @@ int s3_PutObject(struct call *c) {
     struct s3_req *q = S3(c);
     struct buf hdrs;
     buf_init(&hdrs);
-    collect_headers(q, &hdrs);
+    s3_collect_headers(q, &hdrs);
     const char *ck = q->body.ck != S3_CK_NONE ? s3_cksum_name(q->body.ck) : NULL;
     struct s3_object o = {
         .key = q->key, .etag = q->body.etag, .last_modified = c->now_ms,
@@ -548,7 +550,7 @@ int s3_copy_object_begin(struct s3_req *q) {
         return aws_errf(c->err, 400, "InvalidArgument", "Unknown metadata directive.");
     }
     bool replace = dir && strcmp(dir, "REPLACE") == 0;
-    if (check_write_headers(q) != C_OK) return C_ERR;
+    if (s3_check_write_headers(q) != C_OK) return C_ERR;
     struct s3_sse_spec spec;
     if (s3_sse_for_write(q, &spec) != C_OK) return C_ERR;
 
@@ -599,7 +601,7 @@ int s3_CopyObject(struct call *c) {
     if (replace) {
         struct buf hdrs;
         buf_init(&hdrs);
-        collect_headers(q, &hdrs);
+        s3_collect_headers(q, &hdrs);
         o.headers = arena_strndup(c->a, hdrs.p ? hdrs.p : "", hdrs.len);
         buf_free(&hdrs);
         o.content_type = http_header(q->rq, "Content-Type");

@@ -70,6 +70,23 @@ static const struct s3_op S3_OPS[] = {
          .max_body = S3_MAX_XML_BODY, .begin = s3_create_bucket_begin, .creates = true),
     S3OP(HeadBucket, "HEAD", BUCKET, "s3:ListBucket", s3_res_bucket, NULL, .sub = NULL),
     S3OP(DeleteBucket, "DELETE", BUCKET, "s3:DeleteBucket", s3_res_bucket, NULL, .sub = NULL),
+    /* Multipart uploads: the part and completion writes are s3:PutObject, as
+     * in AWS (anyone allowed to put the object may, not only the initiator). */
+    S3OP(ListMultipartUploads, "GET", BUCKET, "s3:ListBucketMultipartUploads", s3_res_bucket,
+         NULL, .sub = "uploads"),
+    S3OP(CreateMultipartUpload, "POST", OBJECT, "s3:PutObject", s3_res_object, s3_ctx_put,
+         .sub = "uploads"),
+    S3OP(UploadPartCopy, "PUT", OBJECT, "s3:PutObject", s3_res_object, NULL, .sub = "uploadId",
+         .header = "x-amz-copy-source", .begin = s3_upload_part_copy_begin),
+    S3OP(UploadPart, "PUT", OBJECT, "s3:PutObject", s3_res_object, NULL, .sub = "uploadId",
+         .sink = S3B_OBJECT, .begin = s3_upload_part_begin),
+    S3OP(CompleteMultipartUpload, "POST", OBJECT, "s3:PutObject", s3_res_object, NULL,
+         .sub = "uploadId", .sink = S3B_MEMORY, .max_body = 4 * S3_MAX_XML_BODY,
+         .ck_of_object = true),
+    S3OP(AbortMultipartUpload, "DELETE", OBJECT, "s3:AbortMultipartUpload", s3_res_object, NULL,
+         .sub = "uploadId"),
+    S3OP(ListParts, "GET", OBJECT, "s3:ListMultipartUploadParts", s3_res_object, NULL,
+         .sub = "uploadId"),
     /* Objects */
     S3OP(CopyObject, "PUT", OBJECT, "s3:PutObject", s3_res_object, s3_ctx_put,
          .header = "x-amz-copy-source", .begin = s3_copy_object_begin),
@@ -416,7 +433,7 @@ static int body_setup(struct s3_req *q) {
     }
 
     /* Flexible checksums: one header, or one trailer named by x-amz-trailer. */
-    for (size_t i = 0; i < rq->nheaders; i++) {
+    for (size_t i = 0; !q->op->ck_of_object && i < rq->nheaders; i++) {
         enum s3_cksum k = s3_cksum_by_header(rq->headers[i].name);
         if (k == S3_CK_NONE) continue;
         if (b->ck != S3_CK_NONE)
@@ -503,6 +520,7 @@ static int body_finish(struct s3_req *q) {
     }
     if (b->ck != S3_CK_NONE) {
         s3_hasher_final(&b->hasher, b->ck_value);
+        if (b->ck_server) return C_OK;
         const char *stated = b->ck_stated;
         if (!stated) {
             stated = awsc_trailer(&b->dec, s3_cksum_header(b->ck));

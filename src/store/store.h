@@ -246,6 +246,31 @@ struct s3_object {
 /* An object being written (s3_upload_*): bytes go to a temporary file in
  * the bucket's directory until commit makes them the object. */
 struct s3_upload;
+/* A multipart upload in progress (s3_mpu_*): what the object will carry,
+ * fixed at CreateMultipartUpload. */
+struct s3_mpu {
+    const char *upload_id;        /* sorts by initiation time (ListMultipartUploads order) */
+    const char *bucket, *key;
+    int64_t initiated;            /* ms */
+    const char *owner;            /* account id of the initiator (the object's writer) */
+    const char *initiator_arn;    /* principal ARN of the initiator */
+    const char *acl, *content_type, *headers;   /* as in s3_object */
+    const char *checksum_algo;    /* x-amz-checksum-algorithm ("CRC32", ...) or NULL */
+    const char *checksum_type;    /* "COMPOSITE" / "FULL_OBJECT" with checksum_algo, else NULL */
+    const char *attrs;            /* per-upload attributes of later steps (encryption's data
+                                     key, ...): opaque text, NULL when none */
+};
+/* One uploaded part. */
+struct s3_mpu_part {
+    int number;                   /* 1..10000 */
+    int64_t size;
+    const char *etag;             /* hex MD5 of the part's bytes, without quotes */
+    int64_t last_modified;        /* ms */
+    const char *checksum_algo;    /* the part's verified x-amz-checksum-*, or NULL */
+    const char *checksum;         /* base64, with checksum_algo */
+    const char *attrs;            /* per-part attributes (encryption: the segment's IV, ...) */
+    const char *oid;              /* the file holding the bytes (store-internal) */
+};
 
 /* ---- Firehose (store_firehose.c) ---- */
 /* A delivery stream's S3 destination (S3DestinationConfiguration or
@@ -566,6 +591,41 @@ struct store_ops {
                             struct aws_err *e);
     /* Drop an upload that will not be committed (removes its file). */
     void (*s3_upload_abort)(struct s3_upload *u);
+
+    /* ---- S3 multipart uploads (store_s3_mpu.c).  Upload and part rows in
+     * SQLite; each part's bytes are one file in the bucket's directory,
+     * written through s3_upload_begin/write/copy like an object's.  Upload
+     * ids are unique across buckets.  Errors: NoSuchUpload 404 (the caller
+     * adds the UploadId element), NoSuchBucket, InternalError.  DeleteBucket
+     * drops the bucket's uploads with it, as S3 does. ---- */
+    /* A new upload (u->upload_id is filled here, from a). */
+    int (*s3_mpu_create)(struct store *s, struct arena *a, struct s3_mpu *u, struct aws_err *e);
+    int (*s3_mpu_get)(struct store *s, struct arena *a, const char *bucket,
+                      const char *upload_id, struct s3_mpu *out, struct aws_err *e);
+    /* Uploads whose key starts with prefix and comes after (key_after,
+     * id_after) in (key, upload id) order — id_after NULL: keys > key_after;
+     * key_after NULL: from the start — at most limit; *more when there are more. */
+    int (*s3_mpu_list)(struct store *s, struct arena *a, const char *bucket, const char *prefix,
+                       const char *key_after, const char *id_after, size_t limit,
+                       struct s3_mpu **out, size_t *n, bool *more);
+    /* Parts with number > after in order, at most limit. */
+    int (*s3_mpu_parts)(struct store *s, struct arena *a, const char *upload_id, int after,
+                        size_t limit, struct s3_mpu_part **out, size_t *n, bool *more);
+    /* Make the bytes written to up part p->number of the upload (p->size is
+     * filled here), replacing a part of that number: fsync, rename,
+     * fsync the directory, commit the row, then remove the replaced part's
+     * bytes.  C_OK means durable; up is finished either way. */
+    int (*s3_mpu_part_commit)(struct store *s, struct s3_upload *up, const char *upload_id,
+                              struct s3_mpu_part *p, struct aws_err *e);
+    /* Assemble the listed parts (in order) into one new object file, then,
+     * in one transaction, commit the object `meta` (size and oid filled
+     * here) and remove the upload and all its parts; then their files. */
+    int (*s3_mpu_complete)(struct store *s, const struct s3_mpu *u,
+                           const struct s3_mpu_part *parts, size_t n, struct s3_object *meta,
+                           struct aws_err *e);
+    /* The upload's rows, then its parts' files. */
+    int (*s3_mpu_abort)(struct store *s, const char *bucket, const char *upload_id,
+                        struct aws_err *e);
 
     /* ---- Firehose (store_firehose.c).  Streams in meta.db (tags in `tags`
      * under the stream's ARN), buffered records in <data>/firehose.db.

@@ -18,12 +18,14 @@
  * never committed, files of replaced or deleted versions not yet unlinked,
  * directories of deleted buckets — is swept when the server opens the
  * store (never by the metadata-only opens of the CLI, which may run beside
- * a server with uploads in flight).
+ * a server with uploads in flight); files of live multipart parts
+ * (store_s3_mpu.c) are kept.
  *
  * Readers open the file the row names; an overwrite that unlinks it after
  * the open does not disturb the reader (POSIX keeps the inode), and one
  * that unlinked it before is seen as ENOENT and the lookup is retried. */
 #include "store.h"
+#include "store_s3_int.h"
 #include "store_sqlite.h"
 
 #include <dirent.h>
@@ -205,6 +207,7 @@ static int bucket_delete(struct store *s, const char *name, struct aws_err *e) {
     char arn[512];
     snprintf(arn, sizeof arn, "arn:aws:s3:::%s", name);
     sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", arn));
+    if (gone) s3_mpu_drop_bucket(db, name);   /* S3 deletes in-progress uploads with it */
     if (!gone || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int r = gone ? sq_internal(e, db) : no_such_bucket(e);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -390,16 +393,6 @@ static int object_delete(struct store *s, const char *bucket, const char *key, b
 
 /* ---------------- uploads ---------------- */
 
-struct s3_upload {
-    struct embedded *m;
-    char bucket[64];
-    char oid[33];
-    char tmp[4096];
-    int fd;
-    uint64_t size;
-    uint64_t queued;   /* bytes handed to writeback so far */
-};
-
 /* Writeback is started every WRITEBACK_STEP bytes (sync_file_range, no
  * waiting), so the disk works while the rest of the body arrives and the
  * final fsync has only the tail left to wait for. */
@@ -491,8 +484,7 @@ static void upload_abort(struct s3_upload *u) {
     free(u);
 }
 
-static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object *meta,
-                         struct aws_err *e) {
+int s3_upload_persist(struct s3_upload *u, struct aws_err *e) {
     struct embedded *m = u->m;
     char final[4096], dir[4096];
     s3_path(m, u->bucket, u->oid, final, sizeof final);
@@ -517,6 +509,15 @@ static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object 
         upload_abort(u);
         return internal(e, "fsync", err);
     }
+    return C_OK;
+}
+
+int s3_upload_commit_with(struct s3_upload *u, struct s3_object *meta, s3_commit_hook hook,
+                          void *ctx, struct aws_err *e) {
+    struct embedded *m = u->m;
+    char final[4096];
+    s3_path(m, u->bucket, u->oid, final, sizeof final);
+    if (s3_upload_persist(u, e) != C_OK) return C_ERR;
     meta->size = (int64_t)u->size;
     sqlite3 *db = sq_conn(m);
     struct arena a;
@@ -544,11 +545,11 @@ static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object 
             sqlite3_bind_blob(st, 16, meta->sse_dkey, (int)meta->sse_dkey_len, SQLITE_TRANSIENT);
         if (meta->sse_segs)
             sqlite3_bind_blob(st, 17, meta->sse_segs, (int)meta->sse_segs_len, SQLITE_TRANSIENT);
-        if (sq_exec1(st) == C_OK &&
-            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-            rc = C_OK;
-        else
+        if (sq_exec1(st) != C_OK)
             sq_internal(e, db);
+        else if (!hook || hook(db, ctx, e) == C_OK)   /* a failing hook fills e */
+            rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? C_OK
+                                                                           : sq_internal(e, db);
     }
     if (rc != C_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -559,6 +560,11 @@ static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object 
     arena_free(&a);
     free(u);
     return rc;
+}
+
+static int upload_commit(struct store *s, struct s3_upload *u, struct s3_object *meta,
+                         struct aws_err *e) {
+    return s3_upload_commit_with(u, meta, NULL, NULL, e);
 }
 
 /* ---------------- start-up sweep ---------------- */
@@ -588,6 +594,7 @@ static void sweep(sqlite3 *db, const char *root) {
                       fe->d_name);
             bool used = sqlite3_step(st) == SQLITE_ROW;
             sqlite3_finalize(st);
+            used = used || s3_mpu_file_live(db, de->d_name, fe->d_name);
             if (!used) unlinkat(dirfd(b), fe->d_name, 0);
         }
         closedir(b);
@@ -614,6 +621,7 @@ int store_s3_init(sqlite3 *db, struct embedded *m, const char *dir, bool sweep_f
         emsg = NULL;
         if (!dup) return C_ERR;
     }
+    if (store_s3_mpu_init(db, err, errlen) != C_OK) return C_ERR;
     size_t n = strlen(dir) + 8;
     m->s3_dir = malloc(n);
     if (!m->s3_dir) abort();
@@ -644,4 +652,5 @@ void store_s3_ops(struct store_ops *o) {
     o->s3_upload_copy = upload_copy;
     o->s3_upload_commit = upload_commit;
     o->s3_upload_abort = upload_abort;
+    store_s3_mpu_ops(o);
 }

@@ -1,8 +1,8 @@
 // The aws CLI (botocore) against S3 when it is installed: `aws s3 mb/cp/ls/
 // rm/rb` and a few `s3api` calls (Content-MD5, ranges, errors). Skips with a
 // reason when `aws --version` cannot run; the JS SDK suites cover the API.
-// Multipart upload is not implemented yet, so the CLI is configured never to
-// use it (multipart_threshold above the test files' size).
+// The CLI's own multipart settings apply (8 MB threshold and chunks), so
+// larger files go through the multipart upload API.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -27,7 +27,7 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'sluice-s3cli-'));
   // SigV4 presigned URLs (the CLI v1 presigns with SigV2 unless told).
   writeFileSync(path.join(dir, 'config'),
-    '[default]\ns3 =\n  multipart_threshold = 200MB\n  signature_version = s3v4\n');
+    '[default]\ns3 =\n  signature_version = s3v4\n');
 });
 after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -87,6 +87,36 @@ describe('aws s3 (high level)', () => {
     r = await aws(['s3', 'ls', `s3://${b}`]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /NoSuchBucket/);
+  });
+});
+
+describe('aws s3 cp of a multipart-sized file', () => {
+  test('~20 MB up (multipart: 8 MB chunks) and down, same bytes; the ETag is the multipart one', { skip: SKIP }, async () => {
+    const b = bucketName();
+    assert.equal((await aws(['s3', 'mb', `s3://${b}`])).code, 0);
+    const data = randomBytes(20 * 1000 * 1000 + 11);
+    const src = path.join(dir, 'multi.bin');
+    writeFileSync(src, data);
+    let r = await aws(['s3', 'cp', '--no-progress', src, `s3://${b}/large/multi.bin`]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(['s3api', 'head-object', '--bucket', b, '--key', 'large/multi.bin']);
+    assert.equal(r.code, 0, r.stderr);
+    const head = JSON.parse(r.out);
+    assert.equal(head.ContentLength, data.length);
+    // 8 MiB chunks: 3 parts, ETag = MD5 of the parts' MD5s + "-3".
+    const chunk = 8 * 1024 * 1024;
+    const parts = [];
+    for (let off = 0; off < data.length; off += chunk) parts.push(md5(data.subarray(off, off + chunk)));
+    assert.equal(head.ETag, `"${createHash('md5').update(Buffer.concat(parts)).digest('hex')}-${parts.length}"`);
+    const dst = path.join(dir, 'multi-down.bin');
+    r = await aws(['s3', 'cp', '--no-progress', `s3://${b}/large/multi.bin`, dst]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(dst).equals(data));
+    r = await aws(['s3api', 'list-multipart-uploads', '--bucket', b]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.out, /UploadId/, 'no upload left behind');
+    assert.equal((await aws(['s3', 'rm', `s3://${b}`, '--recursive'])).code, 0);
+    assert.equal((await aws(['s3', 'rb', `s3://${b}`])).code, 0);
   });
 });
 

@@ -30,7 +30,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateBucketCommand, PutBucketEncryptionCommand, GetBucketEncryptionCommand,
   DeleteBucketEncryptionCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
-  CopyObjectCommand, PutBucketPolicyCommand, ListObjectsV2Command,
+  CopyObjectCommand, PutBucketPolicyCommand, ListObjectsV2Command, CreateMultipartUploadCommand,
+  UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import {
   KMSClient, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand,
@@ -562,5 +563,70 @@ describe('Firehose into a bucket whose default is SSE-KMS (the internal S3 write
     assert.equal(g.SSEKMSKeyId, key.Arn);
     assert.equal((await bytes(g)).toString(), 'kept safe\n');
     assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: b, Prefix: 'errors/' }))).KeyCount, 0);
+  });
+});
+
+// Multipart uploads are encrypted too: the data key is made at
+// CreateMultipartUpload (kms:GenerateDataKey as the initiator), each part is
+// encrypted with it (UploadPart decrypts the key: kms:Decrypt, as AWS
+// requires for multipart uploads under SSE-KMS), and the object reads back
+// across part boundaries.
+describe('multipart uploads under encryption', () => {
+  const MiB = 1024 * 1024;
+
+  async function upload(client, b, k, parts, extra = {}) {
+    const c = await client.send(new CreateMultipartUploadCommand({ Bucket: b, Key: k, ...extra }));
+    const done = [];
+    for (let i = 0; i < parts.length; i++) {
+      const r = await client.send(new UploadPartCommand({ Bucket: b, Key: k, UploadId: c.UploadId, PartNumber: i + 1, Body: parts[i] }));
+      done.push({ PartNumber: i + 1, ETag: r.ETag });
+    }
+    const f = await client.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: k, UploadId: c.UploadId,
+      MultipartUpload: { Parts: done } }));
+    return { create: c, complete: f };
+  }
+
+  test('SSE-S3 by default and SSE-KMS by request: ciphertext on disk, ranges across parts', async () => {
+    const b = await newBucket('mpsse');
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
+    const whole = Buffer.concat(parts);
+    const s = await upload(s3, b, 'default', parts);
+    assert.equal(s.create.ServerSideEncryption, 'AES256');
+    const key = await newKey();
+    const k = await upload(s3, b, 'kms', parts, { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.KeyId });
+    assert.equal(k.create.ServerSideEncryption, 'aws:kms');
+    assert.equal(k.create.SSEKMSKeyId, key.Arn);
+    assert.equal(k.complete.ServerSideEncryption, 'aws:kms');
+    for (const name of ['default', 'kms']) {
+      const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: name }));
+      assert.equal(h.ContentLength, whole.length);
+      assert.equal(h.ServerSideEncryption, name === 'kms' ? 'aws:kms' : 'AES256');
+      assert.ok(whole.equals(await bytes(await s3.send(new GetObjectCommand({ Bucket: b, Key: name })))));
+      // A range over both part boundaries (5 MiB and 10 MiB), not block aligned.
+      const from = 5 * MiB - 7, to = 10 * MiB + 9;
+      const r = await s3.send(new GetObjectCommand({ Bucket: b, Key: name, Range: `bytes=${from}-${to}` }));
+      assert.ok(whole.subarray(from, to + 1).equals(await bytes(r)));
+    }
+    for (const p of parts) assertNotOnDisk(b, p);
+  });
+
+  test('UploadPart needs kms:Decrypt on the upload\'s key; a key disabled mid-upload stops the parts', async () => {
+    const b = await newBucket('mpkms');
+    const key = await newKey();
+    const u = name('mpu');
+    await iam.send(new CreateUserCommand({ UserName: u }));
+    await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: JSON.stringify({
+      Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:PutObject'], Resource: '*' },
+        { Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: '*' }] }) }));
+    const ak = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
+    const us3 = s3Client(srv, { credentials: { accessKeyId: ak.AccessKeyId, secretAccessKey: ak.SecretAccessKey } });
+    const c = await us3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'k', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.KeyId }));
+    await denyAccess(() => us3.send(new UploadPartCommand({ Bucket: b, Key: 'k', UploadId: c.UploadId, PartNumber: 1, Body: 'x' })),
+      `User: arn:aws:iam::${acctA}:user/${u} is not authorized to perform: kms:Decrypt on resource: ${key.Arn} because no identity-based policy allows the kms:Decrypt action`);
+    const c2 = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'k2', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key.KeyId }));
+    await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
+    await expectAwsError(() => s3.send(new UploadPartCommand({ Bucket: b, Key: 'k2', UploadId: c2.UploadId, PartNumber: 1, Body: 'x' })),
+      'KMS.DisabledException', `${key.Arn} is disabled.`);
+    await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
   });
 });
