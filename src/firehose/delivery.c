@@ -14,7 +14,7 @@
  *      policies + the bucket policy, the bucket's ownership rules, the
  *      bucket's default encryption — SSE-KMS asks KMS as the role),
  *   3. stream the records, concatenated as sent, through gzip (ISA-L's
- *      isal_deflate with its gzip wrapper) when CompressionFormat is GZIP,
+ *      isal_deflate with its gzip wrapper, core/gzip.c) when CompressionFormat is GZIP,
  *      into it and commit (durable: fsync + rename + metadata commit),
  *   4. and only then delete the records from the buffer.
  *
@@ -38,11 +38,11 @@
  * restart every buffered record is simply due again. */
 #include "fh_int.h"
 #include "../core/buf.h"
+#include "../core/gzip.h"
 #include "../iam/authz.h"
 #include "../s3/s3_write.h"
 
 #include <errno.h>
-#include <isa-l/igzip_lib.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -127,46 +127,22 @@ struct sink {
     struct s3_write *w;
     struct aws_err *e;   /* the write's call's error */
     bool gzip, failed;
-    struct isal_zstream z;
-    uint8_t *level_buf;
-    uint8_t *out;
+    struct gzw z;        /* gzip only */
 };
-#define SINK_OUT (256u * 1024u)
 
-static void sink_emit(struct sink *s, const void *p, size_t n) {
-    if (s->failed || !n) return;
+static int sink_emit(void *ctx, const void *p, size_t n) {
+    struct sink *s = ctx;
+    if (s->failed || !n) return s->failed ? C_ERR : C_OK;
     if (s3_write_data(s->w, p, n) != C_OK) s->failed = true;
-}
-
-/* Run the compressor over what it holds (end: finish the gzip member). */
-static void sink_deflate(struct sink *s, bool end) {
-    s->z.end_of_stream = end;
-    do {
-        s->z.next_out = s->out;
-        s->z.avail_out = SINK_OUT;
-        if (isal_deflate(&s->z) != COMP_OK) {
-            s->failed = true;
-            aws_errf(s->e, 500, "InternalError", "gzip compression failed");
-            return;
-        }
-        sink_emit(s, s->out, SINK_OUT - s->z.avail_out);
-    } while (s->z.avail_in > 0 || s->z.avail_out == 0 ||
-             (end && s->z.internal_state.state != ZSTATE_END));
+    return s->failed ? C_ERR : C_OK;
 }
 
 static void sink_write(struct sink *s, const void *p, size_t n) {
     if (!s->gzip) {
         sink_emit(s, p, n);
-        return;
-    }
-    const uint8_t *c = p;
-    while (n && !s->failed) {
-        uint32_t k = n > (1u << 30) ? (1u << 30) : (uint32_t)n;
-        s->z.next_in = (uint8_t *)c;
-        s->z.avail_in = k;
-        sink_deflate(s, false);
-        c += k;
-        n -= k;
+    } else if (!s->failed && gzw_write(&s->z, p, n) != C_OK && !s->failed) {
+        s->failed = true;
+        aws_errf(s->e, 500, "InternalError", "gzip compression failed");
     }
 }
 
@@ -177,28 +153,19 @@ static int sink_open(struct sink *s, struct call *c, const struct s3_write_req *
     s->e = c->err;
     s->gzip = gzip;
     if (s3_write_open(c, r, &s->w) != C_OK) return C_ERR;
-    if (gzip) {
-        s->level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
-        s->out = malloc(SINK_OUT);
-        if (!s->level_buf || !s->out) abort();
-        isal_deflate_init(&s->z);
-        s->z.level = 1;
-        s->z.level_buf = s->level_buf;
-        s->z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-        s->z.gzip_flag = IGZIP_GZIP;
-    }
+    if (gzip) gzw_init(&s->z, sink_emit, s);
     return C_OK;
-}
-
-static void sink_free(struct sink *s) {
-    free(s->level_buf);
-    free(s->out);
 }
 
 /* Finish and commit (durable when C_OK); the write is gone after. */
 static int sink_close(struct sink *s) {
-    if (s->gzip && !s->failed) sink_deflate(s, true);
-    sink_free(s);
+    if (s->gzip) {
+        if (!s->failed && gzw_finish(&s->z) != C_OK && !s->failed) {
+            s->failed = true;
+            aws_errf(s->e, 500, "InternalError", "gzip compression failed");
+        }
+        gzw_free(&s->z);
+    }
     if (s->failed) {
         s3_write_abort(s->w);
         return C_ERR;
