@@ -262,5 +262,8 @@ int s3_ListObjects(struct call *c);
 int s3_ListObjectsV2(struct call *c);
 int s3_DeleteObjects(struct call *c);
 const struct iam_ctx *s3_ctx_list(struct call *c, size_t *n);
+/* encoding-type=url: every byte outside [A-Za-z0-9-_.~/] as %XX (so both
+ * unquote and unquote_plus read it back); s itself when !url.  In a. */
+const char *s3_url_enc(struct arena *a, const char *s, bool url);
 
 #endif

@@ -129,7 +129,7 @@ static int encoding(struct s3_req *q, bool *url) {
 
 /* encoding-type=url: every byte outside [A-Za-z0-9-_.~/] as %XX, so both
  * unquote and unquote_plus (botocore) read it back exactly. */
-static const char *enc(struct arena *a, const char *s, bool url) {
+const char *s3_url_enc(struct arena *a, const char *s, bool url) {
     if (!url || !s) return s;
     static const char hex[] = "0123456789ABCDEF";
     char *o = arena_alloc(a, strlen(s) * 3 + 1), *p = o;
@@ -158,7 +158,7 @@ static void contents(struct s3_req *q, struct xw *w, const struct listing *l, bo
     for (size_t i = 0; i < l->nobj; i++) {
         const struct s3_object *o = &l->obj[i];
         xw_open(w, "Contents", NULL);
-        xw_elem(w, "Key", enc(a, o->key, url));
+        xw_elem(w, "Key", s3_url_enc(a, o->key, url));
         xw_elem(w, "LastModified", s3_iso_time(a, o->last_modified));
         xw_elem(w, "ETag", arena_sprintf(a, "\"%s\"", o->etag));
         if (o->checksum_algo) {
@@ -176,7 +176,7 @@ static void contents(struct s3_req *q, struct xw *w, const struct listing *l, bo
     }
     for (size_t i = 0; i < l->ncp; i++) {
         xw_open(w, "CommonPrefixes", NULL);
-        xw_elem(w, "Prefix", enc(a, l->cp[i], url));
+        xw_elem(w, "Prefix", s3_url_enc(a, l->cp[i], url));
         xw_close(w, "CommonPrefixes");
     }
     if (url) xw_elem(w, "EncodingType", "url");
@@ -213,7 +213,7 @@ int s3_ListObjectsV2(struct call *c) {
     struct xw w;
     s3_xml_begin(q, &w, "ListBucketResult");
     xw_elem(&w, "Name", q->bucket);
-    xw_elem(&w, "Prefix", enc(a, prefix ? prefix : "", url));
+    xw_elem(&w, "Prefix", s3_url_enc(a, prefix ? prefix : "", url));
     elem_opt(&w, "ContinuationToken", token);
     if (l.truncated) {
         char *t = arena_alloc(a, strlen(l.pos) * 4 / 3 + 8);
@@ -222,9 +222,9 @@ int s3_ListObjectsV2(struct call *c) {
     }
     xw_elem(&w, "KeyCount", arena_sprintf(a, "%zu", l.nobj + l.ncp));
     xw_elem(&w, "MaxKeys", arena_sprintf(a, "%zu", mk));
-    elem_opt(&w, "Delimiter", enc(a, delim, url));
+    elem_opt(&w, "Delimiter", s3_url_enc(a, delim, url));
     xw_elem(&w, "IsTruncated", l.truncated ? "true" : "false");
-    elem_opt(&w, "StartAfter", enc(a, sa, url));
+    elem_opt(&w, "StartAfter", s3_url_enc(a, sa, url));
     contents(q, &w, &l, url, fo && strcmp(fo, "true") == 0);
     xw_close(&w, "ListBucketResult");
     return C_OK;
@@ -245,13 +245,13 @@ int s3_ListObjects(struct call *c) {
     struct xw w;
     s3_xml_begin(q, &w, "ListBucketResult");
     xw_elem(&w, "Name", q->bucket);
-    xw_elem(&w, "Prefix", enc(a, prefix ? prefix : "", url));
-    xw_elem(&w, "Marker", enc(a, marker ? marker : "", url));
+    xw_elem(&w, "Prefix", s3_url_enc(a, prefix ? prefix : "", url));
+    xw_elem(&w, "Marker", s3_url_enc(a, marker ? marker : "", url));
     /* AWS returns NextMarker only with a delimiter; without one the client
      * continues after the last key. */
-    if (l.truncated && delim) xw_elem(&w, "NextMarker", enc(a, l.last, url));
+    if (l.truncated && delim) xw_elem(&w, "NextMarker", s3_url_enc(a, l.last, url));
     xw_elem(&w, "MaxKeys", arena_sprintf(a, "%zu", mk));
-    elem_opt(&w, "Delimiter", enc(a, delim, url));
+    elem_opt(&w, "Delimiter", s3_url_enc(a, delim, url));
     xw_elem(&w, "IsTruncated", l.truncated ? "true" : "false");
     contents(q, &w, &l, url, true);
     xw_close(&w, "ListBucketResult");

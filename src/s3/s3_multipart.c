@@ -353,25 +353,6 @@ static void owner(struct xw *w, struct arena *a, const char *acct) {
     xw_close(w, "Owner");
 }
 
-/* encoding-type=url: every byte outside [A-Za-z0-9-_.~/] as %XX. */
-static const char *url_enc(struct arena *a, const char *s, bool on) {
-    if (!on || !s) return s;
-    static const char hex[] = "0123456789ABCDEF";
-    char *o = arena_alloc(a, strlen(s) * 3 + 1), *p = o;
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-            strchr("-_.~/", *c)) {
-            *p++ = (char)*c;
-        } else {
-            *p++ = '%';
-            *p++ = hex[*c >> 4];
-            *p++ = hex[*c & 15];
-        }
-    }
-    *p = 0;
-    return o;
-}
-
 static const char *lower(struct arena *a, const char *s) {
     char *o = arena_strdup(a, s);
     for (char *p = o; *p; p++)
@@ -620,7 +601,7 @@ static const char *location(struct s3_req *q) {
     const char *host = http_header(q->rq, "Host");
     struct arena *a = q->c.a;
     return arena_sprintf(a, "%s://%s/%s/%s", q->rq->tls ? "https" : "http", host ? host : "",
-                         q->bucket, url_enc(a, q->key, true));
+                         q->bucket, s3_url_enc(a, q->key, true));
 }
 
 int s3_CompleteMultipartUpload(struct call *c) {
@@ -849,20 +830,20 @@ int s3_ListMultipartUploads(struct call *c) {
     struct xw w;
     s3_xml_begin(q, &w, "ListMultipartUploadsResult");
     xw_elem(&w, "Bucket", q->bucket);
-    xw_elem(&w, "KeyMarker", url_enc(a, km ? km : "", url));
+    xw_elem(&w, "KeyMarker", s3_url_enc(a, km ? km : "", url));
     xw_elem(&w, "UploadIdMarker", im ? im : "");
     if (pg.truncated) {
-        xw_elem(&w, "NextKeyMarker", url_enc(a, pg.next_key, url));
+        xw_elem(&w, "NextKeyMarker", s3_url_enc(a, pg.next_key, url));
         xw_elem(&w, "NextUploadIdMarker", pg.next_id ? pg.next_id : "");
     }
-    if (delim) xw_elem(&w, "Delimiter", url_enc(a, delim, url));
-    if (prefix) xw_elem(&w, "Prefix", url_enc(a, prefix, url));
+    if (delim) xw_elem(&w, "Delimiter", s3_url_enc(a, delim, url));
+    if (prefix) xw_elem(&w, "Prefix", s3_url_enc(a, prefix, url));
     xw_elem(&w, "MaxUploads", arena_sprintf(a, "%zu", max));
     xw_elem(&w, "IsTruncated", pg.truncated ? "true" : "false");
     for (size_t i = 0; i < pg.nup; i++) {
         const struct s3_mpu *u = &pg.up[i];
         xw_open(&w, "Upload", NULL);
-        xw_elem(&w, "Key", url_enc(a, u->key, url));
+        xw_elem(&w, "Key", s3_url_enc(a, u->key, url));
         xw_elem(&w, "UploadId", u->upload_id);
         who(&w, a, "Initiator", u->owner, u->initiator_arn);
         owner(&w, a, u->owner);
@@ -876,7 +857,7 @@ int s3_ListMultipartUploads(struct call *c) {
     }
     for (size_t i = 0; i < pg.ncp; i++) {
         xw_open(&w, "CommonPrefixes", NULL);
-        xw_elem(&w, "Prefix", url_enc(a, pg.cp[i], url));
+        xw_elem(&w, "Prefix", s3_url_enc(a, pg.cp[i], url));
         xw_close(&w, "CommonPrefixes");
     }
     if (url) xw_elem(&w, "EncodingType", "url");
