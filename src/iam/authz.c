@@ -6,6 +6,7 @@
 #include "policy.h"
 #include "../aws/arn.h"
 #include "../aws/dispatch.h"
+#include "../s3/s3_authz.h"
 #include "../store/store.h"
 
 #include <inttypes.h>
@@ -153,22 +154,37 @@ struct rside {
     size_t n;
 };
 
-/* S3 resources (arn:aws:s3:::bucket[/key]): the ARN names no account, so
- * the bucket's owner is the resource account and its bucket policy the
- * resource side.  False when the ARN is not S3's or the bucket does not
- * exist (CreateBucket: the caller's own, no resource policy). */
-static bool s3_bucket_side(struct call *c, const char *arn, const char **racct,
-                           struct rside *out) {
-    if (strncmp(arn, "arn:aws:s3:::", 13) != 0) return false;
-    const char *name = arena_strndup(c->a, arn + 13, strcspn(arn + 13, "/"));
-    struct s3_bucket b;
-    struct aws_err e;
-    if (c->store->ops->s3_bucket_get(c->store, c->a, name, &b, &e) != C_OK) return false;
-    *racct = b.account_id;
-    struct policy_doc *doc = arena_alloc(c->a, sizeof *doc);
-    *doc = (struct policy_doc){"bucket policy", b.policy};
-    *out = (struct rside){IAM_POLICY_RESOURCE, doc, b.policy != NULL};
-    return true;
+/* What S3's resource side (s3_authz.h) adds once the engine has decided:
+ * policies of which only explicit denies count (the bucket policy over an
+ * object another account owns; a public bucket policy withheld by
+ * RestrictPublicBuckets), and the wording of RestrictPublicBuckets'
+ * refusals, which AWS reports as an explicit deny in a resource-based
+ * policy.  Both go through the same engine. */
+static void s3_decide_more(struct call *c, const struct s3_rside *s3, const struct rside *rs,
+                           const struct iam_policy_set *ps, const struct iam_request *r,
+                           struct iam_decision *d) {
+    if (d->effect == IAM_EXPLICIT_DENY || !s3->ndeny) return;
+    struct iam_policy_set dp = {0};
+    compile_all(c, s3->deny_only, s3->ndeny, IAM_POLICY_RESOURCE,
+                (const struct iam_policy ***)&dp.resource, &dp.nresource);
+    struct iam_decision dd;
+    iam_decide(&dp, r, &dd);
+    if (dd.effect == IAM_EXPLICIT_DENY) {
+        *d = dd;
+        return;
+    }
+    if (!s3->restricted || d->effect == IAM_ALLOW) return;
+    /* Would the withheld policy have allowed it? */
+    struct policy_doc *all = arena_alloc(c->a, (rs->n + 1) * sizeof *all);
+    memcpy(all, rs->docs, rs->n * sizeof *all);
+    all[rs->n] = *s3->restricted;
+    struct iam_policy_set wp = *ps;
+    compile_all(c, all, rs->n + 1, IAM_POLICY_RESOURCE,
+                (const struct iam_policy ***)&wp.resource, &wp.nresource);
+    iam_decide(&wp, r, &dd);
+    if (dd.effect != IAM_ALLOW) return;
+    *d = (struct iam_decision){.effect = IAM_EXPLICIT_DENY, .policy_name = s3->restricted->name,
+                               .statement = -1, .deny_kind = "resource-based policy"};
 }
 
 /* The decision for one action on one resource; `flags` (OPCTX_*) say which
@@ -184,8 +200,17 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
                                                        : arn_field(a, resource_arn, ARN_ACCOUNT);
     if (strcmp(racct, "aws") == 0) racct = c->who.account_id;
+    /* S3 ARNs name no account: the bucket's owner (or the object's) is
+     * the resource account; the bucket policy and the ACLs in force are
+     * the resource side (s3_resource_side). */
     struct rside s3rs;
-    if (!rs && s3_bucket_side(c, resource_arn, &racct, &s3rs)) rs = &s3rs;
+    struct s3_rside s3;
+    bool is_s3 = !rs && s3_resource_side(c, action, resource_arn, &s3);
+    if (is_s3) {
+        racct = s3.account;
+        s3rs = (struct rside){IAM_POLICY_RESOURCE, s3.docs, s3.n};
+        rs = &s3rs;
+    }
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
     struct ctxb b = {0};
@@ -193,7 +218,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     if (flags & OPCTX_REQUEST_TAGS) request_tag_keys(c, &b);
     for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
     /* An S3 bucket's tags (PutBucketTagging) are its aws:ResourceTag/ keys. */
-    if (rs == &s3rs && !strchr(resource_arn + 13, '/')) {
+    if (is_s3 && s3.bucket) {
         struct tag *t;
         size_t nt;
         if (c->store->ops->tags_get(c->store, a, resource_arn, &t, &nt) == C_OK)
@@ -245,6 +270,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
 
     struct iam_decision d;
     iam_decide(&ps, &r, &d);
+    if (is_s3) s3_decide_more(c, &s3, rs, &ps, &r, &d);
     if (out) *out = d;
     if (d.effect == IAM_ALLOW) return C_OK;
     const struct service_def *svc = service_by_name(c->service);

@@ -118,6 +118,7 @@ struct s3_req {
     struct aws_err err;
     struct s3_err_field ef[6];  /* extra <Error> elements */
     size_t nef;
+    const char *acl;            /* the ACL a write sets, stored form (s3_check_acl_allowed) */
     void *op_state;             /* the operation's own (CopyObject source, ...) */
     void (*op_cleanup)(struct s3_req *q);   /* releases op_state, whatever happened */
 };
@@ -186,10 +187,76 @@ int s3_PutBucketTagging(struct call *c);
 int s3_GetBucketTagging(struct call *c);
 int s3_DeleteBucketTagging(struct call *c);
 bool s3_valid_ownership(const char *v);
-/* AccessControlListNotSupported when the bucket's ownership is
- * BucketOwnerEnforced and the request carries an ACL other than
- * bucket-owner-full-control. */
+/* 400 InvalidBucketAclWithObjectOwnership: BucketOwnerEnforced with a bucket
+ * ACL granting others (PutBucketOwnershipControls, CreateBucket). */
+int s3_invalid_bucket_acl_with_ownership(struct aws_err *e);
+/* The ACL a write (PutObject, CopyObject) carries (x-amz-acl,
+ * x-amz-grant-*), checked as s3_acl_check_write does; q->acl gets it in
+ * stored form (NULL: the request sets none). */
 int s3_check_acl_allowed(struct s3_req *q);
+/* Who owns an object that account `writer` writes with ACL `acl` (stored
+ * form: the canned name as sent, or grant lines; NULL: none) into bucket
+ * b, as Object Ownership says: BucketOwnerEnforced, the bucket owner;
+ * BucketOwnerPreferred, the bucket owner when the ACL is the
+ * bucket-owner-full-control canned ACL, else the writer; ObjectWriter (or
+ * no ownership controls), the writer.  For every write path (PutObject,
+ * CopyObject, the internal one of Firehose and log delivery). */
+const char *s3_object_owner(const struct s3_bucket *b, const char *writer, const char *acl);
+
+/* ---- s3_acl.c: access control lists ---- */
+enum s3_perm { S3P_READ, S3P_WRITE, S3P_READ_ACP, S3P_WRITE_ACP, S3P_FULL_CONTROL };
+enum s3_grantee { S3G_ACCOUNT, S3G_ALL_USERS, S3G_AUTH_USERS, S3G_LOG_DELIVERY };
+struct s3_grant {
+    enum s3_grantee who;
+    const char *account;        /* S3G_ACCOUNT: 12 digits */
+    enum s3_perm perm;
+};
+struct s3_acl {
+    struct s3_grant *g;
+    size_t n;
+};
+/* A canned ACL name S3 accepts for a bucket (bucket) or an object. */
+bool s3_canned_acl_valid(const char *name, bool bucket);
+/* The grants of a stored ACL (NULL: private) of something `owner` owns in
+ * a bucket `bucket_owner` owns (canned ACLs are expanded here). */
+void s3_acl_expand(struct arena *a, const char *stored, const char *owner,
+                   const char *bucket_owner, struct s3_acl *out);
+/* Grants anything to AllUsers or AuthenticatedUsers ("The meaning of
+ * public"). */
+bool s3_acl_is_public(const struct s3_acl *acl);
+/* Grants only to `account`, FULL_CONTROL among them. */
+bool s3_acl_only(const struct s3_acl *acl, const char *account);
+/* The ACL the request's x-amz-acl or x-amz-grant-* headers set, in stored
+ * form (*stored NULL: none); bucket selects the bucket canned ACLs.
+ * InvalidArgument (unknown canned ACL, grantee id or group),
+ * InvalidRequest (both forms), UnresolvableGrantByEmailAddress. */
+int s3_acl_from_headers(struct s3_req *q, bool bucket, const char **stored);
+/* The object's owner as ACLs see it (the bucket owner under
+ * BucketOwnerEnforced, whoever is stored). */
+const char *s3_object_effective_owner(const struct s3_bucket *b, const struct s3_object *o);
+int s3_GetBucketAcl(struct call *c);
+int s3_PutBucketAcl(struct call *c);
+int s3_GetObjectAcl(struct call *c);
+int s3_PutObjectAcl(struct call *c);
+const struct iam_ctx *s3_ctx_acl(struct call *c, size_t *n);
+/* An ACL (stored form) a request sets on the bucket (bucket) or on an
+ * object `owner` owns: with BucketOwnerEnforced only the bucket owner's
+ * full control (as grants; for objects also the bucket-owner-full-control
+ * canned ACL), else AccessControlListNotSupported; then BlockPublicAcls. */
+int s3_acl_check_write(struct s3_req *q, bool bucket, const char *stored, const char *owner);
+
+/* ---- s3_pab.c: Block Public Access ---- */
+int s3_PutPublicAccessBlock(struct call *c);
+int s3_GetPublicAccessBlock(struct call *c);
+int s3_DeletePublicAccessBlock(struct call *c);
+/* A bucket policy that is public by "The meaning of public" (S3 User
+ * Guide): an Allow for everyone not narrowed to fixed values of the keys
+ * AWS lists. */
+bool s3_policy_is_public(struct arena *a, const char *doc);
+/* BlockPublicAcls: a request setting a public ACL is AccessDenied. */
+int s3_pab_check_acl(struct s3_req *q, const struct s3_acl *acl);
+/* BlockPublicPolicy: PutBucketPolicy with a public policy is AccessDenied. */
+int s3_pab_check_policy(struct s3_req *q, const char *doc);
 
 /* s3_encryption.c: bucket default encryption */
 int s3_PutBucketEncryption(struct call *c);

@@ -83,7 +83,22 @@ int s3_create_bucket_begin(struct s3_req *q) {
         return aws_errf(c->err, 400, "InvalidArgument", "Invalid x-amz-object-ownership header: %s",
                         oo);
     }
-    return iam_authorize(c, "s3:CreateBucket", s3_res_bucket(c));
+    /* A new bucket's ACL must suit its ownership (BucketOwnerEnforced
+     * unless asked otherwise) and its Block Public Access (all on). */
+    if (s3_acl_from_headers(q, true, &q->acl) != C_OK) return C_ERR;
+    if (q->acl && !q->op_state) {
+        struct s3_acl acl;
+        s3_acl_expand(c->a, q->acl, c->who.account_id, c->who.account_id, &acl);
+        bool enforced = !oo || strcmp(oo, "BucketOwnerEnforced") == 0;
+        if (!s3_acl_only(&acl, c->who.account_id) && enforced)
+            return s3_invalid_bucket_acl_with_ownership(c->err);
+        if (s3_acl_is_public(&acl))
+            return aws_errf(c->err, 400, "InvalidBucketAclWithBlockPublicAccessError",
+                            "Bucket cannot have public ACLs set with BlockPublicAccess enabled");
+    }
+    if (iam_authorize(c, "s3:CreateBucket", s3_res_bucket(c)) != C_OK) return C_ERR;
+    /* Setting an ACL with the bucket takes the ACL permission too. */
+    return q->acl ? iam_authorize(c, "s3:PutBucketAcl", s3_res_bucket(c)) : C_OK;
 }
 
 int s3_CreateBucket(struct call *c) {
@@ -118,10 +133,13 @@ int s3_CreateBucket(struct call *c) {
     if (!q->op_state) {
         /* Since April 2023 a new bucket has ACLs disabled unless it asks
          * otherwise (x-amz-object-ownership). */
+        /* ... and Block Public Access, all four settings. */
         const char *oo = http_header(q->rq, "x-amz-object-ownership");
+        const char *acl = q->acl && strcmp(q->acl, "private") != 0 ? q->acl : NULL;
         struct s3_bucket b = {.name = q->bucket, .account_id = c->who.account_id,
                               .region = c->region, .created = c->now_ms,
-                              .ownership = oo ? oo : "BucketOwnerEnforced"};
+                              .ownership = oo ? oo : "BucketOwnerEnforced", .acl = acl,
+                              .pab = S3_PAB_ALL};
         if (c->store->ops->s3_bucket_create(c->store, &b, c->err) != C_OK) return C_ERR;
     }
     http_resp_header(q->rs, "Location", arena_sprintf(c->a, "/%s", q->bucket));
@@ -224,6 +242,7 @@ int s3_PutBucketPolicy(struct call *c) {
         c->err->http = 400;
         return C_ERR;
     }
+    if (s3_pab_check_policy(q, body->p) != C_OK) return C_ERR;
     if (c->store->ops->s3_bucket_set_policy(c->store, q->bucket, body->p, c->err) != C_OK)
         return C_ERR;
     q->rs->status = 204;

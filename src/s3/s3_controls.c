@@ -1,5 +1,6 @@
 /* S3 bucket controls: ownership controls (Put/Get/DeleteBucketOwnershipControls)
- * and bucket tagging (Put/Get/DeleteBucketTagging; the tags live in the
+ * and what Object Ownership decides (who owns a new object, which ACLs a
+ * write may carry), and bucket tagging (Put/Get/DeleteBucketTagging; the tags live in the
  * shared tags table under arn:aws:s3:::bucket, so policies see them as
  * aws:ResourceTag/ keys). */
 #include "s3.h"
@@ -12,6 +13,12 @@
 
 static const char *const OWNERSHIPS[] = {"BucketOwnerEnforced", "BucketOwnerPreferred",
                                          "ObjectWriter"};
+
+int s3_invalid_bucket_acl_with_ownership(struct aws_err *e) {
+    return aws_errf(e, 400, "InvalidBucketAclWithObjectOwnership",
+                    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced "
+                    "setting");
+}
 
 bool s3_valid_ownership(const char *v) {
     for (size_t i = 0; i < ARRAY_LEN(OWNERSHIPS); i++)
@@ -33,6 +40,12 @@ int s3_PutBucketOwnershipControls(struct call *c) {
     }
     const struct s3x *oo = s3x_child(rule, "ObjectOwnership");
     if (!oo || !s3_valid_ownership(oo->text)) return s3_malformed_xml(c->err);
+    /* ACLs cannot be disabled while the bucket ACL grants anyone but the
+     * owner: those grants must move to the bucket policy first. */
+    struct s3_acl acl;
+    s3_acl_expand(c->a, q->b.acl, q->b.account_id, q->b.account_id, &acl);
+    if (strcmp(oo->text, "BucketOwnerEnforced") == 0 && !s3_acl_only(&acl, q->b.account_id))
+        return s3_invalid_bucket_acl_with_ownership(c->err);
     if (c->store->ops->s3_bucket_set_ownership(c->store, q->bucket, oo->text, c->err) != C_OK)
         return C_ERR;
     return C_OK;
@@ -62,28 +75,21 @@ int s3_DeleteBucketOwnershipControls(struct call *c) {
     return C_OK;
 }
 
-/* With BucketOwnerEnforced, ACLs are disabled: a write may carry no ACL or
- * the bucket-owner-full-control canned ACL; anything else is refused. */
 int s3_check_acl_allowed(struct s3_req *q) {
-    if (!q->b.ownership || strcmp(q->b.ownership, "BucketOwnerEnforced") != 0) return C_OK;
-    const char *acl = http_header(q->rq, "x-amz-acl");
-    bool bad = acl && strcmp(acl, "bucket-owner-full-control") != 0;
-    static const char *const GRANTS[] = {"x-amz-grant-read", "x-amz-grant-read-acp",
-                                         "x-amz-grant-write-acp"};
-    for (size_t i = 0; i < ARRAY_LEN(GRANTS); i++) bad |= http_header(q->rq, GRANTS[i]) != NULL;
-    /* Full control granted to the bucket owner alone is the same ACL. */
-    const char *fc = http_header(q->rq, "x-amz-grant-full-control");
-    if (fc) {
-        const char *own = arena_sprintf(&q->rq->arena, "id=%s",
-                                        s3_canonical_id(&q->rq->arena, q->b.account_id));
-        const char *own_q = arena_sprintf(&q->rq->arena, "id=\"%s\"",
-                                          s3_canonical_id(&q->rq->arena, q->b.account_id));
-        bad |= strcmp(fc, own) != 0 && strcmp(fc, own_q) != 0;
-    }
-    if (bad)
-        return aws_errf(&q->err, 400, "AccessControlListNotSupported",
-                        "The bucket does not allow ACLs");
-    return C_OK;
+    const char *stored;
+    if (s3_acl_from_headers(q, false, &stored) != C_OK) return C_ERR;
+    q->acl = stored;
+    if (!stored) return C_OK;
+    return s3_acl_check_write(q, false, stored, s3_object_owner(&q->b, q->c.who.account_id, stored));
+}
+
+const char *s3_object_owner(const struct s3_bucket *b, const char *writer, const char *acl) {
+    if (!b->ownership || strcmp(b->ownership, "ObjectWriter") == 0) return writer;
+    if (strcmp(b->ownership, "BucketOwnerEnforced") == 0) return b->account_id;
+    /* BucketOwnerPreferred: "new objects that are written with the
+     * bucket-owner-full-control canned ACL are automatically owned by the
+     * bucket owner rather than the object writer". */
+    return acl && strcmp(acl, "bucket-owner-full-control") == 0 ? b->account_id : writer;
 }
 
 /* ---------------- tagging ---------------- */

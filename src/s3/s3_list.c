@@ -154,7 +154,6 @@ static void elem_opt(struct xw *w, const char *name, const char *v) {
 static void contents(struct s3_req *q, struct xw *w, const struct listing *l, bool url,
                      bool owner) {
     struct arena *a = q->c.a;
-    const char *id = owner ? s3_canonical_id(a, q->b.account_id) : NULL;
     for (size_t i = 0; i < l->nobj; i++) {
         const struct s3_object *o = &l->obj[i];
         xw_open(w, "Contents", NULL);
@@ -168,7 +167,7 @@ static void contents(struct s3_req *q, struct xw *w, const struct listing *l, bo
         xw_elem(w, "Size", arena_sprintf(a, "%lld", (long long)o->size));
         if (owner) {
             xw_open(w, "Owner", NULL);
-            xw_elem(w, "ID", id);
+            xw_elem(w, "ID", s3_canonical_id(a, s3_object_effective_owner(&q->b, o)));
             xw_close(w, "Owner");
         }
         xw_elem(w, "StorageClass", "STANDARD");

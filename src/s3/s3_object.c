@@ -60,6 +60,10 @@ const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n) {
         {"s3:x-amz-copy-source", "x-amz-copy-source"},
         {"s3:x-amz-metadata-directive", "x-amz-metadata-directive"},
         {"s3:x-amz-storage-class", "x-amz-storage-class"},
+        {"s3:x-amz-grant-full-control", "x-amz-grant-full-control"},
+        {"s3:x-amz-grant-read", "x-amz-grant-read"},
+        {"s3:x-amz-grant-read-acp", "x-amz-grant-read-acp"},
+        {"s3:x-amz-grant-write-acp", "x-amz-grant-write-acp"},
     };
     for (size_t i = 0; i < ARRAY_LEN(KEYS); i++)
         ctx_push(c->a, &v, n, &cap, KEYS[i][0], http_header(rq, KEYS[i][1]));
@@ -179,7 +183,7 @@ int s3_PutObject(struct call *c) {
     const char *ck = q->body.ck != S3_CK_NONE ? s3_cksum_name(q->body.ck) : NULL;
     struct s3_object o = {
         .key = q->key, .etag = q->body.etag, .last_modified = c->now_ms,
-        .owner = c->who.account_id, .acl = http_header(q->rq, "x-amz-acl"),
+        .owner = s3_object_owner(&q->b, c->who.account_id, q->acl), .acl = q->acl,
         .content_type = http_header(q->rq, "Content-Type"),
         .headers = arena_strndup(c->a, hdrs.p ? hdrs.p : "", hdrs.len),
         .checksum_algo = ck, .checksum = ck ? q->body.ck_value : NULL,
@@ -596,8 +600,8 @@ int s3_CopyObject(struct call *c) {
     struct s3_object o = cs->o;
     o.key = q->key;
     o.last_modified = c->now_ms;
-    o.owner = c->who.account_id;
-    o.acl = http_header(q->rq, "x-amz-acl");
+    o.owner = s3_object_owner(&q->b, c->who.account_id, q->acl);
+    o.acl = q->acl;
     if (replace) {
         struct buf hdrs;
         buf_init(&hdrs);

@@ -217,14 +217,24 @@ struct s3_bucket {
     const char *sse_algo;         /* "AES256" | "aws:kms" */
     const char *sse_kms_key;      /* KMSMasterKeyID as given, or NULL */
     bool sse_bucket_key;          /* BucketKeyEnabled */
+    const char *acl;              /* the bucket ACL in s3_acl.c's stored form (a canned
+                                     name or grant lines), NULL: private */
+    int pab;                      /* Block Public Access: S3_PAB_* bits, -1 when the
+                                     bucket has no configuration */
 };
+#define S3_PAB_BLOCK_ACLS 1       /* BlockPublicAcls */
+#define S3_PAB_IGNORE_ACLS 2      /* IgnorePublicAcls */
+#define S3_PAB_BLOCK_POLICY 4     /* BlockPublicPolicy */
+#define S3_PAB_RESTRICT 8         /* RestrictPublicBuckets */
+#define S3_PAB_ALL 15
 struct s3_object {
     const char *key;
     int64_t size;
     const char *etag;             /* hex MD5 of the bytes, without quotes */
     int64_t last_modified;        /* ms */
-    const char *owner;            /* account id of the writer */
-    const char *acl;              /* canned ACL sent (x-amz-acl), NULL when none */
+    const char *owner;            /* account id of the owner (s3_object_owner) */
+    const char *acl;              /* its ACL in s3_acl.c's stored form: the canned ACL
+                                     sent (x-amz-acl) or grant lines; NULL when none */
     const char *content_type;     /* NULL when none */
     const char *headers;          /* other stored headers ("content-encoding",
                                      "x-amz-meta-*", ...) as "name:value\n" lines,
@@ -558,12 +568,20 @@ struct store_ops {
     /* The default encryption; algo NULL removes it (back to SSE-S3). */
     int (*s3_bucket_set_encryption)(struct store *s, const char *name, const char *algo,
                                     const char *kms_key, bool bucket_key, struct aws_err *e);
+    /* acl NULL: private. */
+    int (*s3_bucket_set_acl)(struct store *s, const char *name, const char *acl,
+                             struct aws_err *e);
+    /* pab: S3_PAB_* bits, or -1 to remove the configuration. */
+    int (*s3_bucket_set_pab)(struct store *s, const char *name, int pab, struct aws_err *e);
     /* Replaces the bucket's tag set (tags table, arn:aws:s3:::name); n 0
      * removes it.  DeleteBucket removes the tags too. */
     int (*s3_bucket_set_tags)(struct store *s, const char *name, const struct tag *tags,
                               size_t n, struct aws_err *e);
     int (*s3_object_get)(struct store *s, struct arena *a, const char *bucket, const char *key,
                          struct s3_object *out, struct aws_err *e);
+    /* Replace an object's ACL (NoSuchKey when there is no object). */
+    int (*s3_object_set_acl)(struct store *s, const char *bucket, const char *key,
+                             const char *acl, struct aws_err *e);
     /* The object and an open descriptor of its bytes (the caller closes it);
      * a concurrent overwrite never yields a mix of two versions. */
     int (*s3_object_open)(struct store *s, struct arena *a, const char *bucket,

@@ -43,7 +43,8 @@
 static const char *S3_SCHEMA =
     "CREATE TABLE IF NOT EXISTS s3_buckets(name TEXT PRIMARY KEY, account_id TEXT NOT NULL,"
     "  region TEXT NOT NULL, created INTEGER NOT NULL, policy TEXT, ownership TEXT,"
-    "  sse_algo TEXT, sse_kms_key TEXT, sse_bucket_key INTEGER NOT NULL DEFAULT 0);"
+    "  sse_algo TEXT, sse_kms_key TEXT, sse_bucket_key INTEGER NOT NULL DEFAULT 0, acl TEXT,"
+    "  pab INTEGER);"
     "CREATE INDEX IF NOT EXISTS s3_buckets_account ON s3_buckets(account_id, name);"
     "CREATE TABLE IF NOT EXISTS s3_objects(bucket TEXT NOT NULL, key TEXT NOT NULL,"
     "  oid TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
@@ -58,7 +59,7 @@ static const char *S3_SCHEMA =
     "key,size,etag,last_modified,owner,acl,content_type,headers,checksum_algo,checksum,oid," \
     "sse,sse_kms_key,sse_bucket_key,sse_context,sse_dkey,sse_segs"
 #define BUCKET_COLS \
-    "name,account_id,region,created,policy,ownership,sse_algo,sse_kms_key,sse_bucket_key"
+    "name,account_id,region,created,policy,ownership,sse_algo,sse_kms_key,sse_bucket_key,acl,pab"
 
 /* Columns added after the first release: (table, column definition).
  * ALTER TABLE fails with "duplicate column" once done (or when the table
@@ -77,6 +78,11 @@ static const char *const MIGRATIONS[][2] = {
     {"s3_objects", "sse_context TEXT"},
     {"s3_objects", "sse_dkey BLOB"},
     {"s3_objects", "sse_segs BLOB"},
+    /* ACLs: buckets made before them are private; Block Public Access: all
+     * four settings, what a new bucket gets (and what keeps the ACLs their
+     * objects were written with from opening them now that ACLs count). */
+    {"s3_buckets", "acl TEXT"},
+    {"s3_buckets", "pab INTEGER DEFAULT 15"},
 };
 
 static int internal(struct aws_err *e, const char *what, int err) {
@@ -134,6 +140,8 @@ static void row_bucket(struct arena *a, sqlite3_stmt *st, struct s3_bucket *b) {
     b->sse_algo = sq_col(a, st, 6);
     b->sse_kms_key = sq_col(a, st, 7);
     b->sse_bucket_key = sqlite3_column_int(st, 8) != 0;
+    b->acl = sq_col(a, st, 9);
+    b->pab = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 10);
 }
 
 static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_err *e) {
@@ -151,8 +159,9 @@ static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_
     }
     sqlite3 *db = sq_conn(m);
     sqlite3_stmt *st = sq_q(db, "INSERT INTO s3_buckets(name,account_id,region,created,"
-                                "ownership) VALUES(?,?,?,?,?)", "sssin", b->name, b->account_id,
-                            b->region, b->created, b->ownership);
+                                "ownership,acl,pab) VALUES(?,?,?,?,?,?,NULLIF(?,-1))", "sssinni",
+                            b->name, b->account_id, b->region, b->created, b->ownership, b->acl,
+                            (int64_t)(b->pab < 0 ? -1 : b->pab));
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -249,6 +258,22 @@ static int bucket_set_encryption(struct store *s, const char *name, const char *
     return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
 }
 
+static int bucket_set_acl(struct store *s, const char *name, const char *acl,
+                          struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_buckets SET acl=? WHERE name=?", "ns", acl, name)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
+}
+
+static int bucket_set_pab(struct store *s, const char *name, int pab, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_buckets SET pab=NULLIF(?,-1) WHERE name=?", "is",
+                      (int64_t)(pab < 0 ? -1 : pab), name)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_bucket(e);
+}
+
 /* The bucket's whole tag set is replaced (n 0: removed). */
 static int bucket_set_tags(struct store *s, const char *name, const struct tag *tags, size_t n,
                            struct aws_err *e) {
@@ -316,6 +341,15 @@ static int object_get(struct store *s, struct arena *a, const char *bucket, cons
     if (rc == SQLITE_ROW) row_object(a, st, out);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? C_OK : no_such_key(e);
+}
+
+static int object_set_acl(struct store *s, const char *bucket, const char *key, const char *acl,
+                          struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_objects SET acl=? WHERE bucket=? AND key=?", "nss", acl,
+                      bucket, key)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_key(e);
 }
 
 static int object_open(struct store *s, struct arena *a, const char *bucket, const char *key,
@@ -643,6 +677,9 @@ void store_s3_ops(struct store_ops *o) {
     o->s3_bucket_set_ownership = bucket_set_ownership;
     o->s3_bucket_set_encryption = bucket_set_encryption;
     o->s3_bucket_set_tags = bucket_set_tags;
+    o->s3_bucket_set_acl = bucket_set_acl;
+    o->s3_bucket_set_pab = bucket_set_pab;
+    o->s3_object_set_acl = object_set_acl;
     o->s3_object_get = object_get;
     o->s3_object_open = object_open;
     o->s3_object_list = object_list;

@@ -17,7 +17,7 @@ import {
   CreateBucketCommand, HeadBucketCommand, DeleteBucketCommand, PutObjectCommand,
   PutBucketOwnershipControlsCommand, GetBucketOwnershipControlsCommand,
   DeleteBucketOwnershipControlsCommand, PutBucketTaggingCommand, GetBucketTaggingCommand,
-  DeleteBucketTaggingCommand,
+  DeleteBucketTaggingCommand, DeletePublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
@@ -91,7 +91,9 @@ describe('ownership controls', () => {
     await notAllowed(() => s3.send(new PutObjectCommand({ Bucket: b, Key: 'p', Body: 'x', ACL: 'private' })));
     await notAllowed(() => s3.send(new PutObjectCommand({ Bucket: b, Key: 'g', Body: 'x',
       GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' })));
-    // Other settings accept ACLs; so does a bucket without ownership controls.
+    // Other settings accept ACLs; so does a bucket without ownership controls
+    // (public ones once Block Public Access is off: s3-acl.test.mjs).
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: b }));
     await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: b, OwnershipControls: rule('ObjectWriter') }));
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'pr', Body: 'x', ACL: 'public-read' }));
     await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: b }));
