@@ -11,8 +11,9 @@
  *   3. picks the operation from S3_OPS (method, target, subresource,
  *      header — a table),
  *   4. loads the bucket (NoSuchBucket) and authorizes through the one
- *      policy engine (iam_authorize_op: the bucket policy is the resource
- *      policy, the bucket's owner the resource account),
+ *      policy engine (iam_authorize_op: the bucket policy and the ACLs in
+ *      force are the resource side, the bucket's owner — or an existing
+ *      object's — the resource account; s3_authz.h),
  *   5. runs the operation's header-time hook (PutObject opens its file),
  * and then takes the body over: it flows through the body pipeline
  * (SHA-256 of the raw bytes when stated, aws-chunked decoding, MD5,

@@ -19,9 +19,9 @@
  * canned ACL name as sent (x-amz-acl, so s3_object_owner and the
  * s3:x-amz-acl key see it unchanged), or grant lines "PERMISSION GRANTEE\n"
  * with GRANTEE a 12-digit account id or AllUsers / AuthenticatedUsers /
- * LogDelivery.  Canned ACLs are expanded when read, against the owner of
- * the moment (Object Ownership can change the owner of what a bucket
- * holds).
+ * LogDelivery ("" for none at all).  Canned ACLs are expanded when read,
+ * against the owner of the moment (Object Ownership can change the owner
+ * of what a bucket holds).
  *
  * Sluice authenticates every request (no anonymous access), so AllUsers
  * means any authenticated principal of any account, as AuthenticatedUsers
@@ -92,7 +92,8 @@ bool s3_canned_acl_valid(const char *name, bool bucket) {
     return k && (bucket || k->object);
 }
 
-static bool is_explicit(const char *stored) { return strchr(stored, ' ') != NULL; }
+/* Grant lines ("" is an ACL without grants), not a canned name. */
+static bool is_explicit(const char *stored) { return !*stored || strchr(stored, ' ') != NULL; }
 
 static void add_grant(struct arena *a, struct s3_acl *acl, size_t *cap, enum s3_grantee who,
                       const char *account, enum s3_perm perm) {

@@ -249,6 +249,10 @@ describe('object ACLs', () => {
     await s3.send(new PutObjectAclCommand({ Bucket: b, Key: 'pub', AccessControlPolicy: { Owner: { ID: idA },
       Grants: [{ Grantee: { Type: 'Group', URI: AUTH_USERS }, Permission: 'READ' }] } }));
     assert.deepEqual(grantsOf(await objectAcl(b, 'pub')), [[AUTH_USERS, 'READ']]);
+    // An ACL without grants is kept as such (the owner's account keeps its rights).
+    await s3.send(new PutObjectAclCommand({ Bucket: b, Key: 'hdr', AccessControlPolicy: { Owner: { ID: idA }, Grants: [] } }));
+    assert.deepEqual((await objectAcl(b, 'hdr')).Grants ?? [], []);
+    assert.equal(await read(s3, b, 'hdr'), 'body of hdr');
     // A copy takes the request's ACL, not its source's.
     await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'copy', CopySource: `${b}/pub` }));
     assert.deepEqual(grantsOf(await objectAcl(b, 'copy')), [['A', 'FULL_CONTROL']]);

@@ -187,4 +187,28 @@ describe('aws s3api', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.out).Deleted.map((d) => d.Key), ['k']);
   });
+
+  test('put-bucket-acl / get-bucket-acl, public-access-block', { skip: SKIP }, async () => {
+    const b = bucketName();
+    let r = await aws(['s3api', 'create-bucket', '--bucket', b, '--object-ownership', 'ObjectWriter']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(['s3api', 'put-bucket-acl', '--bucket', b, '--acl', 'public-read']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\(AccessDenied\).*because public ACLs are prevented by the BlockPublicAcls setting/);
+    r = await aws(['s3api', 'delete-public-access-block', '--bucket', b]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(['s3api', 'put-bucket-acl', '--bucket', b, '--acl', 'public-read']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await aws(['s3api', 'get-bucket-acl', '--bucket', b]);
+    assert.equal(r.code, 0, r.stderr);
+    const acl = JSON.parse(r.out);
+    assert.match(acl.Owner.ID, /^[0-9a-f]{64}$/);
+    assert.deepEqual(acl.Grants.map((g) => [g.Grantee.Type, g.Grantee.ID ?? g.Grantee.URI, g.Permission]), [
+      ['CanonicalUser', acl.Owner.ID, 'FULL_CONTROL'],
+      ['Group', 'http://acs.amazonaws.com/groups/global/AllUsers', 'READ'],
+    ]);
+    r = await aws(['s3api', 'get-public-access-block', '--bucket', b]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /\(NoSuchPublicAccessBlockConfiguration\)/);
+  });
 });
