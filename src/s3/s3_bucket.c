@@ -132,8 +132,8 @@ int s3_CreateBucket(struct call *c) {
     }
     if (!q->op_state) {
         /* Since April 2023 a new bucket has ACLs disabled unless it asks
-         * otherwise (x-amz-object-ownership). */
-        /* ... and Block Public Access, all four settings. */
+         * otherwise (x-amz-object-ownership), and Block Public Access's
+         * four settings on. */
         const char *oo = http_header(q->rq, "x-amz-object-ownership");
         const char *acl = q->acl && strcmp(q->acl, "private") != 0 ? q->acl : NULL;
         struct s3_bucket b = {.name = q->bucket, .account_id = c->who.account_id,
