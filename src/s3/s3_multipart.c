@@ -403,7 +403,7 @@ int s3_CreateMultipartUpload(struct call *c) {
     struct s3_mpu u = {
         .bucket = q->bucket, .key = q->key, .initiated = c->now_ms,
         .owner = c->who.account_id, .initiator_arn = c->who.arn,
-        .acl = http_header(q->rq, "x-amz-acl"),
+        .acl = q->acl,
         .content_type = http_header(q->rq, "Content-Type"),
     };
     if (checksum_settings(q, &u) != C_OK) return C_ERR;
@@ -663,8 +663,10 @@ int s3_CompleteMultipartUpload(struct call *c) {
     char *etag = arena_alloc(a, 48);
     s3_mpu_etag((const unsigned char (*)[16])md5s, nd, etag);
     struct s3_object o = {
-        .key = q->key, .etag = etag, .last_modified = c->now_ms, .owner = u.owner,
-        .acl = u.acl, .content_type = u.content_type, .headers = u.headers,
+        /* u.owner is the initiator's account: the object's is Object
+         * Ownership's. */
+        .key = q->key, .etag = etag, .last_modified = c->now_ms,
+        .owner = s3_object_owner(&q->b, u.owner, u.acl), .acl = u.acl, .content_type = u.content_type, .headers = u.headers,
         .checksum_algo = cks ? u.checksum_algo : NULL, .checksum = cks,
     };
     if (segment_table(q, &u, use, nd, &o) != C_OK) return C_ERR;

@@ -1,5 +1,6 @@
 /* The internal S3 write path (rules: s3_write.h). */
 #include "s3_write.h"
+#include "s3.h"
 #include "checksum.h"
 #include "s3_sse.h"
 #include "../iam/authz.h"
@@ -22,14 +23,6 @@ struct s3_write {
     const char *saved_service;     /* c->service before the write */
     const char *saved_account;     /* c->who.account_id before (service principals) */
 };
-
-const char *s3_write_owner(const char *ownership, const char *bucket_owner, const char *writer,
-                           const char *acl) {
-    bool full = acl && strcmp(acl, "bucket-owner-full-control") == 0;
-    if (ownership && strcmp(ownership, "BucketOwnerEnforced") == 0) return bucket_owner;
-    if (ownership && strcmp(ownership, "BucketOwnerPreferred") == 0 && full) return bucket_owner;
-    return writer;
-}
 
 static void ctx1(struct arena *a, struct iam_ctx *v, size_t *n, const char *key,
                  const char *value) {
@@ -82,7 +75,7 @@ static int open_steps(struct s3_write *w, const struct s3_write_req *r) {
                               : "";
     w->o = (struct s3_object){
         .key = arena_strdup(a, r->key), .last_modified = c->now_ms,
-        .owner = s3_write_owner(b.ownership, b.account_id, c->who.account_id, r->acl),
+        .owner = s3_object_owner(&b, c->who.account_id, r->acl),
         .acl = r->acl ? arena_strdup(a, r->acl) : NULL,
         .content_type = r->content_type ? arena_strdup(a, r->content_type) : NULL,
         .headers = headers,

@@ -13,9 +13,10 @@
  *      aws:SourceArn come from c->who);
  *   3. ACLs under BucketOwnerEnforced: only bucket-owner-full-control
  *      (AccessControlListNotSupported);
- *   4. the owner: the bucket owner under BucketOwnerEnforced, or under
- *      BucketOwnerPreferred with bucket-owner-full-control; otherwise the
- *      writer (a service principal's writes belong to S3W_SERVICE_ACCOUNT);
+ *   4. the owner, s3_object_owner's (s3.h): the bucket owner under
+ *      BucketOwnerEnforced, or under BucketOwnerPreferred with
+ *      bucket-owner-full-control; otherwise the writer (a service
+ *      principal's writes belong to S3W_SERVICE_ACCOUNT);
  *   5. encryption: the write's own (sse) or the bucket default, SSE-KMS
  *      asking KMS as the writer — which needs kms:GenerateDataKey on the key
  *      (for a service principal, a key policy naming the service), else
@@ -67,11 +68,5 @@ int s3_write_data(struct s3_write *w, const void *p, size_t n);
  * ...).  The write is gone afterwards either way. */
 int s3_write_commit(struct s3_write *w, struct s3_object *out);
 void s3_write_abort(struct s3_write *w);
-
-/* Step 4 alone: the owner of an object `writer` writes into a bucket owned
- * by `bucket_owner` with ObjectOwnership `ownership` (NULL: ObjectWriter)
- * and canned ACL `acl` (may be NULL). */
-const char *s3_write_owner(const char *ownership, const char *bucket_owner, const char *writer,
-                           const char *acl);
 
 #endif
