@@ -24,6 +24,7 @@ import {
   DeleteObjectCommand, CopyObjectCommand, PutBucketPolicyCommand, GetBucketAclCommand,
   PutBucketAclCommand, GetObjectAclCommand, PutObjectAclCommand, PutBucketOwnershipControlsCommand,
   GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, DeletePublicAccessBlockCommand,
+  CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
@@ -333,6 +334,21 @@ describe('object ownership', () => {
     await put(s3B, b, 'handed', { ACL: 'bucket-owner-full-control' });
     assert.equal((await objectAcl(b, 'handed')).Owner.ID, idA);
     assert.equal(await read(s3, b, 'handed'), 'body of handed');
+  });
+
+  test('a multipart upload gets its owner and ACL as a PutObject does', async () => {
+    const b = await newBucket('mpu', { ObjectOwnership: 'BucketOwnerPreferred' });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: b, Policy: policyDoc({ Effect: 'Allow',
+      Principal: { AWS: acctB }, Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*` }) }));
+    for (const [k, ACL, owner] of [['mpu-with', 'bucket-owner-full-control', idA], ['mpu-without', undefined, idB]]) {
+      const { UploadId } = await s3B.send(new CreateMultipartUploadCommand({ Bucket: b, Key: k, ACL }));
+      const p = await s3B.send(new UploadPartCommand({ Bucket: b, Key: k, UploadId, PartNumber: 1, Body: `body of ${k}` }));
+      await s3B.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: k, UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } }));
+      assert.equal((await objectAcl(b, k, owner === idB ? s3B : s3)).Owner.ID, owner, k);
+    }
+    await denied(() => read(s3, b, 'mpu-without'));
+    assert.equal(await read(s3, b, 'mpu-with'), 'body of mpu-with');
   });
 
   test('BucketOwnerEnforced turns ACLs off and back on', async () => {
