@@ -276,6 +276,24 @@ int s3_GetObject(struct call *c);
 int s3_HeadObject(struct call *c);
 int s3_DeleteObject(struct call *c);
 int s3_CopyObject(struct call *c);
+/* A copy's source (CopyObject, UploadPartCopy): x-amz-copy-source parsed,
+ * s3:GetObject authorized as the caller, the object open, the
+ * x-amz-copy-source-if-* preconditions met, its data key (kms:Decrypt as
+ * the caller) in dk.  Owned by the request (q->op_state, released by its
+ * cleanup). */
+struct copy_src {
+    const char *bucket, *key;
+    struct s3_object o;
+    int fd;
+    unsigned char dk[32];          /* the source's data key (o.sse set) */
+    struct s3_sse_writer *w;       /* CopyObject: the copy's encryption */
+    void *part;                    /* UploadPartCopy: the part being made */
+};
+int s3_copy_source_open(struct s3_req *q, struct copy_src **out);
+/* len plaintext bytes of the source from off -> *md (their MD5) -> w's
+ * encryption (may be NULL) -> up; closes the source.  C_ERR with q->err. */
+int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, uint64_t len,
+                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16]);
 int s3_copy_object_begin(struct s3_req *q);
 const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n);
 

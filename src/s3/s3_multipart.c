@@ -485,17 +485,87 @@ int s3_UploadPart(struct call *c) {
     return C_OK;
 }
 
-/* UploadPartCopy is not served yet: refused before any body, never taken
- * for an UploadPart with an empty body. */
+/* UploadPartCopy: a part made of (a range of) an existing object, read as
+ * the caller (s3:GetObject and, when encrypted, kms:Decrypt on the source)
+ * and written like an uploaded part (the upload's encryption, one segment).
+ * Everything is checked before the (empty) body; the copy runs after it. */
+
+/* x-amz-copy-source-range "bytes=first-last" within a source of size n. */
+static int copy_range(struct s3_req *q, uint64_t n, uint64_t *off, uint64_t *len) {
+    const char *r = http_header(q->rq, "x-amz-copy-source-range");
+    *off = 0;
+    *len = n;
+    if (!r) return C_OK;
+    unsigned long long first, last;
+    int used = 0;
+    if (sscanf(r, "bytes=%llu-%llu%n", &first, &last, &used) != 2 || r[used] || first > last)
+        return aws_errf(&q->err, 400, "InvalidArgument",
+                        "The x-amz-copy-source-range value must be of the form bytes=first-last "
+                        "where first and last are the zero-based offsets of the first and last "
+                        "bytes to copy");
+    if (last >= n)
+        return aws_errf(&q->err, 400, "InvalidRequest",
+                        "Range specified is not valid for source object of size: %llu",
+                        (unsigned long long)n);
+    *off = first;
+    *len = last - first + 1;
+    return C_OK;
+}
+
+struct part_copy {
+    struct part_state ps;
+    uint64_t off, len;
+};
+
 int s3_upload_part_copy_begin(struct s3_req *q) {
-    s3_err_field(q, "Header", "x-amz-copy-source");
-    return aws_errf(&q->err, 501, "NotImplemented",
-                    "A header you provided implies functionality that is not implemented "
-                    "(UploadPartCopy).");
+    struct call *c = &q->c;
+    struct part_copy *pc = arena_calloc(c->a, sizeof *pc);
+    if (part_number(q, &pc->ps.p.number) != C_OK || load_upload(q, &pc->ps.u) != C_OK)
+        return C_ERR;
+    struct copy_src *cs;
+    if (s3_copy_source_open(q, &cs) != C_OK) return C_ERR;
+    cs->part = pc;
+    if (copy_range(q, (uint64_t)cs->o.size, &pc->off, &pc->len) != C_OK) return C_ERR;
+    if (pc->len > S3_MAX_OBJECT_SIZE) {
+        s3_err_field(q, "ProposedSize", arena_sprintf(c->a, "%llu", (unsigned long long)pc->len));
+        s3_err_field(q, "MaxSizeAllowed", arena_sprintf(c->a, "%llu", S3_MAX_OBJECT_SIZE));
+        return aws_errf(c->err, 400, "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed size");
+    }
+    /* A COMPOSITE upload wants every part's checksum: a copied part has
+     * none to offer (AWS computes it; Sluice refuses rather than store a
+     * part Complete would reject). */
+    if (pc->ps.u.checksum_algo && strcmp(pc->ps.u.checksum_type, "COMPOSITE") == 0)
+        return aws_errf(c->err, 501, "NotImplemented",
+                        "A header you provided implies functionality that is not implemented "
+                        "(UploadPartCopy into an upload with a COMPOSITE checksum).");
+    if (c->store->ops->s3_upload_begin(c->store, q->bucket, &q->body.up, c->err) != C_OK)
+        return C_ERR;
+    return mpu_part_begin(q, &pc->ps.u, &pc->ps.p);
 }
 
 int s3_UploadPartCopy(struct call *c) {
-    return aws_errf(c->err, 501, "NotImplemented", "UploadPartCopy is not implemented.");
+    struct s3_req *q = S3(c);
+    struct copy_src *cs = q->op_state;
+    struct part_copy *pc = cs->part;
+    struct s3_mpu_part *p = &pc->ps.p;
+    unsigned char md[16];
+    if (s3_copy_source_stream(q, cs, pc->off, pc->len, q->body.sse, q->body.up, md) != C_OK)
+        return C_ERR;
+    char *etag = arena_alloc(c->a, 33);
+    s3_hex(md, 16, etag);
+    p->etag = etag;
+    p->last_modified = c->now_ms;
+    struct s3_upload *up = q->body.up;
+    q->body.up = NULL;   /* the commit finishes it either way */
+    if (c->store->ops->s3_mpu_part_commit(c->store, up, pc->ps.u.upload_id, p, c->err) != C_OK)
+        return store_failed(q, pc->ps.u.upload_id);
+    struct xw w;
+    s3_xml_begin(q, &w, "CopyPartResult");
+    xw_elem(&w, "ETag", quoted(c->a, p->etag));
+    xw_elem(&w, "LastModified", s3_iso_time(c->a, p->last_modified));
+    xw_close(&w, "CopyPartResult");
+    return C_OK;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -495,14 +495,6 @@ int s3_DeleteObject(struct call *c) {
 
 /* ---------------- CopyObject ---------------- */
 
-struct copy_src {
-    const char *bucket, *key;
-    struct s3_object o;
-    int fd;
-    unsigned char dk[32];          /* the source's data key (o.sse set) */
-    struct s3_sse_writer *w;       /* the copy's encryption */
-};
-
 static int bad_copy_source(struct s3_req *q) {
     s3_err_field(q, "ArgumentName", "x-amz-copy-source");
     s3_err_field(q, "ArgumentValue", http_header(q->rq, "x-amz-copy-source"));
@@ -520,7 +512,10 @@ static void copy_cleanup(struct s3_req *q) {
     cs->w = NULL;
 }
 
-int s3_copy_object_begin(struct s3_req *q) {
+/* x-amz-copy-source: parse it, authorize s3:GetObject on it as the caller,
+ * open it and check the x-amz-copy-source-if-* preconditions; q->op_state
+ * is the copy_src (released by copy_cleanup). */
+static int copy_source_parse(struct s3_req *q, struct copy_src **out) {
     struct call *c = &q->c;
     struct arena *a = c->a;
     const char *raw = http_header(q->rq, "x-amz-copy-source");
@@ -546,18 +541,13 @@ int s3_copy_object_begin(struct s3_req *q) {
     cs->fd = -1;
     q->op_state = cs;
     q->op_cleanup = copy_cleanup;
+    *out = cs;
+    return C_OK;
+}
 
-    const char *dir = http_header(q->rq, "x-amz-metadata-directive");
-    if (dir && strcmp(dir, "COPY") != 0 && strcmp(dir, "REPLACE") != 0) {
-        s3_err_field(q, "ArgumentName", "x-amz-metadata-directive");
-        s3_err_field(q, "ArgumentValue", dir);
-        return aws_errf(c->err, 400, "InvalidArgument", "Unknown metadata directive.");
-    }
-    bool replace = dir && strcmp(dir, "REPLACE") == 0;
-    if (s3_check_write_headers(q) != C_OK) return C_ERR;
-    struct s3_sse_spec spec;
-    if (s3_sse_for_write(q, &spec) != C_OK) return C_ERR;
-
+static int copy_source_load(struct s3_req *q, struct copy_src *cs) {
+    struct call *c = &q->c;
+    struct arena *a = c->a;
     struct s3_bucket sb;
     if (c->store->ops->s3_bucket_get(c->store, a, cs->bucket, &sb, c->err) != C_OK) {
         s3_err_field(q, "BucketName", cs->bucket);
@@ -572,7 +562,69 @@ int s3_copy_object_begin(struct s3_req *q) {
         return C_ERR;
     }
     bool unused;
-    if (preconditions(q, &cs->o, "x-amz-copy-source-", &unused) != C_OK) return C_ERR;
+    return preconditions(q, &cs->o, "x-amz-copy-source-", &unused);
+}
+
+int s3_copy_source_open(struct s3_req *q, struct copy_src **out) {
+    if (copy_source_parse(q, out) != C_OK || copy_source_load(q, *out) != C_OK) return C_ERR;
+    /* Decrypt the source as the caller (kms:Decrypt on its key). */
+    struct copy_src *cs = *out;
+    if (cs->o.sse && s3_sse_data_key(&q->c, cs->bucket, cs->key, &cs->o, cs->dk) != C_OK)
+        return C_ERR;
+    return C_OK;
+}
+
+int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, uint64_t len,
+                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16]) {
+    struct call *c = &q->c;
+    /* Source plaintext -> MD5 -> the copy's encryption -> its file. */
+    struct s3_sse_reader *rd = NULL;
+    struct s3_md5 md5;
+    s3_md5_init(&md5);
+    unsigned char *buf = malloc(S3_ENC_CHUNK);
+    if (!buf) abort();
+    int rc = s3_sse_reader_new(&cs->o, cs->dk, cs->fd, false, &rd) == C_OK
+                 ? C_OK
+                 : aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
+    for (uint64_t pos = off; rc == C_OK && pos < off + len;) {
+        uint64_t left = off + len - pos;
+        ssize_t n = s3_sse_read(rd, pos, buf, left < S3_ENC_CHUNK ? (size_t)left : S3_ENC_CHUNK);
+        if (n <= 0) {
+            rc = aws_errf(c->err, 500, "InternalError",
+                          "We encountered an internal error. Please try again. (read)");
+            break;
+        }
+        s3_md5_update(&md5, buf, (size_t)n);
+        if ((w && s3_sse_encrypt(w, buf, buf, (size_t)n) != C_OK) ||
+            c->store->ops->s3_upload_write(up, buf, (size_t)n, c->err) != C_OK)
+            rc = C_ERR;
+        pos += (uint64_t)n;
+    }
+    s3_md5_final(&md5, md);
+    s3_md5_free(&md5);
+    free(buf);
+    s3_sse_reader_free(rd);
+    close(cs->fd);
+    cs->fd = -1;
+    return rc;
+}
+
+int s3_copy_object_begin(struct s3_req *q) {
+    struct call *c = &q->c;
+    struct copy_src *cs;
+    if (copy_source_parse(q, &cs) != C_OK) return C_ERR;
+    const char *dir = http_header(q->rq, "x-amz-metadata-directive");
+    if (dir && strcmp(dir, "COPY") != 0 && strcmp(dir, "REPLACE") != 0) {
+        s3_err_field(q, "ArgumentName", "x-amz-metadata-directive");
+        s3_err_field(q, "ArgumentValue", dir);
+        return aws_errf(c->err, 400, "InvalidArgument", "Unknown metadata directive.");
+    }
+    bool replace = dir && strcmp(dir, "REPLACE") == 0;
+    if (s3_check_write_headers(q) != C_OK) return C_ERR;
+    struct s3_sse_spec spec;
+    if (s3_sse_for_write(q, &spec) != C_OK) return C_ERR;
+
+    if (copy_source_load(q, cs) != C_OK) return C_ERR;
     /* Naming an encryption, or a bucket with a configured default
      * encryption, makes an in-place copy legal (it re-encrypts). */
     if (strcmp(cs->bucket, q->bucket) == 0 && strcmp(cs->key, q->key) == 0 && !replace &&
@@ -589,7 +641,10 @@ int s3_copy_object_begin(struct s3_req *q) {
      * the copy per the request or the destination bucket's default. */
     if (cs->o.sse && s3_sse_data_key(c, cs->bucket, cs->key, &cs->o, cs->dk) != C_OK)
         return C_ERR;
-    return s3_sse_begin_object(c, q->bucket, q->key, &spec, &cs->w);
+    if (s3_sse_begin_object(c, q->bucket, q->key, &spec, &cs->w) != C_OK) return C_ERR;
+    return s3_sse_begin_segment(cs->w, 0, NULL) == C_OK
+               ? C_OK
+               : aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
 }
 
 int s3_CopyObject(struct call *c) {
@@ -612,37 +667,8 @@ int s3_CopyObject(struct call *c) {
     }
     struct s3_upload *up;
     if (c->store->ops->s3_upload_begin(c->store, q->bucket, &up, c->err) != C_OK) return C_ERR;
-    /* Source plaintext -> MD5 -> the copy's encryption -> its file. */
-    struct s3_sse_reader *rd = NULL;
-    struct s3_md5 md5;
-    s3_md5_init(&md5);
-    unsigned char *buf = malloc(S3_ENC_CHUNK), md[16];
-    if (!buf) abort();
-    int rc = s3_sse_reader_new(&cs->o, cs->dk, cs->fd, false, &rd) == C_OK &&
-                     s3_sse_begin_segment(cs->w, 0, NULL) == C_OK
-                 ? C_OK
-                 : aws_errf(c->err, 500, "InternalError", "We encountered an internal error.");
-    for (uint64_t pos = 0; rc == C_OK && pos < (uint64_t)cs->o.size;) {
-        uint64_t left = (uint64_t)cs->o.size - pos;
-        ssize_t n = s3_sse_read(rd, pos, buf, left < S3_ENC_CHUNK ? (size_t)left : S3_ENC_CHUNK);
-        if (n <= 0) {
-            rc = aws_errf(c->err, 500, "InternalError",
-                          "We encountered an internal error. Please try again. (read)");
-            break;
-        }
-        s3_md5_update(&md5, buf, (size_t)n);
-        if (s3_sse_encrypt(cs->w, buf, buf, (size_t)n) != C_OK ||
-            c->store->ops->s3_upload_write(up, buf, (size_t)n, c->err) != C_OK)
-            rc = C_ERR;
-        pos += (uint64_t)n;
-    }
-    s3_md5_final(&md5, md);
-    s3_md5_free(&md5);
-    free(buf);
-    s3_sse_reader_free(rd);
-    close(cs->fd);
-    cs->fd = -1;
-    if (rc != C_OK) {
+    unsigned char md[16];
+    if (s3_copy_source_stream(q, cs, 0, (uint64_t)cs->o.size, cs->w, up, md) != C_OK) {
         c->store->ops->s3_upload_abort(up);
         return C_ERR;
     }

@@ -477,13 +477,55 @@ describe('errors', () => {
     assert.equal(xmlText(r.text, 'MaxSizeAllowed'), '5368709120');
   });
 
-  test('UploadPartCopy is NotImplemented, never an empty part', async () => {
-    const id = await create(b, 'copy');
-    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src', Body: 'source' }));
-    await expectAwsError(() => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'copy', UploadId: id,
-      PartNumber: 1, CopySource: `${b}/src` })), 'NotImplemented', /UploadPartCopy/, { status: 501 });
-    const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'copy', UploadId: id }));
+  test('UploadPartCopy: ranges of an encrypted object become parts; the object reads back whole', async () => {
+    const src = randomBytes(11 * MiB + 321);
+    const other = bucketName('cpsrc');
+    await s3.send(new CreateBucketCommand({ Bucket: other }));
+    await s3.send(new PutObjectCommand({ Bucket: other, Key: 'src/obj', Body: src, ServerSideEncryption: 'aws:kms' }));
+    const id = await create(b, 'copied');
+    const ranges = [[0, 5 * MiB - 1], [5 * MiB, 10 * MiB - 1], [10 * MiB, src.length - 1]];
+    const parts = [];
+    for (let i = 0; i < ranges.length; i++) {
+      const r = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'copied', UploadId: id, PartNumber: i + 1,
+        CopySource: `${other}/src/obj`, CopySourceRange: `bytes=${ranges[i][0]}-${ranges[i][1]}` }));
+      assert.equal(r.CopyPartResult.ETag, `"${md5hex(src.subarray(ranges[i][0], ranges[i][1] + 1))}"`);
+      assert.ok(r.CopyPartResult.LastModified instanceof Date);
+      parts.push({ PartNumber: i + 1, ETag: r.CopyPartResult.ETag });
+    }
+    const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'copied', UploadId: id }));
+    assert.deepEqual(lp.Parts.map((p) => p.Size), ranges.map(([f, l]) => l - f + 1));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'copied', UploadId: id, MultipartUpload: { Parts: parts } }));
+    const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b, Key: 'copied' }))).Body.transformToByteArray());
+    assert.ok(src.equals(got));
+    // Without a range: the whole source is the part.
+    const id2 = await create(b, 'whole');
+    const w = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'whole', UploadId: id2, PartNumber: 1, CopySource: `${other}/src/obj` }));
+    assert.equal(w.CopyPartResult.ETag, `"${md5hex(src)}"`);
+  });
+
+  test('UploadPartCopy errors: range form and bounds, missing source, no s3:GetObject on the source', async () => {
+    const id = await create(b, 'cperr');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'small', Body: 'source' }));
+    const copy = (extra) => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'cperr', UploadId: id, PartNumber: 1,
+      CopySource: `${b}/small`, ...extra }));
+    await expectAwsError(() => copy({ CopySourceRange: 'bytes=3' }), 'InvalidArgument',
+      /^The x-amz-copy-source-range value must be of the form bytes=first-last/);
+    await expectAwsError(() => copy({ CopySourceRange: 'bytes=0-6' }), 'InvalidRequest',
+      'Range specified is not valid for source object of size: 6');
+    await expectAwsError(() => copy({ CopySource: `${b}/nope` }), 'NoSuchKey', 'The specified key does not exist.', { status: 404 });
+    await expectAwsError(() => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'cperr', UploadId: 'nope', PartNumber: 1,
+      CopySource: `${b}/small` })), 'NoSuchUpload', /The specified upload does not exist/, { status: 404 });
+    const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'cperr', UploadId: id }));
     assert.equal(lp.Parts, undefined);
+    // A user who may write the destination but not read the source.
+    const iam = iamClient(srv);
+    const u = name('cpuser');
+    await iam.send(new CreateUserCommand({ UserName: u }));
+    await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: allow('s3:PutObject') }));
+    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
+    const us3 = s3Client(srv, { credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey } });
+    await expectAwsError(() => us3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'cperr', UploadId: id, PartNumber: 1,
+      CopySource: `${b}/small` })), 'AccessDenied', /is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::.*\/small/, { status: 403 });
   });
 
   test('CreateMultipartUpload checks its headers exactly as PutObject does', async () => {
