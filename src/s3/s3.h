@@ -120,6 +120,7 @@ struct s3_req {
     struct s3_err_field ef[6];  /* extra <Error> elements */
     size_t nef;
     const char *acl;            /* the ACL a write sets, stored form (s3_check_acl_allowed) */
+    const char *tags;           /* the tags a write sets (x-amz-tagging, stored form), or NULL */
     void *op_state;             /* the operation's own (CopyObject source, ...) */
     void (*op_cleanup)(struct s3_req *q);   /* releases op_state, whatever happened */
 };
@@ -185,6 +186,18 @@ int s3_PutBucketOwnershipControls(struct call *c);
 int s3_GetBucketOwnershipControls(struct call *c);
 int s3_DeleteBucketOwnershipControls(struct call *c);
 int s3_PutBucketTagging(struct call *c);
+/* A <Tagging><TagSet> request body (bucket and object tagging). */
+int s3_parse_tagging(struct call *c, const struct s3x *root, struct tag **out, size_t *n);
+/* The <Tagging> answer. */
+void s3_write_tagging(struct s3_req *q, const struct tag *t, size_t n);
+/* s3_tagging.c: object tags */
+int s3_PutObjectTagging(struct call *c);
+int s3_GetObjectTagging(struct call *c);
+int s3_DeleteObjectTagging(struct call *c);
+/* x-amz-tagging of a write: validated, s3:PutObjectTagging authorized,
+ * q->tags set (NULL without the header). */
+int s3_write_tags(struct s3_req *q);
+size_t s3_object_tag_count(const struct s3_object *o);
 int s3_GetBucketTagging(struct call *c);
 int s3_DeleteBucketTagging(struct call *c);
 bool s3_valid_ownership(const char *v);

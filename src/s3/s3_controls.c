@@ -98,10 +98,7 @@ static int invalid_tag(struct aws_err *e, const char *msg) {
     return aws_errf(e, 400, "InvalidTag", "%s", msg);
 }
 
-int s3_PutBucketTagging(struct call *c) {
-    struct s3_req *q = S3(c);
-    struct s3x *root;
-    if (s3_xml_parse(c->a, q->body.mem.p, q->body.mem.len, &root, c->err) != C_OK) return C_ERR;
+int s3_parse_tagging(struct call *c, const struct s3x *root, struct tag **out, size_t *nout) {
     if (strcmp(root->name, "Tagging") != 0) return s3_malformed_xml(c->err);
     const struct s3x *set = s3x_child(root, "TagSet");
     if (!set) return s3_malformed_xml(c->err);
@@ -122,6 +119,32 @@ int s3_PutBucketTagging(struct call *c) {
                 return invalid_tag(c->err, "Cannot provide multiple Tags with the same key");
         *ARENA_PUSH(c->a, t, n, cap) = (struct tag){k->text, v->text};
     }
+    *out = t;
+    *nout = n;
+    return C_OK;
+}
+
+void s3_write_tagging(struct s3_req *q, const struct tag *t, size_t n) {
+    struct xw w;
+    s3_xml_begin(q, &w, "Tagging");
+    xw_open(&w, "TagSet", NULL);
+    for (size_t i = 0; i < n; i++) {
+        xw_open(&w, "Tag", NULL);
+        xw_elem(&w, "Key", t[i].key);
+        xw_elem(&w, "Value", t[i].value);
+        xw_close(&w, "Tag");
+    }
+    xw_close(&w, "TagSet");
+    xw_close(&w, "Tagging");
+}
+
+int s3_PutBucketTagging(struct call *c) {
+    struct s3_req *q = S3(c);
+    struct s3x *root;
+    if (s3_xml_parse(c->a, q->body.mem.p, q->body.mem.len, &root, c->err) != C_OK) return C_ERR;
+    struct tag *t;
+    size_t n;
+    if (s3_parse_tagging(c, root, &t, &n) != C_OK) return C_ERR;
     if (n > S3_MAX_BUCKET_TAGS)
         return aws_errf(c->err, 400, "BadRequest", "Bucket tag count cannot be greater than 50");
     if (c->store->ops->s3_bucket_set_tags(c->store, q->bucket, t, n, c->err) != C_OK)
@@ -139,17 +162,7 @@ int s3_GetBucketTagging(struct call *c) {
         s3_err_field(q, "BucketName", q->bucket);
         return aws_errf(c->err, 404, "NoSuchTagSet", "The TagSet does not exist");
     }
-    struct xw w;
-    s3_xml_begin(q, &w, "Tagging");
-    xw_open(&w, "TagSet", NULL);
-    for (size_t i = 0; i < n; i++) {
-        xw_open(&w, "Tag", NULL);
-        xw_elem(&w, "Key", t[i].key);
-        xw_elem(&w, "Value", t[i].value);
-        xw_close(&w, "Tag");
-    }
-    xw_close(&w, "TagSet");
-    xw_close(&w, "Tagging");
+    s3_write_tagging(q, t, n);
     return C_OK;
 }
 

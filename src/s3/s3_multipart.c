@@ -404,7 +404,7 @@ int s3_CreateMultipartUpload(struct call *c) {
         .bucket = q->bucket, .key = q->key, .initiated = c->now_ms,
         .owner = c->who.account_id, .initiator_arn = c->who.arn,
         .acl = q->acl,
-        .content_type = http_header(q->rq, "Content-Type"),
+        .content_type = http_header(q->rq, "Content-Type"), .tags = q->tags,
     };
     if (checksum_settings(q, &u) != C_OK) return C_ERR;
     struct buf hdrs;
@@ -737,7 +737,7 @@ int s3_CompleteMultipartUpload(struct call *c) {
          * Ownership's. */
         .key = q->key, .etag = etag, .last_modified = c->now_ms,
         .owner = s3_object_owner(&q->b, u.owner, u.acl), .acl = u.acl, .content_type = u.content_type, .headers = u.headers,
-        .checksum_algo = cks ? u.checksum_algo : NULL, .checksum = cks,
+        .checksum_algo = cks ? u.checksum_algo : NULL, .checksum = cks, .tags = u.tags,
     };
     if (segment_table(q, &u, use, nd, &o) != C_OK) return C_ERR;
     if (c->store->ops->s3_mpu_complete(c->store, &u, use, nd, &o, c->err) != C_OK)

@@ -139,6 +139,7 @@ int s3_check_write_headers(struct s3_req *q) {
         }
     }
     if (s3_check_acl_allowed(q) != C_OK) return C_ERR;
+    if (s3_write_tags(q) != C_OK) return C_ERR;
     struct buf scratch;
     buf_init(&scratch);
     int rc = s3_collect_headers(q, &scratch);
@@ -186,7 +187,7 @@ int s3_PutObject(struct call *c) {
         .owner = s3_object_owner(&q->b, c->who.account_id, q->acl), .acl = q->acl,
         .content_type = http_header(q->rq, "Content-Type"),
         .headers = arena_strndup(c->a, hdrs.p ? hdrs.p : "", hdrs.len),
-        .checksum_algo = ck, .checksum = ck ? q->body.ck_value : NULL,
+        .checksum_algo = ck, .checksum = ck ? q->body.ck_value : NULL, .tags = q->tags,
     };
     buf_free(&hdrs);
     s3_sse_finish(q->body.sse, c->a, q->body.md5_raw, &o, &o.etag);
@@ -323,6 +324,8 @@ static void object_headers(struct s3_req *q, const struct s3_object *o) {
     http_resp_header(q->rs, "ETag", quoted(a, o->etag));
     http_resp_header(q->rs, "Last-Modified", s3_http_time(a, o->last_modified));
     http_resp_header(q->rs, "Accept-Ranges", "bytes");
+    size_t ntags = s3_object_tag_count(o);
+    if (ntags) http_resp_header(q->rs, "x-amz-tagging-count", arena_sprintf(a, "%zu", ntags));
     q->rs->content_type = o->content_type ? o->content_type : "binary/octet-stream";
     /* Stored headers, "name:value\n" each. */
     for (const char *p = o->headers; p && *p;) {
@@ -620,6 +623,12 @@ int s3_copy_object_begin(struct s3_req *q) {
         return aws_errf(c->err, 400, "InvalidArgument", "Unknown metadata directive.");
     }
     bool replace = dir && strcmp(dir, "REPLACE") == 0;
+    const char *tdir = http_header(q->rq, "x-amz-tagging-directive");
+    if (tdir && strcmp(tdir, "COPY") != 0 && strcmp(tdir, "REPLACE") != 0) {
+        s3_err_field(q, "ArgumentName", "x-amz-tagging-directive");
+        s3_err_field(q, "ArgumentValue", tdir);
+        return aws_errf(c->err, 400, "InvalidArgument", "Unknown tagging directive.");
+    }
     if (s3_check_write_headers(q) != C_OK) return C_ERR;
     struct s3_sse_spec spec;
     if (s3_sse_for_write(q, &spec) != C_OK) return C_ERR;
@@ -657,6 +666,9 @@ int s3_CopyObject(struct call *c) {
     o.last_modified = c->now_ms;
     o.owner = s3_object_owner(&q->b, c->who.account_id, q->acl);
     o.acl = q->acl;
+    /* x-amz-tagging-directive: the source's tags unless REPLACE. */
+    const char *tdir = http_header(q->rq, "x-amz-tagging-directive");
+    if (tdir && strcmp(tdir, "REPLACE") == 0) o.tags = q->tags;
     if (replace) {
         struct buf hdrs;
         buf_init(&hdrs);

@@ -252,6 +252,8 @@ struct s3_object {
     size_t sse_dkey_len;
     const unsigned char *sse_segs;   /* the segment table (s3_sse.c's encoding) */
     size_t sse_segs_len;
+    const char *tags;             /* object tags as x-amz-tagging sends them ("k=v&k2=v2",
+                                     URL-encoded), NULL when none */
 };
 /* An object being written (s3_upload_*): bytes go to a temporary file in
  * the bucket's directory until commit makes them the object. */
@@ -269,6 +271,7 @@ struct s3_mpu {
     const char *checksum_type;    /* "COMPOSITE" / "FULL_OBJECT" with checksum_algo, else NULL */
     const char *attrs;            /* per-upload attributes of later steps (encryption's data
                                      key, ...): opaque text, NULL when none */
+    const char *tags;             /* the object's tags (x-amz-tagging form), NULL when none */
 };
 /* One uploaded part. */
 struct s3_mpu_part {
@@ -593,6 +596,9 @@ struct store_ops {
                           struct s3_object **out, size_t *n, bool *more);
     /* Metadata first, then the bytes; *existed (may be NULL) says whether
      * there was an object. */
+    /* Replace the object's tags (NULL: none); NoSuchKey when there is no object. */
+    int (*s3_object_set_tags)(struct store *s, const char *bucket, const char *key,
+                              const char *tags, struct aws_err *e);
     int (*s3_object_delete)(struct store *s, const char *bucket, const char *key,
                             bool *existed, struct aws_err *e);
     int (*s3_upload_begin)(struct store *s, const char *bucket, struct s3_upload **out,

@@ -57,7 +57,7 @@ static const char *S3_SCHEMA =
 
 #define OBJ_COLS \
     "key,size,etag,last_modified,owner,acl,content_type,headers,checksum_algo,checksum,oid," \
-    "sse,sse_kms_key,sse_bucket_key,sse_context,sse_dkey,sse_segs"
+    "sse,sse_kms_key,sse_bucket_key,sse_context,sse_dkey,sse_segs,tags"
 #define BUCKET_COLS \
     "name,account_id,region,created,policy,ownership,sse_algo,sse_kms_key,sse_bucket_key,acl,pab"
 
@@ -83,6 +83,8 @@ static const char *const MIGRATIONS[][2] = {
      * objects were written with from opening them now that ACLs count). */
     {"s3_buckets", "acl TEXT"},
     {"s3_buckets", "pab INTEGER DEFAULT 15"},
+    /* Object tagging. */
+    {"s3_objects", "tags TEXT"},
 };
 
 static int internal(struct aws_err *e, const char *what, int err) {
@@ -326,10 +328,20 @@ static void row_object(struct arena *a, sqlite3_stmt *st, struct s3_object *o) {
     o->sse_context = sq_col(a, st, 14);
     o->sse_dkey = sq_blob(a, st, 15, &o->sse_dkey_len);
     o->sse_segs = sq_blob(a, st, 16, &o->sse_segs_len);
+    o->tags = sq_col(a, st, 17);
 }
 
 static int no_such_key(struct aws_err *e) {
     return aws_errf(e, 404, "NoSuchKey", "The specified key does not exist.");
+}
+
+static int object_set_tags(struct store *s, const char *bucket, const char *key,
+                           const char *tags, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_exec1(sq_q(db, "UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?", "nss", tags,
+                      bucket, key)) != C_OK)
+        return sq_internal(e, db);
+    return sqlite3_changes(db) ? C_OK : no_such_key(e);
 }
 
 static int object_get(struct store *s, struct arena *a, const char *bucket, const char *key,
@@ -570,11 +582,12 @@ int s3_upload_commit_with(struct s3_upload *u, struct s3_object *meta, s3_commit
         if (sqlite3_step(st) == SQLITE_ROW) old = sq_col(&a, st, 0);
         sqlite3_finalize(st);
         st = sq_q(db, "INSERT OR REPLACE INTO s3_objects(" OBJ_COLS ",bucket) "
-                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                  "sisisnnsnnsnninnns", meta->key, meta->size, meta->etag, meta->last_modified,
+                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "sisisnnsnnsnninnnns", meta->key, meta->size, meta->etag, meta->last_modified,
                   meta->owner, meta->acl, meta->content_type, meta->headers ? meta->headers : "",
                   meta->checksum_algo, meta->checksum, u->oid, meta->sse, meta->sse_kms_key,
-                  (int64_t)meta->sse_bucket_key, meta->sse_context, NULL, NULL, u->bucket);
+                  (int64_t)meta->sse_bucket_key, meta->sse_context, NULL, NULL, meta->tags,
+                  u->bucket);
         if (meta->sse_dkey)
             sqlite3_bind_blob(st, 16, meta->sse_dkey, (int)meta->sse_dkey_len, SQLITE_TRANSIENT);
         if (meta->sse_segs)
@@ -683,6 +696,7 @@ void store_s3_ops(struct store_ops *o) {
     o->s3_object_get = object_get;
     o->s3_object_open = object_open;
     o->s3_object_list = object_list;
+    o->s3_object_set_tags = object_set_tags;
     o->s3_object_delete = object_delete;
     o->s3_upload_begin = upload_begin;
     o->s3_upload_write = upload_write;

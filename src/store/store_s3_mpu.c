@@ -35,7 +35,7 @@ static const char *MPU_SCHEMA =
     "CREATE TABLE IF NOT EXISTS s3_mpu_uploads(upload_id TEXT PRIMARY KEY,"
     "  bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,"
     "  owner TEXT NOT NULL, initiator_arn TEXT NOT NULL, acl TEXT, content_type TEXT,"
-    "  headers TEXT NOT NULL, checksum_algo TEXT, checksum_type TEXT, attrs TEXT);"
+    "  headers TEXT NOT NULL, checksum_algo TEXT, checksum_type TEXT, attrs TEXT, tags TEXT);"
     "CREATE INDEX IF NOT EXISTS s3_mpu_uploads_key ON s3_mpu_uploads(bucket, key, upload_id);"
     "CREATE TABLE IF NOT EXISTS s3_mpu_parts(upload_id TEXT NOT NULL, number INTEGER NOT NULL,"
     "  bucket TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,"
@@ -45,7 +45,7 @@ static const char *MPU_SCHEMA =
 
 #define UPLOAD_COLS                                                                          \
     "upload_id,bucket,key,initiated,owner,initiator_arn,acl,content_type,headers,"         \
-    "checksum_algo,checksum_type,attrs"
+    "checksum_algo,checksum_type,attrs,tags"
 #define PART_COLS "number,size,etag,last_modified,checksum_algo,checksum,attrs,oid"
 
 int store_s3_mpu_init(sqlite3 *db, char *err, size_t errlen) {
@@ -105,6 +105,7 @@ static void row_upload(struct arena *a, sqlite3_stmt *st, struct s3_mpu *u) {
     u->checksum_algo = sq_col(a, st, 9);
     u->checksum_type = sq_col(a, st, 10);
     u->attrs = sq_col(a, st, 11);
+    u->tags = sq_col(a, st, 12);
 }
 
 /* Upload ids: the initiation time (ms, 12 hex digits) then 52 random
@@ -128,10 +129,10 @@ static int mpu_create(struct store *s, struct arena *a, struct s3_mpu *u, struct
         return sq_rollback(db, aws_errf(e, 404, "NoSuchBucket",
                                         "The specified bucket does not exist"));
     if (sq_exec1(sq_q(db, "INSERT INTO s3_mpu_uploads(" UPLOAD_COLS ") "
-                          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-                      "sssissnnsnnn", id, u->bucket, u->key, u->initiated, u->owner,
+                          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      "sssissnnsnnnn", id, u->bucket, u->key, u->initiated, u->owner,
                       u->initiator_arn, u->acl, u->content_type, u->headers ? u->headers : "",
-                      u->checksum_algo, u->checksum_type, u->attrs)) != C_OK)
+                      u->checksum_algo, u->checksum_type, u->attrs, u->tags)) != C_OK)
         return sq_rollback(db, sq_internal(e, db));
     if (sq_commit(db, e) != C_OK) return C_ERR;
     u->upload_id = id;

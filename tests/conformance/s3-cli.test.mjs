@@ -112,6 +112,14 @@ describe('aws s3 cp of a multipart-sized file', () => {
     r = await aws(['s3', 'cp', '--no-progress', `s3://${b}/large/multi.bin`, dst]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(readFileSync(dst).equals(data));
+    // s3 -> s3 of a multipart-sized object: the CLI copies it in parts
+    // (UploadPartCopy with ranges).
+    r = await aws(['s3', 'cp', '--no-progress', `s3://${b}/large/multi.bin`, `s3://${b}/copy/multi.bin`]);
+    assert.equal(r.code, 0, r.stderr);
+    const dst2 = path.join(dir, 'multi-copy.bin');
+    r = await aws(['s3', 'cp', '--no-progress', `s3://${b}/copy/multi.bin`, dst2]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(dst2).equals(data));
     r = await aws(['s3api', 'list-multipart-uploads', '--bucket', b]);
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.out, /UploadId/, 'no upload left behind');
