@@ -29,7 +29,7 @@ import {
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
 import { iamClient, name, allow } from './iam-helpers.mjs';
-import { s3Client, s3Raw, md5b64, policyDoc } from './s3-helpers.mjs';
+import { s3Client, s3Raw, md5b64, policyDoc, s3User } from './s3-helpers.mjs';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
@@ -92,15 +92,7 @@ const blockedAcl = (arn, action, resource) =>
   `User: ${arn} is not authorized to perform: ${action} on resource: "${resource}" because public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access.`;
 
 /** A user of the account behind `iam` with an inline identity policy (or none). */
-async function user(iam, acct, policy) {
-  const u = name('aclu');
-  await iam.send(new CreateUserCommand({ UserName: u }));
-  if (policy) await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: policy }));
-  const k = await iam.send(new CreateAccessKeyCommand({ UserName: u }));
-  return { arn: `arn:aws:iam::${acct}:user/${u}`,
-    s3: s3Client(srv, { credentials: { accessKeyId: k.AccessKey.AccessKeyId,
-      secretAccessKey: k.AccessKey.SecretAccessKey } }) };
-}
+const user = (iam, acct, policy) => s3User(srv, { iam, acct, policy, prefix: 'aclu' });
 
 describe('bucket ACLs', () => {
   test('a new bucket answers the owner\'s full control in AWS\'s AccessControlPolicy', async () => {

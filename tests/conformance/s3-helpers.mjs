@@ -8,13 +8,29 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
+import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { REGION } from './harness.mjs';
+import { iamClient, name } from './iam-helpers.mjs';
 
 export function s3Client(srv, { credentials, ...extra } = {}) {
   return new S3Client({
     endpoint: srv.endpoint, region: REGION, forcePathStyle: true,
     credentials: credentials ?? srv.credentials(), maxAttempts: 1, ...extra,
   });
+}
+
+/**
+ * A new IAM user of the account behind `iam` (default: the admin account)
+ * with an inline identity policy (or none): { name, arn, s3 } where s3 is a
+ * client signing as the user.
+ */
+export async function s3User(srv, { iam = iamClient(srv), acct = srv.adminAccountId, policy, prefix = 's3u' } = {}) {
+  const u = name(prefix);
+  await iam.send(new CreateUserCommand({ UserName: u }));
+  if (policy) await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: policy }));
+  const k = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
+  return { name: u, arn: `arn:aws:iam::${acct}:user/${u}`,
+    s3: s3Client(srv, { credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey } }) };
 }
 
 /** Records the headers of every request the client sends (last one in .last). */

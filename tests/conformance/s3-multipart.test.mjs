@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
-import { s3Client, recordRequests, s3Raw, xmlText, md5hex, md5b64 } from './s3-helpers.mjs';
+import { s3Client, recordRequests, s3Raw, xmlText, md5hex, md5b64, s3User } from './s3-helpers.mjs';
 import { iamClient, name, allow } from './iam-helpers.mjs';
 
 const MiB = 1024 * 1024;
@@ -518,12 +518,7 @@ describe('errors', () => {
     const lp = await s3.send(new ListPartsCommand({ Bucket: b, Key: 'cperr', UploadId: id }));
     assert.equal(lp.Parts, undefined);
     // A user who may write the destination but not read the source.
-    const iam = iamClient(srv);
-    const u = name('cpuser');
-    await iam.send(new CreateUserCommand({ UserName: u }));
-    await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: allow('s3:PutObject') }));
-    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
-    const us3 = s3Client(srv, { credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey } });
+    const { s3: us3 } = await s3User(srv, { policy: allow('s3:PutObject'), prefix: 'cpuser' });
     await expectAwsError(() => us3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'cperr', UploadId: id, PartNumber: 1,
       CopySource: `${b}/small` })), 'AccessDenied', /is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::.*\/small/, { status: 403 });
   });

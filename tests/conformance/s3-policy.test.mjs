@@ -22,7 +22,7 @@ import {
 import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
 import { iamClient, name, allow } from './iam-helpers.mjs';
-import { s3Client, policyDoc } from './s3-helpers.mjs';
+import { s3Client, policyDoc, s3User } from './s3-helpers.mjs';
 
 let srv;
 let s3;          // account A (admin) root: owns the buckets
@@ -49,15 +49,7 @@ async function newBucket(p) {
 }
 
 /** A user of the account behind `iam` with an inline identity policy (or none). */
-async function user(iam, acct, policy) {
-  const u = name('s3u');
-  await iam.send(new CreateUserCommand({ UserName: u }));
-  if (policy) await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: policy }));
-  const k = await iam.send(new CreateAccessKeyCommand({ UserName: u }));
-  return { arn: `arn:aws:iam::${acct}:user/${u}`,
-    s3: s3Client(srv, { credentials: { accessKeyId: k.AccessKey.AccessKeyId,
-      secretAccessKey: k.AccessKey.SecretAccessKey } }) };
-}
+const user = (iam, acct, policy) => s3User(srv, { iam, acct, policy, prefix: 's3u' });
 
 const denied = (who, action, resource, why) =>
   `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${why}`;

@@ -12,10 +12,9 @@ import {
   PutObjectTaggingCommand, GetObjectTaggingCommand, DeleteObjectTaggingCommand, DeleteObjectCommand,
   CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
-import { CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, uniq } from './harness.mjs';
-import { iamClient, name, allow } from './iam-helpers.mjs';
-import { s3Client } from './s3-helpers.mjs';
+import { allow } from './iam-helpers.mjs';
+import { s3Client, s3User } from './s3-helpers.mjs';
 
 let srv;
 let s3;
@@ -84,12 +83,7 @@ describe('object tagging', () => {
   });
 
   test('writing tags needs s3:PutObjectTagging; reading them s3:GetObjectTagging', async () => {
-    const iam = iamClient(srv);
-    const u = name('tagger');
-    await iam.send(new CreateUserCommand({ UserName: u }));
-    await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: allow('s3:PutObject') }));
-    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
-    const us3 = s3Client(srv, { credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey } });
+    const { name: u, s3: us3 } = await s3User(srv, { policy: allow('s3:PutObject'), prefix: 'tagger' });
     await us3.send(new PutObjectCommand({ Bucket: b, Key: 'u', Body: 'x' }));
     await expectAwsError(() => us3.send(new PutObjectCommand({ Bucket: b, Key: 'u', Body: 'x', Tagging: 'k=v' })),
       'AccessDenied', new RegExp(`user/${u} is not authorized to perform: s3:PutObjectTagging on resource: arn:aws:s3:::${b}/u`), { status: 403 });
