@@ -14,27 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test_call.h"
 
 static char dir[] = "/tmp/sluice-kms-api-XXXXXX";
 static struct store *s;
 static struct arena a;
 
-struct who {
-    struct access_key key;
-    struct aws_err err;
-    struct call c;
-};
-
-/* A call of the principal behind akid, as S3 would hand it over. */
-static void call_as(struct who *w, const char *akid) {
-    memset(w, 0, sizeof *w);
-    REQUIRE(s->ops->key_lookup(s, &a, akid, &w->key) == C_OK, "%s", akid);
-    w->c = (struct call){.a = &a, .store = s, .region = "us-east-1", .service = "s3",
-                         .who = {.account_id = w->key.account_id,
-                                 .arn = w->key.principal_arn, .akid = akid},
-                         .key = &w->key, .request_id = "r", .source_ip = "127.0.0.1",
-                         .now_ms = now_ms(), .err = &w->err};
-}
+static void call_as(struct who *w, const char *akid) { test_call_as(w, s, &a, akid, "us-east-1"); }
 
 static bool denied(const struct who *w, int rc) {
     return rc == C_ERR && w->err.code && strstr(w->err.code, "AccessDenied") &&

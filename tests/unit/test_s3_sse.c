@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "test_call.h"
 
 static char dir[] = "/tmp/sluice-s3-sse-XXXXXX";
 static struct store *s;
@@ -35,20 +36,7 @@ static struct arena a;
 #define REGION "us-east-1"
 #define SERVICE "delivery.logs.amazonaws.com"
 
-struct who {
-    struct access_key key;
-    struct aws_err err;
-    struct call c;
-};
-
-static void call_as(struct who *w, const char *akid) {
-    memset(w, 0, sizeof *w);
-    REQUIRE(s->ops->key_lookup(s, &a, akid, &w->key) == C_OK, "%s", akid);
-    w->c = (struct call){.a = &a, .store = s, .region = REGION, .service = "s3",
-                         .who = {.account_id = w->key.account_id, .arn = w->key.principal_arn,
-                                 .akid = akid},
-                         .key = &w->key, .request_id = "r", .now_ms = now_ms(), .err = &w->err};
-}
+static void call_as(struct who *w, const char *akid) { test_call_as(w, s, &a, akid, REGION); }
 
 static void service_as(struct who *w, const char *source_account, const char *source_arn) {
     memset(w, 0, sizeof *w);
