@@ -1,6 +1,8 @@
 /* libFuzzer target for S3 request XML (src/s3/s3_xml.c): any bytes either
  * parse into a tree whose every element has a name and NUL-terminated text,
- * or fail with MalformedXML. */
+ * or fail with MalformedXML; the CompleteMultipartUpload body reader
+ * (s3_mpu_parse_complete) either lists parts with numbers and at most one
+ * checksum per algorithm, or fails with S3's MalformedXML / InvalidPart. */
 #include "s3/s3.h"
 
 #include <stdlib.h>
@@ -27,6 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         walk(root, 0);
     else if (strcmp(e.code, "MalformedXML") != 0)
         abort();
+    struct s3_mpu_done *d;
+    size_t n;
+    if (s3_mpu_parse_complete(&a, (const char *)data, size, &d, &n, &e) == C_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (d[i].nck < 0 || d[i].nck > S3_CK__COUNT) abort();
+    } else if (strcmp(e.code, "MalformedXML") != 0 && strcmp(e.code, "InvalidPart") != 0) {
+        abort();
+    }
     arena_free(&a);
     return 0;
 }
