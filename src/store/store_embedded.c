@@ -40,7 +40,7 @@ static const char *SCHEMA =
     "  name TEXT NOT NULL, document TEXT NOT NULL, last_updated INTEGER NOT NULL,"
     "  PRIMARY KEY(account_id, region, name));";
 
-void sq_conn_close(void *p) { sqlite3_close_v2(p); }
+void sq_conn_close(void *p) { sq_close(p); }
 
 void sq_begin(sqlite3 *db) { sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); }
 
@@ -68,7 +68,7 @@ sqlite3 *sq_open(const char *path, char *err, size_t errlen) {
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "sqlite open %s: %s", path, db ? sqlite3_errmsg(db) : "?");
-        sqlite3_close_v2(db);
+        sq_close(db);
         return NULL;
     }
     sqlite3_busy_timeout(db, 10000);
@@ -87,13 +87,83 @@ sqlite3 *sq_conn(struct embedded *m) {
     return db;
 }
 
-/* Prepare, bind ("s" text, "i" int64, "n" null-or-text), leave ready to step. */
-sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...) {
+/* Prepared statements are kept, per thread, for reuse: preparing (the SQL
+ * parser and its allocations) was about a fifth of an authorization check.
+ * The key is (connection, SQL text pointer) — sq_q's SQL is always a string
+ * literal — in a small open-addressed table; a statement in use when the
+ * same SQL is asked again (a nested query) gets a fresh one, finalized when
+ * done.  Connections are per thread (sq_conn), so the table needs no lock. */
+#define SQ_CACHE 256
+#define SQ_PROBE 8
+struct sq_slot {
+    sqlite3 *db;
+    const char *sql;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+    bool busy;
+};
+static __thread struct sq_slot sq_cache[SQ_CACHE];
+
+static size_t sq_hash(const sqlite3 *db, const char *sql) {
+    uintptr_t h = (uintptr_t)sql * 0x9E3779B97F4A7C15ull ^ (uintptr_t)db >> 4;
+    return (size_t)(h >> 7) % SQ_CACHE;
+}
+
+static sqlite3_stmt *sq_prepare(sqlite3 *db, const char *sql) {
+    size_t h = sq_hash(db, sql);
+    struct sq_slot *free_slot = NULL;
+    for (size_t i = 0; i < SQ_PROBE; i++) {
+        struct sq_slot *sl = &sq_cache[(h + i) % SQ_CACHE];
+        if (sl->db == db && sl->sql == sql) {
+            if (sl->busy) break;                /* nested use: a fresh one */
+            /* The same address with other text (a dynamically built SQL
+             * string): the slot is re-used for the new text. */
+            if (strcmp(sqlite3_sql(sl->st), sql) != 0) {
+                sqlite3_finalize(sl->st);
+                *sl = (struct sq_slot){0};
+                free_slot = sl;
+                break;
+            }
+            sl->busy = true;
+            return sl->st;
+        }
+        if (!sl->db && !free_slot) free_slot = sl;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(db, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                           NULL) != SQLITE_OK) {
         fprintf(stderr, "sluice: sqlite prepare: %s: %s\n", sqlite3_errmsg(db), sql);
         abort();   /* a bug in our SQL, not a runtime condition */
     }
+    if (free_slot) *free_slot = (struct sq_slot){db, sql, st, true};
+    return st;
+}
+
+void sq_done(sqlite3_stmt *st) {
+    if (!st) return;
+    for (size_t i = 0; i < SQ_CACHE; i++)
+        if (sq_cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            sq_cache[i].busy = false;
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
+void sq_close(sqlite3 *db) {
+    if (!db) return;
+    for (size_t i = 0; i < SQ_CACHE; i++)
+        if (sq_cache[i].db == db) {
+            sqlite3_finalize(sq_cache[i].st);
+            sq_cache[i] = (struct sq_slot){0};
+        }
+    sqlite3_close_v2(db);
+}
+
+/* Prepare (or reuse), bind ("s" text, "i" int64, "n" null-or-text), leave
+ * ready to step; sq_done when finished. */
+sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...) {
+    sqlite3_stmt *st = sq_prepare(db, sql);
     va_list ap;
     va_start(ap, types);
     for (int i = 0; types[i]; i++) {
@@ -112,10 +182,10 @@ sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...) {
     return st;
 }
 
-/* Step a statement that returns no rows; finalize. */
+/* Step a statement that returns no rows; done with it. */
 int sq_exec1(sqlite3_stmt *st) {
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_DONE ? C_OK : C_ERR;
 }
 
@@ -149,7 +219,7 @@ static int account_create(struct store *s, const char *name, struct account *out
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM accounts WHERE name=?", "s", name);
         int exists = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        sq_done(st);
         if (exists) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return aws_errf(e, 409, "EntityAlreadyExists", "Account %s already exists.", name);
@@ -195,7 +265,7 @@ static int account_list(struct store *s, struct arena *a, struct account **out, 
         ac->org_path = sq_col(a, st, 3);
         ac->created = sqlite3_column_int64(st, 4);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -229,7 +299,7 @@ static int group_create(struct store *s, const struct log_group *g, const struct
                          "sssiins", g->account_id, g->region, g->name, g->creation_time,
                          (int64_t)g->retention_days, g->kms_key_id, g->log_group_class);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 400, ERR_EXISTS, "The specified log group already exists");
@@ -260,7 +330,7 @@ static int group_get(struct store *s, struct arena *a, const char *acct, const c
                              "region=? AND name=?", "sss", acct, region, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_group(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc != SQLITE_ROW)
         return aws_errf(e, 400, ERR_NOT_FOUND, "The specified log group does not exist.");
     return C_OK;
@@ -287,7 +357,7 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
         if (n == cap) ids = realloc(ids, (cap *= 2) * sizeof(*ids));
         ids[n++] = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sq_exec1(sq_q(db, "DELETE FROM log_streams WHERE group_id=?", "i", g.id));
     sq_exec1(sq_q(db, "DELETE FROM log_groups WHERE id=?", "i", g.id));
@@ -328,7 +398,7 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
         if (*n == limit) { *more = true; break; }
         row_group(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     /* storedBytes of a group = sum of its streams'. */
     for (size_t i = 0; m->ev && i < *n; i++) {
         sqlite3_stmt *ss = sq_q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", (*out)[i].id);
@@ -336,7 +406,7 @@ static int group_list(struct store *s, struct arena *a, const char *acct, const 
         size_t nids = 0, cap = 0;
         while (sqlite3_step(ss) == SQLITE_ROW)
             *ARENA_PUSH(a, ids, nids, cap) = sqlite3_column_int64(ss, 0);
-        sqlite3_finalize(ss);
+        sq_done(ss);
         if (!nids) continue;
         struct evstore_stats *stt = arena_alloc(a, nids * sizeof(*stt));
         if (evstore_stats_multi(m->ev, ids, nids, stt) != C_OK) continue;
@@ -360,7 +430,7 @@ static int group_list_retention(struct store *s, struct arena *a, struct log_gro
     while (sqlite3_step(st) == SQLITE_ROW) {
         row_group(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -378,7 +448,7 @@ static int tags_get(struct store *s, struct arena *a, const char *arn, struct ta
         t->key = sq_col(a, st, 0);
         t->value = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -402,7 +472,7 @@ static int tags_set(struct store *s, const char *arn, const struct tag *tags, si
     sqlite3_stmt *st = sq_q(db, "SELECT count(*) FROM tags WHERE arn=?", "s", arn);
     sqlite3_step(st);
     int64_t total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (max_total && (size_t)total > max_total) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 400, "TooManyTagsException",
@@ -428,7 +498,7 @@ static int stream_create(struct store *s, int64_t group_id, const char *name,
     sqlite3_stmt *st = sq_q(db, "INSERT INTO log_streams(group_id,name,creation_time) VALUES(?,?,?)",
                          "isi", group_id, name, creation_time);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT)
         return aws_errf(e, 400, ERR_EXISTS, "The specified log stream already exists");
     if (rc != SQLITE_DONE) return sq_internal(e, db);
@@ -461,7 +531,7 @@ static int stream_get(struct store *s, struct arena *a, int64_t group_id, const 
         out->name = sq_col(a, st, 1);
         out->creation_time = sqlite3_column_int64(st, 2);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc != SQLITE_ROW)
         return aws_errf(e, 400, ERR_NOT_FOUND, "The specified log stream does not exist.");
     fill_stream_stats(m, out);
@@ -502,7 +572,7 @@ static int stream_list(struct store *s, struct arena *a, int64_t group_id, const
         ls->creation_time = sqlite3_column_int64(st, 2);
         fill_stream_stats(m, ls);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -547,7 +617,7 @@ static int rpolicy_put(struct store *s, const char *acct, const char *region,
                              "account_id=? AND region=?", "sss", p->name, acct, region);
     sqlite3_step(st);
     int64_t count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (!same && (size_t)count >= max_count) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 400, ERR_LIMIT, "Resource limit exceeded.");
@@ -576,7 +646,7 @@ static int rpolicy_list(struct store *s, struct arena *a, const char *acct, cons
         p->document = sq_col(a, st, 1);
         p->last_updated = sqlite3_column_int64(st, 2);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -597,7 +667,7 @@ static void embedded_close(struct store *s) {
     struct embedded *m = M(s);
     if (m->ev) evstore_close(m->ev);
     sqlite3 *db = pthread_getspecific(m->conn_key);
-    if (db) { sqlite3_close_v2(db); pthread_setspecific(m->conn_key, NULL); }
+    if (db) { sq_close(db); pthread_setspecific(m->conn_key, NULL); }
     /* Connections of other (exited) threads were closed by the key
      * destructor; the key itself is deliberately not deleted while other
      * threads might still exit. */
@@ -667,23 +737,23 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
     if (sqlite3_exec(db, SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
         snprintf(err, errlen, "sqlite schema: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);
-        sqlite3_close_v2(db);
+        sq_close(db);
         goto error;
     }
     if (store_iam_init(db, err, errlen) != C_OK) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         goto error;
     }
     if (store_export_init(db, err, errlen) != C_OK) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         goto error;
     }
     if (store_kms_init(db, m, dir, err, errlen) != C_OK) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         goto error;
     }
     if (store_s3_init(db, m, dir, !(flags & STORE_META_ONLY), err, errlen) != C_OK) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         goto error;
     }
     pthread_setspecific(m->conn_key, db);
@@ -704,7 +774,7 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
 error:
     db = pthread_getspecific(m->conn_key);
     if (db) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         pthread_setspecific(m->conn_key, NULL);
     }
     if (m->ev) evstore_close(m->ev);

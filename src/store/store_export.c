@@ -31,7 +31,7 @@ static int export_create(struct store *s, const struct export_task *t, struct aw
                             "status IN ('PENDING','RUNNING')",
                             "ss", t->account_id, t->region);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_ROW)
         return sq_rollback(db, aws_errf(e, 400, "LimitExceededException", "Resource limit exceeded."));
     st = sq_q(db, "INSERT INTO export_tasks(" TASK_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -80,7 +80,7 @@ static int export_list(struct store *s, struct arena *a, const char *acct, const
         t->created = sqlite3_column_int64(st, 12);
         t->completed = sqlite3_column_int64(st, 13);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -92,7 +92,7 @@ static int export_set_status(struct store *s, const char *task_id, const char *f
     sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT status FROM export_tasks WHERE task_id=?", "s", task_id);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        sq_done(st);
         return sq_rollback(db, aws_errf(e, 400, "ResourceNotFoundException",
                                         "The specified export task does not exist."));
     }
@@ -100,7 +100,7 @@ static int export_set_status(struct store *s, const char *task_id, const char *f
      * state this change may leave. */
     char cur[32];
     snprintf(cur, sizeof cur, ",%s,", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sq_done(st);
     size_t fl = strlen(from);
     char *set = malloc(fl + 3);
     if (!set) abort();

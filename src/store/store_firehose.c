@@ -130,7 +130,7 @@ static int stream_create(struct store *s, struct fh_stream *f, const struct tag 
                             (int64_t)d->interval_s, d->compression, d->file_extension,
                             (int64_t)d->cw_enabled, d->cw_group, d->cw_stream);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 400, "ResourceInUseException",
@@ -156,7 +156,7 @@ static int stream_get(struct store *s, struct arena *a, const char *acct, const 
                             "sss", acct, region, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_stream(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : not_found(e, name, acct);
 }
 
@@ -178,7 +178,7 @@ static int stream_list(struct store *s, struct arena *a, const char *acct, const
         }
         row_stream(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -232,7 +232,7 @@ static int records_append(struct store *s, int64_t stream_id, const struct fh_re
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_stmt *st = sq_q(db, "SELECT bytes FROM buffers WHERE stream_id=?", "i", stream_id);
     uint64_t bytes = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    sq_done(st);
     /* Records are taken in order while the backlog stays within its bound;
      * the rest are refused (the caller reports them as throttled). */
     size_t k = 0;
@@ -251,7 +251,7 @@ static int records_append(struct store *s, int64_t stream_id, const struct fh_re
         rc = sqlite3_step(st);
         seqs[i] = sqlite3_last_insert_rowid(db);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_DONE &&
         sq_exec1(sq_q(db, "INSERT INTO buffers(stream_id,records,bytes) VALUES(?,?,?) ON CONFLICT"
                           "(stream_id) DO UPDATE SET records=records+excluded.records,"
@@ -276,14 +276,14 @@ static int buffer_get(struct store *s, int64_t stream_id, struct fh_buffer *out)
         out->records = sqlite3_column_int64(st, 0);
         out->bytes = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     st = sq_q(db, "SELECT seq, arrival FROM records WHERE stream_id=? ORDER BY seq LIMIT 1", "i",
               stream_id);
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->first_seq = sqlite3_column_int64(st, 0);
         out->oldest_arrival = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -303,7 +303,7 @@ static int records_read(struct store *s, int64_t stream_id, int64_t upto_seq, ui
         total += len;
         if (max_bytes && total >= max_bytes) break;
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sq_internal(e, db);
     return C_OK;
 }
@@ -317,7 +317,7 @@ static int records_delete(struct store *s, int64_t stream_id, int64_t upto_seq,
                                 "WHERE stream_id=? AND seq<=?", "ii", stream_id, upto_seq);
     sqlite3_step(st);
     int64_t cnt = sqlite3_column_int64(st, 0), bytes = sqlite3_column_int64(st, 1);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (sq_exec1(sq_q(db, "DELETE FROM records WHERE stream_id=? AND seq<=?", "ii", stream_id,
                       upto_seq)) == C_OK &&
         sq_exec1(sq_q(db, "UPDATE buffers SET records=records-?, bytes=bytes-? WHERE stream_id=?",
@@ -349,11 +349,11 @@ static int records_sweep(struct store *s, uint64_t *removed) {
         ids[n] = sqlite3_column_int64(st, 0);
         counts[n++] = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     for (size_t i = 0; i < n; i++) {
         st = sq_q(sq_conn(m), "SELECT 1 FROM firehose_streams WHERE id=?", "i", ids[i]);
         bool live = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        sq_done(st);
         if (!live && drop_records(db, ids[i]) == C_OK) *removed += (uint64_t)counts[i];
     }
     free(ids);
@@ -383,7 +383,7 @@ int store_firehose_init(sqlite3 *db, struct embedded *m, const char *dir, bool o
     if (!bdb || sqlite3_exec(bdb, FH_BUFFER_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
         if (bdb) snprintf(err, errlen, "sqlite firehose buffer schema: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);
-        sqlite3_close_v2(bdb);
+        sq_close(bdb);
         pthread_key_delete(f->key);
         free(f->path);
         free(f);
@@ -400,7 +400,7 @@ void store_firehose_close(struct embedded *m) {
     if (!f) return;
     sqlite3 *db = pthread_getspecific(f->key);
     if (db) {
-        sqlite3_close_v2(db);
+        sq_close(db);
         pthread_setspecific(f->key, NULL);
     }
     /* As for meta.db: connections of exited threads were closed by the key

@@ -98,7 +98,7 @@ int store_iam_init(sqlite3 *db, char *err, size_t errlen) {
 
 static int64_t count1(sqlite3_stmt *st) {
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    sq_done(st);
     return n;
 }
 static const char *kind_word(enum iam_owner k) { return k == IAM_OWNER_USER ? "user" : "role"; }
@@ -142,7 +142,7 @@ static int key_lookup(struct store *s, struct arena *a, const char *akid, struct
             out->active = true;
             rc = C_OK;
         }
-        sqlite3_finalize(st);
+        sq_done(st);
         return rc;
     }
     sqlite3_stmt *st = sq_q(db,
@@ -170,7 +170,7 @@ static int key_lookup(struct store *s, struct arena *a, const char *akid, struct
             rc = C_OK;
         }
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc;
 }
 
@@ -187,7 +187,7 @@ static int account_get(struct store *s, struct arena *a, const char *id, struct 
         out->created = sqlite3_column_int64(st, 4);
         rc = C_OK;
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc;
 }
 
@@ -199,9 +199,9 @@ static int account_set_org(struct store *s, const char *id, const char *org_id, 
     char root[16];
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(root, sizeof root, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        sq_done(st);
     } else {
-        sqlite3_finalize(st);
+        sq_done(st);
         memcpy(root, "r-", 2);
         sq_random_chars(root + 2, 4, "abcdefghijklmnopqrstuvwxyz0123456789");
         if (sq_exec1(sq_q(db, "INSERT INTO orgs(org_id,root_id) VALUES(?,?)", "ss", org_id,
@@ -241,7 +241,7 @@ static int user_create(struct store *s, const char *acct, const struct iam_user 
                                 "VALUES(?,?,?,?,?,?)",
                             "sssssi", acct, u->name, u->id, u->path, u->arn, u->created);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT)
         return aws_errf(e, 409, "EntityAlreadyExists", "User with name %s already exists.",
                         u->name);
@@ -255,7 +255,7 @@ static int user_get(struct store *s, struct arena *a, const char *acct, const ch
                                 "name=?", "ss", acct, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_user(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc != SQLITE_ROW) return no_entity(e, "The user with name %s cannot be found.", name);
     return C_OK;
 }
@@ -270,7 +270,7 @@ static int user_list(struct store *s, struct arena *a, const char *acct, const c
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) row_user(a, st, ARENA_PUSH(a, *out, *n, cap));
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -323,7 +323,7 @@ static int key_create(struct store *s, const char *acct, const char *user, const
         sqlite3_stmt *st = sq_q(db, "SELECT arn FROM iam_users WHERE account_id=? AND name=?",
                                 "ss", acct, user);
         if (sqlite3_step(st) == SQLITE_ROW) arn = sq_col(&a, st, 0);
-        sqlite3_finalize(st);
+        sq_done(st);
         if (!arn) {
             arena_free(&a);
             return sq_rollback(db, no_entity(e, "The user with name %s cannot be found.", user));
@@ -355,7 +355,7 @@ static int key_list(struct store *s, struct arena *a, const char *acct, const ch
         k->active = sqlite3_column_int(st, 2) != 0;
         k->created = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -405,7 +405,7 @@ static int role_create(struct store *s, const char *acct, const struct iam_role 
                             "ssssssniin", acct, r->name, r->id, r->path, r->arn, r->trust_policy,
                             r->description, r->max_session_s, r->created, r->slr_service);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT)
         return sq_rollback(db, aws_errf(e, 409, "EntityAlreadyExists",
                                          "Role with name %s already exists.", r->name));
@@ -424,7 +424,7 @@ static int role_get(struct store *s, struct arena *a, const char *acct, const ch
                                 "name=?", "ss", acct, name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_role(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc != SQLITE_ROW) return no_entity(e, "The role with name %s cannot be found.", name);
     return C_OK;
 }
@@ -439,7 +439,7 @@ static int role_list(struct store *s, struct arena *a, const char *acct, const c
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) row_role(a, st, ARENA_PUSH(a, *out, *n, cap));
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -455,7 +455,7 @@ static int role_delete(struct store *s, const char *acct, const char *name, stru
         arn = sq_col(&a, st, 0);
         stored = sq_col(&a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     int rc;
     if (!arn) {
         rc = sq_rollback(db, no_entity(e, "The role with name %s cannot be found.", name));
@@ -503,7 +503,7 @@ static int inline_put(struct store *s, const char *acct, enum iam_owner kind, co
                             name);
     while (sqlite3_step(st) == SQLITE_ROW)
         total += iam_policy_chars((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sq_done(st);
     if (max_chars && total > max_chars)
         return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
                                          "Maximum policy size of %zu bytes exceeded for %s %s",
@@ -527,7 +527,7 @@ static int inline_get(struct store *s, struct arena *a, const char *acct, enum i
         out->name = sq_col(a, st, 0);
         out->document = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : no_entity(e, inline_missing(kind), name);
 }
 
@@ -545,7 +545,7 @@ static int inline_list(struct store *s, struct arena *a, const char *acct, enum 
         d->name = sq_col(a, st, 0);
         d->document = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -592,7 +592,7 @@ static int policy_create(struct store *s, const char *acct, const struct iam_man
                             "ssssssii", p->arn, acct, p->name, p->id, p->path, p->description,
                             p->created, p->created);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT)
         return sq_rollback(db, aws_errf(e, 409, "EntityAlreadyExists",
                                          "A policy called %s already exists. Duplicate names "
@@ -612,7 +612,7 @@ static int policy_get(struct store *s, struct arena *a, const char *acct, const 
                             "sss", acct, arn, acct);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_policy(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : missing_policy(e, arn);
 }
 
@@ -626,7 +626,7 @@ static int policy_list(struct store *s, struct arena *a, const char *acct,
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) row_policy(a, st, ARENA_PUSH(a, *out, *n, cap));
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -672,7 +672,7 @@ static int version_create(struct store *s, struct arena *a, const char *acct, co
     sqlite3_stmt *st = sq_q(db, "SELECT next_version FROM iam_policies WHERE arn=? AND "
                                 "account_id=?", "ss", arn, acct);
     int64_t next = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    sq_done(st);
     if (!next) return sq_rollback(db, missing_policy(e, arn));
     if ((size_t)count1(sq_q(db, "SELECT count(*) FROM iam_policy_versions WHERE arn=?", "s",
                             arn)) >= max)
@@ -704,7 +704,7 @@ static int version_get(struct store *s, struct arena *a, const char *acct, const
                                 "p.account_id IN (?, 'aws')", "sss", arn, version, acct);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_version(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_ROW) return C_OK;
     return aws_errf(e, 404, "NoSuchEntity",
                     "Policy %s version %s does not exist or is not attachable.", arn, version);
@@ -719,7 +719,7 @@ static int version_list(struct store *s, struct arena *a, const char *acct, cons
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) row_version(a, st, ARENA_PUSH(a, *out, *n, cap));
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -732,7 +732,7 @@ static int version_delete(struct store *s, const char *acct, const char *arn,
     char def[24] = "";
     bool found = sqlite3_step(st) == SQLITE_ROW;
     if (found) snprintf(def, sizeof def, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sq_done(st);
     if (!found) return sq_rollback(db, missing_policy(e, arn));
     if (strcmp(def, version) == 0)
         return sq_rollback(db, aws_errf(e, 409, "DeleteConflict",
@@ -809,7 +809,7 @@ static int attached_list(struct store *s, struct arena *a, const char *acct, enu
         x->name = sq_col(a, st, 0);
         x->arn = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -839,7 +839,7 @@ static int identity_policies(struct store *s, struct arena *a, const struct acce
         d->name = sq_col(a, st, 0);
         d->document = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     st = sq_q(db, "SELECT a.policy_arn, v.document FROM iam_attachments a JOIN iam_policies p "
                   "ON p.arn=a.policy_arn JOIN iam_policy_versions v ON v.arn=p.arn AND "
                   "v.version=p.default_version WHERE a.account_id=? AND a.kind=? AND a.owner=? "
@@ -849,7 +849,7 @@ static int identity_policies(struct store *s, struct arena *a, const struct acce
         d->name = sq_col(a, st, 0);
         d->document = sq_col(a, st, 1);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 

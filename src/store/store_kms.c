@@ -189,7 +189,7 @@ static int key_get(struct store *s, struct arena *a, const char *key_id, struct 
                             "s", key_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_key(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : C_ERR;
 }
 
@@ -210,7 +210,7 @@ static int key_list(struct store *s, struct arena *a, const char *acct, const ch
         }
         row_key(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -249,7 +249,7 @@ static int alias_get_db(sqlite3 *db, struct arena *a, const char *acct, const ch
         out->created = sqlite3_column_int64(st, 2);
         out->updated = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : C_ERR;
 }
 
@@ -266,7 +266,7 @@ static int alias_create(struct store *s, const char *acct, const char *region,
                             "ssssii", acct, region, al->name, al->key_id, al->created,
                             al->updated);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT) {
         struct arena a;
         arena_init(&a, 512);
@@ -302,7 +302,7 @@ static int alias_list(struct store *s, struct arena *a, const char *acct, const 
         al->created = sqlite3_column_int64(st, 2);
         al->updated = sqlite3_column_int64(st, 3);
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 

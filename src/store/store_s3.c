@@ -165,7 +165,7 @@ static int bucket_create(struct store *s, const struct s3_bucket *b, struct aws_
                             b->name, b->account_id, b->region, b->created, b->ownership, b->acl,
                             (int64_t)(b->pab < 0 ? -1 : b->pab));
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (rc == SQLITE_CONSTRAINT)
         return aws_errf(e, 409, "BucketAlreadyExists",
                         "The requested bucket name is not available. The bucket namespace is "
@@ -184,7 +184,7 @@ static int bucket_get(struct store *s, struct arena *a, const char *name, struct
                             "s", name);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_bucket(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : no_such_bucket(e);
 }
 
@@ -196,7 +196,7 @@ static int bucket_list(struct store *s, struct arena *a, const char *acct,
     *out = arena_alloc(a, cap * sizeof(**out));
     *n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) row_bucket(a, st, ARENA_PUSH(a, *out, *n, cap));
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -208,7 +208,7 @@ static int bucket_delete(struct store *s, const char *name, struct aws_err *e) {
                             name);
     sqlite3_step(st);
     bool nonempty = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (nonempty) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return aws_errf(e, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
@@ -351,7 +351,7 @@ static int object_get(struct store *s, struct arena *a, const char *bucket, cons
                             "ss", bucket, key);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_object(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : no_such_key(e);
 }
 
@@ -401,7 +401,7 @@ static int object_list(struct store *s, struct arena *a, const char *bucket, con
         }
         row_object(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -421,7 +421,7 @@ static int object_delete(struct store *s, const char *bucket, const char *key, b
     sqlite3_stmt *st = sq_q(db, "SELECT oid FROM s3_objects WHERE bucket=? AND key=?", "ss",
                             bucket, key);
     const char *oid = sqlite3_step(st) == SQLITE_ROW ? sq_col(&a, st, 0) : NULL;
-    sqlite3_finalize(st);
+    sq_done(st);
     if (oid) sq_exec1(sq_q(db, "DELETE FROM s3_objects WHERE bucket=? AND key=?", "ss", bucket, key));
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         int r = sq_internal(e, db);
@@ -571,7 +571,7 @@ int s3_upload_commit_with(struct s3_upload *u, struct s3_object *meta, s3_commit
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_buckets WHERE name=?", "s", u->bucket);
     bool bucket = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sq_done(st);
     const char *old = NULL;
     int rc = C_ERR;
     if (!bucket) {
@@ -580,7 +580,7 @@ int s3_upload_commit_with(struct s3_upload *u, struct s3_object *meta, s3_commit
         st = sq_q(db, "SELECT oid FROM s3_objects WHERE bucket=? AND key=?", "ss", u->bucket,
                   meta->key);
         if (sqlite3_step(st) == SQLITE_ROW) old = sq_col(&a, st, 0);
-        sqlite3_finalize(st);
+        sq_done(st);
         st = sq_q(db, "INSERT OR REPLACE INTO s3_objects(" OBJ_COLS ",bucket) "
                       "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                   "sisisnnsnnsnninnnns", meta->key, meta->size, meta->etag, meta->last_modified,
@@ -627,7 +627,7 @@ static void sweep(sqlite3 *db, const char *root) {
         snprintf(path, sizeof path, "%s/%s", root, de->d_name);
         sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_buckets WHERE name=?", "s", de->d_name);
         bool live = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        sq_done(st);
         if (!live) {
             remove_dir(path);
             continue;
@@ -640,7 +640,7 @@ static void sweep(sqlite3 *db, const char *root) {
             st = sq_q(db, "SELECT 1 FROM s3_objects WHERE bucket=? AND oid=?", "ss", de->d_name,
                       fe->d_name);
             bool used = sqlite3_step(st) == SQLITE_ROW;
-            sqlite3_finalize(st);
+            sq_done(st);
             used = used || s3_mpu_file_live(db, de->d_name, fe->d_name);
             if (!used) unlinkat(dirfd(b), fe->d_name, 0);
         }

@@ -62,7 +62,7 @@ bool s3_mpu_file_live(sqlite3 *db, const char *bucket, const char *oid) {
     sqlite3_stmt *st =
         sq_q(db, "SELECT 1 FROM s3_mpu_parts WHERE bucket=? AND oid=?", "ss", bucket, oid);
     bool live = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sq_done(st);
     return live;
 }
 
@@ -124,7 +124,7 @@ static int mpu_create(struct store *s, struct arena *a, struct s3_mpu *u, struct
     sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_buckets WHERE name=?", "s", u->bucket);
     bool bucket = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sq_done(st);
     if (!bucket)
         return sq_rollback(db, aws_errf(e, 404, "NoSuchBucket",
                                         "The specified bucket does not exist"));
@@ -146,7 +146,7 @@ static int mpu_get(struct store *s, struct arena *a, const char *bucket, const c
                             "ss", upload_id, bucket);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) row_upload(a, st, out);
-    sqlite3_finalize(st);
+    sq_done(st);
     return rc == SQLITE_ROW ? C_OK : no_such_upload(e);
 }
 
@@ -176,7 +176,7 @@ static int mpu_list(struct store *s, struct arena *a, const char *bucket, const 
         }
         row_upload(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -194,12 +194,12 @@ static int drop_upload_rows(sqlite3 *db, void *ctx, struct aws_err *e) {
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_mpu_uploads WHERE upload_id=?", "s",
                             d->upload_id);
     d->found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sq_done(st);
     if (!d->found) return no_such_upload(e);
     st = sq_q(db, "SELECT oid FROM s3_mpu_parts WHERE upload_id=?", "s", d->upload_id);
     while (sqlite3_step(st) == SQLITE_ROW)
         *ARENA_PUSH(&d->a, d->oids, d->n, d->cap) = sq_col(&d->a, st, 0);
-    sqlite3_finalize(st);
+    sq_done(st);
     if (sq_exec1(sq_q(db, "DELETE FROM s3_mpu_parts WHERE upload_id=?", "s", d->upload_id)) !=
             C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM s3_mpu_uploads WHERE upload_id=?", "s", d->upload_id)) !=
@@ -254,7 +254,7 @@ static int mpu_parts(struct store *s, struct arena *a, const char *upload_id, in
         }
         row_part(a, st, ARENA_PUSH(a, *out, *n, cap));
     }
-    sqlite3_finalize(st);
+    sq_done(st);
     return C_OK;
 }
 
@@ -275,7 +275,7 @@ static int mpu_part_commit(struct store *s, struct s3_upload *up, const char *up
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_mpu_uploads WHERE upload_id=? AND bucket=?",
                             "ss", upload_id, bucket);
     bool live = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    sq_done(st);
     int rc;
     if (!live) {
         rc = sq_rollback(db, no_such_upload(e));
@@ -284,7 +284,7 @@ static int mpu_part_commit(struct store *s, struct s3_upload *up, const char *up
                   upload_id, (int64_t)p->number);
         if (sqlite3_step(st) == SQLITE_ROW)
             snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        sq_done(st);
         if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO s3_mpu_parts(upload_id,bucket," PART_COLS
                               ") VALUES(?,?,?,?,?,?,?,?,?,?)",
                           "ssiisinnns", upload_id, bucket, (int64_t)p->number, p->size, p->etag,

@@ -33,11 +33,18 @@ int sq_rollback(sqlite3 *db, int rc);
 
 /* This thread's connection (opened on first use). */
 sqlite3 *sq_conn(struct embedded *m);
-/* Prepare and bind ("s" text, "i" int64, "n" null-or-text); aborts on an
- * SQL error (a bug, not a runtime condition). */
+/* Prepare (or reuse this thread's prepared statement of the same SQL
+ * literal) and bind ("s" text, "i" int64, "n" null-or-text); aborts on an
+ * SQL error (a bug, not a runtime condition).  Finish with sq_done. */
 sqlite3_stmt *sq_q(sqlite3 *db, const char *sql, const char *types, ...);
-/* Step a statement that returns no rows, finalize; C_OK on SQLITE_DONE. */
+/* Step a statement that returns no rows, then sq_done; C_OK on SQLITE_DONE. */
 int sq_exec1(sqlite3_stmt *st);
+/* Finished with a statement of sq_q (instead of sqlite3_finalize): reset
+ * and kept for reuse by this thread. */
+void sq_done(sqlite3_stmt *st);
+/* Close a connection (instead of sqlite3_close_v2), dropping its kept
+ * statements. */
+void sq_close(sqlite3 *db);
 /* Column i as an arena string (NULL for SQL NULL). */
 const char *sq_col(struct arena *a, sqlite3_stmt *st, int i);
 /* 500 ServiceUnavailable carrying SQLite's message. */
