@@ -34,6 +34,10 @@ struct call {
     /* A service principal acting for a resource (iam_service_call): the
      * aws:SourceArn / aws:SourceAccount of its requests; NULL otherwise. */
     const char *source_arn, *source_account;
+    /* S3: the object version (its store id) the last authorization decided
+     * on when the object's owner and ACL took part, else NULL — the
+     * handler must act on that version (s3_same_version). */
+    const char *authz_oid;
     const struct jval *in;      /* JSON protocols: the validated input object */
     struct jw *out;             /* JSON protocols: writer, output object already open */
     struct aws_err *err;

@@ -43,7 +43,8 @@
 #include <time.h>
 
 #define EXPORT_DEFAULT_PREFIX "exportedlogs"
-#define EXPORT_PAGE 10000          /* events read per store call */
+#define EXPORT_PAGE 10000          /* events read per store call, at most */
+#define EXPORT_PAGE_BYTES (8u << 20)   /* and about this many bytes (events up to 1 MiB) */
 #define DESCRIBE_DEFAULT_LIMIT 50
 
 static const char *service_principal(struct arena *a, const char *region) {
@@ -255,6 +256,8 @@ static size_t iso_ms(int64_t ms, char out[32]) {
     return n + (size_t)snprintf(out + n, 32 - n, ".%03dZ", frac);
 }
 
+static bool stopping(void);
+
 static bool cancelled(struct store *st, struct arena *a, const char *id) {
     struct export_task *ts;
     size_t n;
@@ -272,7 +275,7 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
     *wrote = false;
     struct ev_query q = {.stream_id = ls->id, .start_ts = t->from,
                          .end_ts = t->to == INT64_MAX ? INT64_MAX : t->to + 1,
-                         .limit = EXPORT_PAGE};
+                         .limit = EXPORT_PAGE, .max_bytes = EXPORT_PAGE_BYTES};
     const char *key =
         key_of(a, t, arena_sprintf(a, "%s/%s/000000.gz", t->task_id, ls->name));
     struct obj o = {0};
@@ -321,7 +324,13 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
             *why = arena_sprintf(a, "writing %s: %s", key, failed);
             break;
         }
-        if (n < EXPORT_PAGE) break;
+        /* A short page may be the byte cap: only an empty one is the end. */
+        if (!n) break;
+        if (stopping()) {
+            *why = "the server is stopping";
+            rc = C_ERR;
+            break;
+        }
     }
     if (!open) return rc;
     if (rc == C_OK && gzw_finish(&gz) != C_OK) {
@@ -359,12 +368,19 @@ static void run_task(struct store *st, const struct export_task *t) {
         why = "The log streams could not be listed.";
     bool stopped = false;
     for (size_t i = 0; !why && i < nls; i++) {
-        if (cancelled(st, &a, t->task_id)) {
+        if (cancelled(st, &a, t->task_id) || stopping()) {
             stopped = true;
             break;
         }
         bool wrote;
         export_stream(&sc, t, &b, &ls[i], &wrote, &why);
+        /* Stopping mid-stream: the task stays RUNNING and the next server
+         * runs it again from the start. */
+        if (why && stopping()) {
+            why = NULL;
+            stopped = true;
+            break;
+        }
     }
     bool changed;
     struct aws_err se;
@@ -386,6 +402,13 @@ static struct {
     bool started, stop, woken;
     struct store *st;
 } X = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static bool stopping(void) {
+    pthread_mutex_lock(&X.mu);
+    bool stop = X.stop;
+    pthread_mutex_unlock(&X.mu);
+    return stop;
+}
 
 static void wake(void) {
     pthread_mutex_lock(&X.mu);
@@ -414,10 +437,7 @@ static void run_pending(struct store *st) {
         st->ops->export_set_status(st, t->task_id, "PENDING", "RUNNING", NULL, 0, &changed, &e);
         if (changed) run_task(st, t);
         arena_free(&a);
-        pthread_mutex_lock(&X.mu);
-        bool stop = X.stop;
-        pthread_mutex_unlock(&X.mu);
-        if (stop) return;
+        if (stopping()) return;
     }
 }
 

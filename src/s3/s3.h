@@ -149,6 +149,11 @@ const char *s3_canonical_id(struct arena *a, const char *account_id);
 /* ISO 8601 with milliseconds (listings) and RFC 1123 (headers). */
 const char *s3_iso_time(struct arena *a, int64_t ms);
 const char *s3_http_time(struct arena *a, int64_t ms);
+/* The object o a handler read is the version its authorization decided on
+ * (c->authz_oid, when the object's owner and ACL took part); else 409
+ * OperationAborted — it was overwritten in between, and another owner or
+ * ACL might not allow what the old one did. */
+int s3_same_version(struct s3_req *q, const struct s3_object *o);
 /* Render err as S3's <Error> document into the response. */
 void s3_render_error(struct s3_req *q, const struct aws_err *e);
 /* S3's XML error for a request not yet claimed by the S3 layer (SigV4
@@ -303,10 +308,13 @@ struct copy_src {
     void *part;                    /* UploadPartCopy: the part being made */
 };
 int s3_copy_source_open(struct s3_req *q, struct copy_src **out);
-/* len plaintext bytes of the source from off -> *md (their MD5) -> w's
- * encryption (may be NULL) -> up; closes the source.  C_ERR with q->err. */
+/* len plaintext bytes of the source from off -> *md (their MD5) and, when
+ * ck is not S3_CK_NONE, their checksum of that kind (base64 into ck_out,
+ * 64 bytes) -> w's encryption (may be NULL) -> up; closes the source.
+ * C_ERR with q->err. */
 int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, uint64_t len,
-                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16]);
+                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16],
+                          enum s3_cksum ck, char *ck_out);
 int s3_copy_object_begin(struct s3_req *q);
 const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n);
 

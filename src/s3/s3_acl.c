@@ -471,7 +471,8 @@ int s3_PutBucketAcl(struct call *c) {
 int s3_GetObjectAcl(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK)
+    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
+        s3_same_version(q, &o) != C_OK)
         return C_ERR;
     const char *owner = s3_object_effective_owner(&q->b, &o);
     struct s3_acl acl;
@@ -483,14 +484,15 @@ int s3_GetObjectAcl(struct call *c) {
 int s3_PutObjectAcl(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK)
+    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
+        s3_same_version(q, &o) != C_OK)
         return C_ERR;
     const char *owner = s3_object_effective_owner(&q->b, &o);
     const char *stored;
     if (request_acl(q, false, owner, &stored) != C_OK ||
         s3_acl_check_write(q, false, stored, owner) != C_OK)
         return C_ERR;
-    return c->store->ops->s3_object_set_acl(c->store, q->bucket, q->key, stored, c->err);
+    return c->store->ops->s3_object_set_acl(c->store, q->bucket, q->key, o.oid, stored, c->err);
 }
 
 /* s3:x-amz-acl and s3:x-amz-grant-* of the ACL operations. */
@@ -616,6 +618,7 @@ static const char *acl_policy(struct arena *a, const struct s3_acl *acl, const c
 bool s3_resource_side(struct call *c, const char *action, const char *arn,
                       struct s3_rside *out) {
     if (strncmp(arn, "arn:aws:s3:::", 13) != 0) return false;
+    c->authz_oid = NULL;
     struct arena *a = c->a;
     const char *rest = arn + 13;
     size_t bl = strcspn(rest, "/");
@@ -636,6 +639,7 @@ bool s3_resource_side(struct call *c, const char *action, const char *arn,
     struct s3_object o;
     if (key && acls && object_context(action) &&
         c->store->ops->s3_object_get(c->store, a, name, key, &o, &e) == C_OK) {
+        c->authz_oid = o.oid;
         struct s3_acl acl;
         acl_in_force(a, &b, o.acl, o.owner, &acl);
         const char *doc = acl_policy(a, &acl, o.owner, name, true);

@@ -23,6 +23,7 @@
 #include "s3.h"
 #include "../core/text.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,9 +497,19 @@ static int copy_range(struct s3_req *q, uint64_t n, uint64_t *off, uint64_t *len
     *off = 0;
     *len = n;
     if (!r) return C_OK;
-    unsigned long long first, last;
-    int used = 0;
-    if (sscanf(r, "bytes=%llu-%llu%n", &first, &last, &used) != 2 || r[used] || first > last)
+    unsigned long long first = 0, last = 0;
+    const char *p = strncmp(r, "bytes=", 6) == 0 ? r + 6 : NULL;
+    bool ok = p && *p >= '0' && *p <= '9';
+    for (; ok && *p >= '0' && *p <= '9'; p++) {
+        ok = first <= (ULLONG_MAX - 9) / 10;
+        first = first * 10 + (unsigned long long)(*p - '0');
+    }
+    ok = ok && *p++ == '-' && *p >= '0' && *p <= '9';
+    for (; ok && *p >= '0' && *p <= '9'; p++) {
+        ok = last <= (ULLONG_MAX - 9) / 10;
+        last = last * 10 + (unsigned long long)(*p - '0');
+    }
+    if (!ok || *p || first > last)
         return aws_errf(&q->err, 400, "InvalidArgument",
                         "The x-amz-copy-source-range value must be of the form bytes=first-last "
                         "where first and last are the zero-based offsets of the first and last "
@@ -532,13 +543,6 @@ int s3_upload_part_copy_begin(struct s3_req *q) {
         return aws_errf(c->err, 400, "EntityTooLarge",
                         "Your proposed upload exceeds the maximum allowed size");
     }
-    /* A COMPOSITE upload wants every part's checksum: a copied part has
-     * none to offer (AWS computes it; Sluice refuses rather than store a
-     * part Complete would reject). */
-    if (pc->ps.u.checksum_algo && strcmp(pc->ps.u.checksum_type, "COMPOSITE") == 0)
-        return aws_errf(c->err, 501, "NotImplemented",
-                        "A header you provided implies functionality that is not implemented "
-                        "(UploadPartCopy into an upload with a COMPOSITE checksum).");
     if (c->store->ops->s3_upload_begin(c->store, q->bucket, &q->body.up, c->err) != C_OK)
         return C_ERR;
     return mpu_part_begin(q, &pc->ps.u, &pc->ps.p);
@@ -550,12 +554,23 @@ int s3_UploadPartCopy(struct call *c) {
     struct part_copy *pc = cs->part;
     struct s3_mpu_part *p = &pc->ps.p;
     unsigned char md[16];
-    if (s3_copy_source_stream(q, cs, pc->off, pc->len, q->body.sse, q->body.up, md) != C_OK)
+    /* An upload with a checksum algorithm gets the part's checksum of it,
+     * computed here as AWS does for a copied part (COMPOSITE uploads list
+     * it back at Complete; FULL_OBJECT ones combine it). */
+    enum s3_cksum ck = pc->ps.u.checksum_algo ? s3_cksum_by_name(pc->ps.u.checksum_algo)
+                                              : S3_CK_NONE;
+    char *ckv = arena_alloc(c->a, 64);
+    if (s3_copy_source_stream(q, cs, pc->off, pc->len, q->body.sse, q->body.up, md, ck, ckv) !=
+        C_OK)
         return C_ERR;
     char *etag = arena_alloc(c->a, 33);
     s3_hex(md, 16, etag);
     p->etag = etag;
     p->last_modified = c->now_ms;
+    if (ck != S3_CK_NONE) {
+        p->checksum_algo = s3_cksum_name(ck);
+        p->checksum = ckv;
+    }
     struct s3_upload *up = q->body.up;
     q->body.up = NULL;   /* the commit finishes it either way */
     if (c->store->ops->s3_mpu_part_commit(c->store, up, pc->ps.u.upload_id, p, c->err) != C_OK)
@@ -564,6 +579,8 @@ int s3_UploadPartCopy(struct call *c) {
     s3_xml_begin(q, &w, "CopyPartResult");
     xw_elem(&w, "ETag", quoted(c->a, p->etag));
     xw_elem(&w, "LastModified", s3_iso_time(c->a, p->last_modified));
+    if (p->checksum_algo)
+        xw_elem(&w, arena_sprintf(c->a, "Checksum%s", p->checksum_algo), p->checksum);
     xw_close(&w, "CopyPartResult");
     return C_OK;
 }

@@ -400,7 +400,7 @@ static int get_or_head(struct call *c, bool head) {
                   : c->store->ops->s3_object_open(c->store, c->a, q->bucket, q->key, &o, &fd,
                                                   c->err);
     if (rc != C_OK) return strcmp(c->err->code, "NoSuchKey") == 0 ? not_found(q) : C_ERR;
-    if (read_sse_headers(q) != C_OK) {
+    if (s3_same_version(q, &o) != C_OK || read_sse_headers(q) != C_OK) {
         if (fd >= 0) close(fd);
         return C_ERR;
     }
@@ -564,6 +564,7 @@ static int copy_source_load(struct s3_req *q, struct copy_src *cs) {
         s3_err_field(q, "Key", cs->key);
         return C_ERR;
     }
+    if (s3_same_version(q, &cs->o) != C_OK) return C_ERR;   /* fd: closed by copy_cleanup */
     bool unused;
     return preconditions(q, &cs->o, "x-amz-copy-source-", &unused);
 }
@@ -578,12 +579,15 @@ int s3_copy_source_open(struct s3_req *q, struct copy_src **out) {
 }
 
 int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, uint64_t len,
-                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16]) {
+                          struct s3_sse_writer *w, struct s3_upload *up, unsigned char md[16],
+                          enum s3_cksum ck, char *ck_out) {
     struct call *c = &q->c;
-    /* Source plaintext -> MD5 -> the copy's encryption -> its file. */
+    /* Source plaintext -> MD5 (+ checksum) -> the copy's encryption -> its file. */
     struct s3_sse_reader *rd = NULL;
     struct s3_md5 md5;
     s3_md5_init(&md5);
+    struct s3_hasher hs;
+    s3_hasher_init(&hs, ck);
     unsigned char *buf = malloc(S3_ENC_CHUNK);
     if (!buf) abort();
     int rc = s3_sse_reader_new(&cs->o, cs->dk, cs->fd, false, &rd) == C_OK
@@ -598,6 +602,7 @@ int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, u
             break;
         }
         s3_md5_update(&md5, buf, (size_t)n);
+        s3_hasher_update(&hs, buf, (size_t)n);
         if ((w && s3_sse_encrypt(w, buf, buf, (size_t)n) != C_OK) ||
             c->store->ops->s3_upload_write(up, buf, (size_t)n, c->err) != C_OK)
             rc = C_ERR;
@@ -605,6 +610,8 @@ int s3_copy_source_stream(struct s3_req *q, struct copy_src *cs, uint64_t off, u
     }
     s3_md5_final(&md5, md);
     s3_md5_free(&md5);
+    if (ck != S3_CK_NONE) s3_hasher_final(&hs, ck_out);
+    s3_hasher_free(&hs);
     free(buf);
     s3_sse_reader_free(rd);
     close(cs->fd);
@@ -680,7 +687,14 @@ int s3_CopyObject(struct call *c) {
     struct s3_upload *up;
     if (c->store->ops->s3_upload_begin(c->store, q->bucket, &up, c->err) != C_OK) return C_ERR;
     unsigned char md[16];
-    if (s3_copy_source_stream(q, cs, 0, (uint64_t)cs->o.size, cs->w, up, md) != C_OK) {
+    /* A source with a checksum gives the copy one of the same algorithm,
+     * computed over the whole copy (a multipart source's composite one
+     * does not describe the new single-part object). */
+    enum s3_cksum ck = cs->o.checksum_algo ? s3_cksum_by_name(cs->o.checksum_algo) : S3_CK_NONE;
+    char *ckv = arena_alloc(c->a, 64);
+    o.checksum_algo = ck != S3_CK_NONE ? s3_cksum_name(ck) : NULL;
+    o.checksum = ck != S3_CK_NONE ? ckv : NULL;
+    if (s3_copy_source_stream(q, cs, 0, (uint64_t)cs->o.size, cs->w, up, md, ck, ckv) != C_OK) {
         c->store->ops->s3_upload_abort(up);
         return C_ERR;
     }

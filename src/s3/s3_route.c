@@ -175,6 +175,14 @@ static int route(struct s3_req *q, enum s3_target t) {
 /* ------------------------------------------------------------------------ */
 /* Small helpers */
 
+int s3_same_version(struct s3_req *q, const struct s3_object *o) {
+    const char *want = q->c.authz_oid;
+    if (!want || (o->oid && strcmp(o->oid, want) == 0)) return C_OK;
+    return aws_errf(&q->err, 409, "OperationAborted",
+                    "A conflicting conditional operation is currently in progress against this "
+                    "resource. Please try again.");
+}
+
 void s3_err_field(struct s3_req *q, const char *name, const char *value) {
     if (q->nef < ARRAY_LEN(q->ef) && value) q->ef[q->nef++] = (struct s3_err_field){name, value};
 }

@@ -123,14 +123,15 @@ int s3_PutObjectTagging(struct call *c) {
     size_t n;
     if (s3_parse_tagging(c, root, &t, &n) != C_OK || check_tags(c->err, t, n) != C_OK)
         return C_ERR;
-    return c->store->ops->s3_object_set_tags(c->store, q->bucket, q->key, tags_encode(c->a, t, n),
-                                             c->err);
+    return c->store->ops->s3_object_set_tags(c->store, q->bucket, q->key, c->authz_oid,
+                                             tags_encode(c->a, t, n), c->err);
 }
 
 int s3_GetObjectTagging(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK)
+    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
+        s3_same_version(q, &o) != C_OK)
         return C_ERR;
     struct tag *t;
     size_t n = tags_decode(c->a, o.tags, &t);
@@ -140,7 +141,8 @@ int s3_GetObjectTagging(struct call *c) {
 
 int s3_DeleteObjectTagging(struct call *c) {
     struct s3_req *q = S3(c);
-    if (c->store->ops->s3_object_set_tags(c->store, q->bucket, q->key, NULL, c->err) != C_OK)
+    if (c->store->ops->s3_object_set_tags(c->store, q->bucket, q->key, c->authz_oid, NULL,
+                                          c->err) != C_OK)
         return C_ERR;
     q->rs->status = 204;
     return C_OK;

@@ -583,8 +583,10 @@ struct store_ops {
     int (*s3_object_get)(struct store *s, struct arena *a, const char *bucket, const char *key,
                          struct s3_object *out, struct aws_err *e);
     /* Replace an object's ACL (NoSuchKey when there is no object). */
+    /* oid (may be NULL): only that version of the object — another one
+     * (overwritten since) is 409 OperationAborted. */
     int (*s3_object_set_acl)(struct store *s, const char *bucket, const char *key,
-                             const char *acl, struct aws_err *e);
+                             const char *oid, const char *acl, struct aws_err *e);
     /* The object and an open descriptor of its bytes (the caller closes it);
      * a concurrent overwrite never yields a mix of two versions. */
     int (*s3_object_open)(struct store *s, struct arena *a, const char *bucket,
@@ -596,9 +598,10 @@ struct store_ops {
                           struct s3_object **out, size_t *n, bool *more);
     /* Metadata first, then the bytes; *existed (may be NULL) says whether
      * there was an object. */
-    /* Replace the object's tags (NULL: none); NoSuchKey when there is no object. */
+    /* Replace the object's tags (NULL: none); NoSuchKey when there is no
+     * object; oid as in s3_object_set_acl. */
     int (*s3_object_set_tags)(struct store *s, const char *bucket, const char *key,
-                              const char *tags, struct aws_err *e);
+                              const char *oid, const char *tags, struct aws_err *e);
     int (*s3_object_delete)(struct store *s, const char *bucket, const char *key,
                             bool *existed, struct aws_err *e);
     int (*s3_upload_begin)(struct store *s, const char *bucket, struct s3_upload **out,

@@ -335,14 +335,6 @@ static int no_such_key(struct aws_err *e) {
     return aws_errf(e, 404, "NoSuchKey", "The specified key does not exist.");
 }
 
-static int object_set_tags(struct store *s, const char *bucket, const char *key,
-                           const char *tags, struct aws_err *e) {
-    sqlite3 *db = sq_conn(M(s));
-    if (sq_exec1(sq_q(db, "UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?", "nss", tags,
-                      bucket, key)) != C_OK)
-        return sq_internal(e, db);
-    return sqlite3_changes(db) ? C_OK : no_such_key(e);
-}
 
 static int object_get(struct store *s, struct arena *a, const char *bucket, const char *key,
                       struct s3_object *out, struct aws_err *e) {
@@ -355,13 +347,37 @@ static int object_get(struct store *s, struct arena *a, const char *bucket, cons
     return rc == SQLITE_ROW ? C_OK : no_such_key(e);
 }
 
-static int object_set_acl(struct store *s, const char *bucket, const char *key, const char *acl,
-                          struct aws_err *e) {
+/* UPDATE one column of the object (the version oid when not NULL). */
+static int object_update(struct store *s, const char *sql, const char *bucket, const char *key,
+                         const char *oid, const char *value, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    if (sq_exec1(sq_q(db, "UPDATE s3_objects SET acl=? WHERE bucket=? AND key=?", "nss", acl,
-                      bucket, key)) != C_OK)
+    if (sq_exec1(sq_q(db, sql, "nssn", value, bucket, key, oid)) != C_OK)
         return sq_internal(e, db);
-    return sqlite3_changes(db) ? C_OK : no_such_key(e);
+    if (sqlite3_changes(db)) return C_OK;
+    sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_objects WHERE bucket=? AND key=?", "ss", bucket,
+                            key);
+    bool exists = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    if (!exists) return no_such_key(e);
+    return aws_errf(e, 409, "OperationAborted",
+                    "A conflicting conditional operation is currently in progress against this "
+                    "resource. Please try again.");
+}
+
+static int object_set_acl(struct store *s, const char *bucket, const char *key, const char *oid,
+                          const char *acl, struct aws_err *e) {
+    return object_update(s,
+                         "UPDATE s3_objects SET acl=?1 WHERE bucket=?2 AND key=?3 AND "
+                         "(?4 IS NULL OR oid=?4)",
+                         bucket, key, oid, acl, e);
+}
+
+static int object_set_tags(struct store *s, const char *bucket, const char *key, const char *oid,
+                           const char *tags, struct aws_err *e) {
+    return object_update(s,
+                         "UPDATE s3_objects SET tags=?1 WHERE bucket=?2 AND key=?3 AND "
+                         "(?4 IS NULL OR oid=?4)",
+                         bucket, key, oid, tags, e);
 }
 
 static int object_open(struct store *s, struct arena *a, const char *bucket, const char *key,

@@ -114,6 +114,25 @@ describe('export to S3 as the CloudWatch Logs service principal', () => {
     assert.equal(gunzipSync(await body(b, `exp/${taskId}/b/000000.gz`)).toString(), `${iso(t0 + 1500)} from b\n`);
   });
 
+  test('a stream larger than one read page (8 MiB) is exported whole', async () => {
+    const g = uniq('/export/big');
+    await logs.send(new CreateLogGroupCommand({ logGroupName: g }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: g, logStreamName: 's' }));
+    const t0 = Date.now() - 60_000;
+    let n = 0;
+    for (let call = 0; call < 10; call++) {
+      const events = [];
+      for (let i = 0; i < 5; i++, n++) events.push({ timestamp: t0 + n, message: `${n}:`.padEnd(200_000, 'x') });
+      await logs.send(new PutLogEventsCommand({ logGroupName: g, logStreamName: 's', logEvents: events }));
+    }
+    const b = await bucketWith(exportPolicy);
+    const { taskId } = await logs.send(new CreateExportTaskCommand({ logGroupName: g, from: 0, to: Date.now(), destination: b }));
+    assert.equal((await waitFor(taskId)).status.code, 'COMPLETED');
+    const lines = gunzipSync(await body(b, `exportedlogs/${taskId}/s/000000.gz`)).toString().split('\n').filter(Boolean);
+    assert.equal(lines.length, n, 'every event, across pages');
+    assert.deepEqual(lines.map((l) => Number(l.split(' ')[1].split(':')[0])), [...Array(n).keys()]);
+  });
+
   test('logStreamNamePrefix and the default prefix "exportedlogs"', async () => {
     const t0 = Date.now() - 60_000;
     const g = await groupWithEvents({ 'web-1': [{ timestamp: t0, message: 'w' }], 'db-1': [{ timestamp: t0, message: 'd' }] });

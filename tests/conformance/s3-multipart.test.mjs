@@ -503,6 +503,37 @@ describe('errors', () => {
     assert.equal(w.CopyPartResult.ETag, `"${md5hex(src)}"`);
   });
 
+  test('UploadPartCopy into uploads with checksums: the part gets one; COMPOSITE and FULL_OBJECT complete', async () => {
+    const src = randomBytes(6 * MiB + 5);
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'cksrc', Body: src }));
+    for (const [algo, type] of [['CRC32', 'COMPOSITE'], ['CRC64NVME', 'FULL_OBJECT']]) {
+      const key = `ck-${algo}`;
+      const id = (await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: key, ChecksumAlgorithm: algo }))).UploadId;
+      const parts = [];
+      for (const [n, range] of [[1, `bytes=0-${5 * MiB - 1}`], [2, `bytes=${5 * MiB}-${src.length - 1}`]]) {
+        const r = await s3.send(new UploadPartCopyCommand({ Bucket: b, Key: key, UploadId: id, PartNumber: n,
+          CopySource: `${b}/cksrc`, CopySourceRange: range }));
+        const ck = r.CopyPartResult[`Checksum${algo}`];
+        assert.ok(ck, `the copied part carries its ${algo}`);
+        parts.push({ PartNumber: n, ETag: r.CopyPartResult.ETag, [`Checksum${algo}`]: ck });
+      }
+      const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: key, UploadId: id,
+        MultipartUpload: { Parts: parts } }));
+      assert.equal(done.ChecksumType, type);
+      const got = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b, Key: key }))).Body.transformToByteArray());
+      assert.ok(src.equals(got));
+    }
+  });
+
+  test('x-amz-copy-source-range must be exactly bytes=first-last', async () => {
+    const id = await create(b, 'strict');
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'strictsrc', Body: 'abcdefgh' }));
+    for (const bad of ['bytes= 1-5', 'bytes=1-+5', 'bytes=-5', 'bytes=1-', 'Bytes=1-2', 'bytes=1-2,3-4']) {
+      await expectAwsError(() => s3.send(new UploadPartCopyCommand({ Bucket: b, Key: 'strict', UploadId: id, PartNumber: 1,
+        CopySource: `${b}/strictsrc`, CopySourceRange: bad })), 'InvalidArgument', /x-amz-copy-source-range value must be of the form/);
+    }
+  });
+
   test('UploadPartCopy errors: range form and bounds, missing source, no s3:GetObject on the source', async () => {
     const id = await create(b, 'cperr');
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'small', Body: 'source' }));

@@ -630,3 +630,28 @@ describe('multipart uploads under encryption', () => {
     await kms.send(new EnableKeyCommand({ KeyId: key.KeyId }));
   });
 });
+
+describe('CopyObject checksums', () => {
+  test('a copy of a multipart object gets a full-object checksum of the same algorithm', async () => {
+    const { crc32 } = await import('node:zlib');
+    const b = await newBucket('cpck');
+    const MiB = 1024 * 1024;
+    const parts = [randomBytes(5 * MiB), randomBytes(777)];
+    const c = await s3.send(new CreateMultipartUploadCommand({ Bucket: b, Key: 'mp', ChecksumAlgorithm: 'CRC32' }));
+    const done = [];
+    for (let i = 0; i < parts.length; i++) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: b, Key: 'mp', UploadId: c.UploadId, PartNumber: i + 1,
+        Body: parts[i], ChecksumAlgorithm: 'CRC32' }));
+      done.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumCRC32: r.ChecksumCRC32 });
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: b, Key: 'mp', UploadId: c.UploadId, MultipartUpload: { Parts: done } }));
+    const src = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'mp', ChecksumMode: 'ENABLED' }));
+    assert.match(src.ChecksumCRC32, /-2$/, 'the multipart object: composite');
+    await s3.send(new CopyObjectCommand({ Bucket: b, Key: 'copy', CopySource: `${b}/mp` }));
+    const h = await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'copy', ChecksumMode: 'ENABLED' }));
+    const whole = Buffer.alloc(4);
+    whole.writeUInt32BE(crc32(Buffer.concat(parts)) >>> 0);
+    assert.equal(h.ChecksumCRC32, whole.toString('base64'));
+    assert.equal(h.ChecksumType, 'FULL_OBJECT');
+  });
+});

@@ -161,6 +161,30 @@ int main(void) {
     CHECK(count_files("logs-b", "") == -1, "the directory went with the bucket");
     CHECK(o->s3_bucket_delete(s, "logs-b", &e) == C_ERR && e.http == 404);
 
+    /* ACL and tag updates of a version that was overwritten meanwhile are
+     * refused (the authorization was for the old one); NULL means any. */
+    {
+        struct s3_object v1, v2;
+        CHECK(put(s, "logs-a", "versioned", "one", &e) == C_OK, "%s", e.msg);
+        CHECK(o->s3_object_get(s, &a, "logs-a", "versioned", &v1, &e) == C_OK);
+        CHECK(o->s3_object_set_acl(s, "logs-a", "versioned", v1.oid, "private", &e) == C_OK);
+        CHECK(o->s3_object_set_tags(s, "logs-a", "versioned", v1.oid, "k=v", &e) == C_OK);
+        CHECK(put(s, "logs-a", "versioned", "two", &e) == C_OK, "%s", e.msg);
+        CHECK(o->s3_object_get(s, &a, "logs-a", "versioned", &v2, &e) == C_OK);
+        CHECK(strcmp(v1.oid, v2.oid) != 0 && v2.tags == NULL, "a new version, without tags");
+        CHECK(o->s3_object_set_acl(s, "logs-a", "versioned", v1.oid, "public-read", &e) == C_ERR &&
+              e.http == 409 && strcmp(e.code, "OperationAborted") == 0);
+        CHECK(o->s3_object_set_tags(s, "logs-a", "versioned", v1.oid, "k=v", &e) == C_ERR &&
+              strcmp(e.code, "OperationAborted") == 0);
+        CHECK(o->s3_object_get(s, &a, "logs-a", "versioned", &v2, &e) == C_OK &&
+              (!v2.acl || strcmp(v2.acl, "public-read") != 0) && !v2.tags, "nothing changed");
+        CHECK(o->s3_object_set_tags(s, "logs-a", "versioned", NULL, "a=b", &e) == C_OK);
+        CHECK(o->s3_object_set_acl(s, "logs-a", "nokey", NULL, "private", &e) == C_ERR &&
+              strcmp(e.code, "NoSuchKey") == 0);
+        bool gone;
+        CHECK(o->s3_object_delete(s, "logs-a", "versioned", &gone, &e) == C_OK && gone);
+    }
+
     /* The start-up sweep: crash leftovers go, objects stay. */
     char p[512];
     snprintf(p, sizeof p, "%s/s3/logs-a/tmp-0123", dir);
