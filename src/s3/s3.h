@@ -203,6 +203,12 @@ int s3_DeleteObjectTagging(struct call *c);
  * q->tags set (NULL without the header). */
 int s3_write_tags(struct s3_req *q);
 size_t s3_object_tag_count(const struct s3_object *o);
+/* Condition keys: s3:RequestObjectTag/<k> + s3:RequestObjectTagKeys of the
+ * request's x-amz-tagging (appended to v); s3:ExistingObjectTag/<k> of the
+ * object (the op table's context functions; the second with the ACL keys). */
+void s3_ctx_request_tags(struct call *c, struct iam_ctx **v, size_t *nv, size_t *cap);
+const struct iam_ctx *s3_ctx_object_tags(struct call *c, size_t *n);
+const struct iam_ctx *s3_ctx_acl_object(struct call *c, size_t *n);
 int s3_GetBucketTagging(struct call *c);
 int s3_DeleteBucketTagging(struct call *c);
 bool s3_valid_ownership(const char *v);

@@ -67,6 +67,7 @@ const struct iam_ctx *s3_ctx_put(struct call *c, size_t *n) {
     };
     for (size_t i = 0; i < ARRAY_LEN(KEYS); i++)
         ctx_push(c->a, &v, n, &cap, KEYS[i][0], http_header(rq, KEYS[i][1]));
+    s3_ctx_request_tags(c, &v, n, &cap);
     return v;
 }
 

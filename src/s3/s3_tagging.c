@@ -8,7 +8,14 @@
  * to the object version).  AWS's limits (User Guide, "Categorizing your
  * storage using tags"): at most 10 tags, keys 1..128 and values 0..256
  * Unicode characters, unique keys; "aws:" keys are the system's.  A write
- * that sets tags also needs s3:PutObjectTagging (PutObject API reference). */
+ * that sets tags also needs s3:PutObjectTagging (PutObject API reference).
+ *
+ * Condition keys (S3's service authorization reference): a request's tags
+ * are s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys (PutObject,
+ * CopyObject, CreateMultipartUpload with x-amz-tagging; PutObjectTagging
+ * with its body — so that operation authorizes in its handler, once the
+ * body is read); an existing object's tags are s3:ExistingObjectTag/<key>
+ * (the reads and the tag and ACL operations on it). */
 #include "s3.h"
 #include "../core/text.h"
 #include "../iam/authz.h"
@@ -90,6 +97,9 @@ static size_t tags_decode(struct arena *a, const char *stored, struct tag **out)
     return n;
 }
 
+static void ctx_tags(struct arena *a, const char *prefix, const struct tag *t, size_t n,
+                     bool with_keys, struct iam_ctx **v, size_t *nv, size_t *cap);
+
 size_t s3_object_tag_count(const struct s3_object *o) {
     if (!o->tags || !*o->tags) return 0;
     size_t n = 1;
@@ -108,9 +118,71 @@ int s3_write_tags(struct s3_req *q) {
     struct tag *t = arena_alloc(c->a, (n ? n : 1) * sizeof *t);
     for (size_t i = 0; i < n; i++) t[i] = (struct tag){p[i].k, p[i].v ? p[i].v : ""};
     if (check_tags(c->err, t, n) != C_OK) return C_ERR;
-    if (iam_authorize(c, "s3:PutObjectTagging", s3_res_object(c)) != C_OK) return C_ERR;
+    struct iam_ctx *v = NULL;
+    size_t nv = 0, cap = 0;
+    ctx_tags(c->a, "s3:RequestObjectTag/", t, n, true, &v, &nv, &cap);
+    if (iam_authorize_ctx(c, "s3:PutObjectTagging", s3_res_object(c), v, nv) != C_OK)
+        return C_ERR;
     q->tags = tags_encode(c->a, t, n);
     return C_OK;
+}
+
+/* ---- condition keys ---- */
+
+static void ctx_tags(struct arena *a, const char *prefix, const struct tag *t, size_t n,
+                     bool with_keys, struct iam_ctx **v, size_t *nv, size_t *cap) {
+    const char **keys = arena_alloc(a, (n ? n : 1) * sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        const char **val = arena_alloc(a, sizeof *val);
+        *val = t[i].value;
+        *ARENA_PUSH(a, *v, *nv, *cap) =
+            (struct iam_ctx){arena_sprintf(a, "%s%s", prefix, t[i].key), val, 1};
+        keys[i] = t[i].key;
+    }
+    if (with_keys && n)
+        *ARENA_PUSH(a, *v, *nv, *cap) = (struct iam_ctx){"s3:RequestObjectTagKeys", keys, n};
+}
+
+void s3_ctx_request_tags(struct call *c, struct iam_ctx **v, size_t *nv, size_t *cap) {
+    const char *h = http_header(S3(c)->rq, "x-amz-tagging");
+    if (!h) return;
+    struct form_pair *p;
+    size_t n;
+    form_decode(c->a, h, strlen(h), &p, &n);
+    struct tag *t = arena_alloc(c->a, (n ? n : 1) * sizeof *t);
+    for (size_t i = 0; i < n; i++) t[i] = (struct tag){p[i].k, p[i].v ? p[i].v : ""};
+    ctx_tags(c->a, "s3:RequestObjectTag/", t, n, true, v, nv, cap);
+}
+
+/* s3:ExistingObjectTag/<key> of the request's object (none when it has no
+ * tags or does not exist: the handler answers that). */
+static void existing_tags(struct call *c, struct iam_ctx **v, size_t *nv, size_t *cap) {
+    struct s3_req *q = S3(c);
+    struct s3_object o;
+    struct aws_err e;
+    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, &e) != C_OK) return;
+    struct tag *t;
+    size_t n = tags_decode(c->a, o.tags, &t);
+    ctx_tags(c->a, "s3:ExistingObjectTag/", t, n, false, v, nv, cap);
+}
+
+const struct iam_ctx *s3_ctx_object_tags(struct call *c, size_t *n) {
+    struct iam_ctx *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    existing_tags(c, &v, n, &cap);
+    return v;
+}
+
+const struct iam_ctx *s3_ctx_acl_object(struct call *c, size_t *n) {
+    size_t na;
+    const struct iam_ctx *acl = s3_ctx_acl(c, &na);
+    struct iam_ctx *v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (size_t i = 0; i < na; i++) *ARENA_PUSH(c->a, v, *n, cap) = acl[i];
+    existing_tags(c, &v, n, &cap);
+    return v;
 }
 
 /* ---- the operations ---- */
@@ -122,6 +194,14 @@ int s3_PutObjectTagging(struct call *c) {
     struct tag *t;
     size_t n;
     if (s3_parse_tagging(c, root, &t, &n) != C_OK || check_tags(c->err, t, n) != C_OK)
+        return C_ERR;
+    /* Authorized here, with the body's tags as s3:RequestObjectTag/ keys
+     * and the object's current ones as s3:ExistingObjectTag/. */
+    struct iam_ctx *v = NULL;
+    size_t nv = 0, cap = 0;
+    ctx_tags(c->a, "s3:RequestObjectTag/", t, n, true, &v, &nv, &cap);
+    existing_tags(c, &v, &nv, &cap);
+    if (iam_authorize_ctx(c, "s3:PutObjectTagging", s3_res_object(c), v, nv) != C_OK)
         return C_ERR;
     return c->store->ops->s3_object_set_tags(c->store, q->bucket, q->key, c->authz_oid,
                                              tags_encode(c->a, t, n), c->err);

@@ -91,3 +91,50 @@ describe('object tagging', () => {
       'AccessDenied', /s3:GetObjectTagging/, { status: 403 });
   });
 });
+
+// The tag condition keys of S3's service authorization reference:
+// s3:ExistingObjectTag/<key> on operations on an existing object,
+// s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys on writes of tags.
+describe('tag condition keys', () => {
+  const policy = (...Statement) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+  test('s3:ExistingObjectTag/<key>: a user may read only objects tagged for it', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'pub', Body: 'p', Tagging: 'classification=public' }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'sec', Body: 's', Tagging: 'classification=secret' }));
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'none', Body: 'n' }));
+    const { s3: us3 } = await s3User(srv, { prefix: 'reader', policy: policy({ Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectTagging'], Resource: `arn:aws:s3:::${b}/*`,
+      Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'public' } } }) });
+    const r = await us3.send(new GetObjectCommand({ Bucket: b, Key: 'pub' }));
+    assert.equal(await r.Body.transformToString(), 'p');
+    assert.deepEqual((await us3.send(new GetObjectTaggingCommand({ Bucket: b, Key: 'pub' }))).TagSet,
+      [{ Key: 'classification', Value: 'public' }]);
+    for (const k of ['sec', 'none']) {
+      await expectAwsError(() => us3.send(new GetObjectCommand({ Bucket: b, Key: k })), 'AccessDenied',
+        /s3:GetObject on resource: .* because no identity-based policy allows/, { status: 403 });
+    }
+    // Retagging the object changes what the same policy allows.
+    await s3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'sec', Tagging: { TagSet: [{ Key: 'classification', Value: 'public' }] } }));
+    assert.equal(await (await us3.send(new GetObjectCommand({ Bucket: b, Key: 'sec' }))).Body.transformToString(), 's');
+  });
+
+  test('s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys on PutObject and PutObjectTagging', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: 'rt', Body: 'x' }));
+    const { s3: us3 } = await s3User(srv, { prefix: 'writer', policy: policy(
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${b}/*` },
+      { Effect: 'Allow', Action: 's3:PutObjectTagging', Resource: `arn:aws:s3:::${b}/*`,
+        Condition: { StringEquals: { 's3:RequestObjectTag/team': 'logs' },
+          'ForAllValues:StringEquals': { 's3:RequestObjectTagKeys': ['team', 'env'] } } }) });
+    await us3.send(new PutObjectCommand({ Bucket: b, Key: 'w1', Body: 'x', Tagging: 'team=logs&env=prod' }));
+    assert.deepEqual(await tagsOf('w1'), [{ Key: 'team', Value: 'logs' }, { Key: 'env', Value: 'prod' }]);
+    await expectAwsError(() => us3.send(new PutObjectCommand({ Bucket: b, Key: 'w2', Body: 'x', Tagging: 'team=web' })),
+      'AccessDenied', /s3:PutObjectTagging/, { status: 403 });
+    await expectAwsError(() => us3.send(new PutObjectCommand({ Bucket: b, Key: 'w3', Body: 'x', Tagging: 'team=logs&owner=me' })),
+      'AccessDenied', /s3:PutObjectTagging/, { status: 403 });
+    await us3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'rt', Tagging: { TagSet: [{ Key: 'team', Value: 'logs' }] } }));
+    assert.deepEqual(await tagsOf('rt'), [{ Key: 'team', Value: 'logs' }]);
+    await expectAwsError(() => us3.send(new PutObjectTaggingCommand({ Bucket: b, Key: 'rt',
+      Tagging: { TagSet: [{ Key: 'team', Value: 'other' }] } })), 'AccessDenied', /s3:PutObjectTagging/, { status: 403 });
+    assert.deepEqual(await tagsOf('rt'), [{ Key: 'team', Value: 'logs' }], 'a denied retag changes nothing');
+  });
+});
