@@ -200,6 +200,9 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
                                                        : arn_field(a, resource_arn, ARN_ACCOUNT);
     if (strcmp(racct, "aws") == 0) racct = c->who.account_id;
+    /* Every lookup below in one read snapshot (one transaction, not one per
+     * statement). */
+    bool snap = c->store->ops->read_begin(c->store);
     /* S3 ARNs name no account: the bucket's owner (or the object's) is
      * the resource account; the bucket policy and the ACLs in force are
      * the resource side (s3_resource_side). */
@@ -265,6 +268,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
                     ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
         }
     }
+    c->store->ops->read_end(c->store, snap);
     r.ctx = b.v;
     r.nctx = b.n;
 

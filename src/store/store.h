@@ -328,6 +328,13 @@ enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 struct store_ops {
     const char *name;
     void (*close)(struct store *s);
+    /* Metadata reads between read_begin and read_end see one consistent
+     * snapshot and cost one read transaction instead of one each (the
+     * authorization check's several lookups).  Reads only; read_begin
+     * returns false (and read_end must then be given false) when this
+     * thread is already inside a transaction. */
+    bool (*read_begin)(struct store *s);
+    void (*read_end)(struct store *s, bool began);
 
     /* accounts */
     int (*account_create)(struct store *s, const char *name, struct account *out,

@@ -678,9 +678,22 @@ static void embedded_close(struct store *s) {
     free(s);
 }
 
+/* A deferred transaction: the read snapshot starts at the first read. */
+static bool read_begin(struct store *s) {
+    sqlite3 *db = sq_conn(M(s));
+    if (!sqlite3_get_autocommit(db)) return false;
+    return sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void read_end(struct store *s, bool began) {
+    if (began) sqlite3_exec(sq_conn(M(s)), "COMMIT", NULL, NULL, NULL);
+}
+
 static struct store_ops embedded_ops = {
     .name = "embedded",
     .close = embedded_close,
+    .read_begin = read_begin,
+    .read_end = read_end,
     .account_create = account_create,
     .account_list = account_list,
     .group_create = group_create,
