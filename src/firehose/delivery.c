@@ -13,9 +13,9 @@
  *      (src/s3/s3_write.h: s3:PutObject authorized by its identity
  *      policies + the bucket policy, the bucket's ownership rules, the
  *      bucket's default encryption — SSE-KMS asks KMS as the role),
- *   3. stream the records, concatenated as sent, through gzip (ISA-L's
- *      isal_deflate with its gzip wrapper, core/gzip.c) when CompressionFormat is GZIP,
- *      into it and commit (durable: fsync + rename + metadata commit),
+ *   3. stream the records, concatenated as sent, into it (the write path's
+ *      gzip option when CompressionFormat is GZIP) and commit (durable:
+ *      fsync + rename + metadata commit),
  *   4. and only then delete the records from the buffer.
  *
  * Failures (S3.AccessDenied — a KMS denial included, its detail naming the
@@ -38,7 +38,6 @@
  * restart every buffered record is simply due again. */
 #include "fh_int.h"
 #include "../core/buf.h"
-#include "../core/gzip.h"
 #include "../iam/authz.h"
 #include "../s3/s3_write.h"
 
@@ -121,51 +120,19 @@ static int fail(struct failure *f, enum failure_kind k, const char *detail) {
     return C_ERR;
 }
 
-/* ---- the object writer: gzip (optional) into the S3 write path ---- */
+/* ---- the object writer: the S3 write path (gzip is its option) ---- */
 
 struct sink {
     struct s3_write *w;
-    struct aws_err *e;   /* the write's call's error */
-    bool gzip, failed;
-    struct gzw z;        /* gzip only */
+    bool failed;         /* the write's call's error says why */
 };
 
-static int sink_emit(void *ctx, const void *p, size_t n) {
-    struct sink *s = ctx;
-    if (s->failed || !n) return s->failed ? C_ERR : C_OK;
-    if (s3_write_data(s->w, p, n) != C_OK) s->failed = true;
-    return s->failed ? C_ERR : C_OK;
-}
-
 static void sink_write(struct sink *s, const void *p, size_t n) {
-    if (!s->gzip) {
-        sink_emit(s, p, n);
-    } else if (!s->failed && gzw_write(&s->z, p, n) != C_OK && !s->failed) {
-        s->failed = true;
-        aws_errf(s->e, 500, "InternalError", "gzip compression failed");
-    }
-}
-
-/* Authorizes and opens the S3 write (s3_write.h: s3:PutObject as the
- * role, the bucket's ownership and default encryption). */
-static int sink_open(struct sink *s, struct call *c, const struct s3_write_req *r, bool gzip) {
-    memset(s, 0, sizeof *s);
-    s->e = c->err;
-    s->gzip = gzip;
-    if (s3_write_open(c, r, &s->w) != C_OK) return C_ERR;
-    if (gzip) gzw_init(&s->z, sink_emit, s);
-    return C_OK;
+    if (!s->failed && s3_write_data(s->w, p, n) != C_OK) s->failed = true;
 }
 
 /* Finish and commit (durable when C_OK); the write is gone after. */
 static int sink_close(struct sink *s) {
-    if (s->gzip) {
-        if (!s->failed && gzw_finish(&s->z) != C_OK && !s->failed) {
-            s->failed = true;
-            aws_errf(s->e, 500, "InternalError", "gzip compression failed");
-        }
-        gzw_free(&s->z);
-    }
     if (s->failed) {
         s3_write_abort(s->w);
         return C_ERR;
@@ -259,15 +226,17 @@ static int deliver(struct arena *a, struct store *st, const char *region, const 
     /* Into another account's bucket Firehose hands the bucket owner full
      * control, which the role must be allowed to ask for. */
     bool foreign = strcmp(b.account_id, sess.key.account_id) != 0;
+    /* The write path authorizes s3:PutObject as the role and applies the
+     * bucket's ownership rules and default encryption. */
     struct s3_write_req wr = {
         .bucket = bucket, .key = *key, .acl = foreign ? "bucket-owner-full-control" : NULL,
         .content_type = "application/octet-stream",
+        .gzip = strcmp(f->d.compression, "GZIP") == 0,
     };
     struct call c;
     fh_session_call(&c, a, st, region, &sess, now, &e);
-    struct sink s;
-    bool gzip = strcmp(f->d.compression, "GZIP") == 0;
-    if (sink_open(&s, &c, &wr, gzip) != C_OK) return fail(why, failure_of(&e), e.msg);
+    struct sink s = {0};
+    if (s3_write_open(&c, &wr, &s.w) != C_OK) return fail(why, failure_of(&e), e.msg);
     struct error_body eb;
     if (as_error) {
         eb = *as_error;

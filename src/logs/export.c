@@ -29,7 +29,7 @@
  * it again from the beginning: objects are overwritten whole, so a rerun
  * leaves the same result. */
 #include "logs.h"
-#include "../core/gzip.h"
+#include "../core/buf.h"
 #include "../core/text.h"
 #include "../iam/authz.h"
 #include "../s3/s3_write.h"
@@ -62,39 +62,24 @@ static void as_logs_service(struct call *sc, struct arena *a, struct store *st,
 
 /* ---- writing one object as the service ---- */
 
-/* Through S3's internal write path (s3_write.h): s3:PutObject as the
- * service with bucket-owner-full-control, the bucket's ownership rules and
- * its default encryption (SSE-KMS asks KMS as the service, whose key policy
- * must allow it, as AWS documents for exports to SSE-KMS buckets). */
-struct obj {
-    struct s3_write *w;
-    struct aws_err *e;   /* the service call's */
-};
-
-static int obj_emit(void *ctx, const void *p, size_t n) {
-    struct obj *o = ctx;
-    return s3_write_data(o->w, p, n);
-}
-
-static int obj_open(struct obj *o, struct call *sc, const struct s3_bucket *b, const char *key,
-                    const char *content_type, const char *encoding) {
-    o->w = NULL;
-    o->e = sc->err;
+/* Objects go through S3's internal write path (s3_write.h): s3:PutObject
+ * as the service with bucket-owner-full-control, the bucket's ownership
+ * rules and its default encryption (SSE-KMS asks KMS as the service, whose
+ * key policy must allow it, as AWS documents for exports to SSE-KMS
+ * buckets); `gzip` compresses the export files. */
+static int obj_open(struct call *sc, const struct s3_bucket *b, const char *key,
+                    const char *content_type, bool gzip, struct s3_write **out) {
     struct s3_write_req r = {.bucket = b->name, .key = key, .acl = "bucket-owner-full-control",
-                             .content_type = content_type, .content_encoding = encoding};
-    return s3_write_open(sc, &r, &o->w);
+                             .content_type = content_type,
+                             .content_encoding = gzip ? "gzip" : NULL, .gzip = gzip};
+    return s3_write_open(sc, &r, out);
 }
 
 /* Commit (ok: durable when C_OK) or drop the object. */
-static int obj_close(struct obj *o, bool ok) {
-    struct s3_write *w = o->w;
-    o->w = NULL;
-    if (!w) return C_ERR;
-    if (!ok) {
-        s3_write_abort(w);
-        return C_ERR;
-    }
-    return s3_write_commit(w, NULL);
+static int obj_close(struct s3_write *w, bool ok) {
+    if (ok) return s3_write_commit(w, NULL);
+    s3_write_abort(w);
+    return C_ERR;
 }
 
 static const char *key_of(struct arena *a, const struct export_task *t, const char *rest) {
@@ -119,10 +104,9 @@ static int check_destination(struct call *c, const struct export_task *t) {
                         "CloudWatch Logs has been granted permission to perform this operation.");
     static const char TEST_BODY[] = "Permission Check Successful";
     const char *key = key_of(c->a, t, "aws-logs-write-test");
-    struct obj o;
-    int rc = obj_open(&o, &sc, &b, key, "text/plain", NULL);
-    if (rc == C_OK) rc = obj_emit(&o, TEST_BODY, sizeof TEST_BODY - 1);
-    if (o.w) rc = obj_close(&o, rc == C_OK);
+    struct s3_write *w;
+    int rc = obj_open(&sc, &b, key, "text/plain", false, &w);
+    if (rc == C_OK) rc = obj_close(w, s3_write_data(w, TEST_BODY, sizeof TEST_BODY - 1) == C_OK);
     if (rc != C_OK)
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "PutObject call on the given bucket failed. Please check if CloudWatch "
@@ -278,10 +262,7 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
                          .limit = EXPORT_PAGE, .max_bytes = EXPORT_PAGE_BYTES};
     const char *key =
         key_of(a, t, arena_sprintf(a, "%s/%s/000000.gz", t->task_id, ls->name));
-    struct obj o = {0};
-    struct gzw gz;
-    const char *failed = "gzip failed";
-    bool open = false;
+    struct s3_write *w = NULL;   /* opened with the first event */
     int rc = C_OK;
     for (;;) {
         struct arena page;
@@ -295,33 +276,34 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
             rc = C_ERR;
             break;
         }
-        if (n && !open) {
-            if (obj_open(&o, sc, b, key, "application/octet-stream", "gzip") != C_OK) {
-                *why = arena_sprintf(a, "PutObject call on the given bucket failed: %s", o.e->msg);
-                arena_free(&page);
-                rc = C_ERR;
-                break;
-            }
-            gzw_init(&gz, obj_emit, &o);
-            open = true;
+        if (n && !w && obj_open(sc, b, key, "application/octet-stream", true, &w) != C_OK) {
+            *why = arena_sprintf(a, "PutObject call on the given bucket failed: %s",
+                                 sc->err->msg);
+            arena_free(&page);
+            rc = C_ERR;
+            break;
         }
-        for (size_t i = 0; i < n && rc == C_OK; i++) {
+        /* The page's lines, then one write (the compressor works on
+         * large inputs, not three small ones per event). */
+        struct buf lines;
+        buf_init(&lines);
+        for (size_t i = 0; i < n; i++) {
             char ts[32];
             size_t tl = iso_ms(ev[i].timestamp, ts);
             ts[tl++] = ' ';
-            if (gzw_write(&gz, ts, tl) != C_OK || gzw_write(&gz, ev[i].message, ev[i].len) != C_OK ||
-                gzw_write(&gz, "\n", 1) != C_OK) {
-                rc = C_ERR;
-                if (o.e->msg[0]) failed = o.e->msg;
-            }
+            buf_add(&lines, ts, tl);
+            buf_add(&lines, ev[i].message, ev[i].len);
+            buf_addc(&lines, '\n');
         }
+        if (n && s3_write_data(w, lines.p, lines.len) != C_OK) rc = C_ERR;
+        buf_free(&lines);
         if (n) {
             q.has_from = true;
             q.from = (struct ev_pos){ev[n - 1].timestamp, ev[n - 1].seq};
         }
         arena_free(&page);
         if (rc != C_OK) {
-            *why = arena_sprintf(a, "writing %s: %s", key, failed);
+            *why = arena_sprintf(a, "writing %s: %s", key, sc->err->msg);
             break;
         }
         /* A short page may be the byte cap: only an empty one is the end. */
@@ -332,14 +314,9 @@ static int export_stream(struct call *sc, const struct export_task *t, const str
             break;
         }
     }
-    if (!open) return rc;
-    if (rc == C_OK && gzw_finish(&gz) != C_OK) {
-        *why = arena_sprintf(a, "writing %s: %s", key, o.e->msg);
-        rc = C_ERR;
-    }
-    gzw_free(&gz);
-    if (obj_close(&o, rc == C_OK) != C_OK && rc == C_OK) {
-        *why = arena_sprintf(a, "writing %s: %s", key, o.e->msg);
+    if (!w) return rc;
+    if (obj_close(w, rc == C_OK) != C_OK && rc == C_OK) {
+        *why = arena_sprintf(a, "writing %s: %s", key, sc->err->msg);
         rc = C_ERR;
     }
     *wrote = rc == C_OK;

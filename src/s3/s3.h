@@ -154,6 +154,8 @@ const char *s3_http_time(struct arena *a, int64_t ms);
  * OperationAborted — it was overwritten in between, and another owner or
  * ACL might not allow what the old one did. */
 int s3_same_version(struct s3_req *q, const struct s3_object *o);
+/* The request's object (NoSuchKey), checked with s3_same_version. */
+int s3_load_object(struct s3_req *q, struct s3_object *o);
 /* Render err as S3's <Error> document into the response. */
 void s3_render_error(struct s3_req *q, const struct aws_err *e);
 /* S3's XML error for a request not yet claimed by the S3 layer (SigV4

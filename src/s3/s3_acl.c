@@ -471,9 +471,7 @@ int s3_PutBucketAcl(struct call *c) {
 int s3_GetObjectAcl(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
-        s3_same_version(q, &o) != C_OK)
-        return C_ERR;
+    if (s3_load_object(q, &o) != C_OK) return C_ERR;
     const char *owner = s3_object_effective_owner(&q->b, &o);
     struct s3_acl acl;
     acl_in_force(c->a, &q->b, o.acl, owner, &acl);
@@ -484,9 +482,7 @@ int s3_GetObjectAcl(struct call *c) {
 int s3_PutObjectAcl(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
-        s3_same_version(q, &o) != C_OK)
-        return C_ERR;
+    if (s3_load_object(q, &o) != C_OK) return C_ERR;
     const char *owner = s3_object_effective_owner(&q->b, &o);
     const char *stored;
     if (request_acl(q, false, owner, &stored) != C_OK ||

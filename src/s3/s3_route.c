@@ -187,6 +187,13 @@ int s3_same_version(struct s3_req *q, const struct s3_object *o) {
                     "resource. Please try again.");
 }
 
+int s3_load_object(struct s3_req *q, struct s3_object *o) {
+    struct call *c = &q->c;
+    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, o, c->err) != C_OK)
+        return C_ERR;
+    return s3_same_version(q, o);
+}
+
 void s3_err_field(struct s3_req *q, const char *name, const char *value) {
     if (q->nef < ARRAY_LEN(q->ef) && value) q->ef[q->nef++] = (struct s3_err_field){name, value};
 }

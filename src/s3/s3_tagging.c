@@ -210,9 +210,7 @@ int s3_PutObjectTagging(struct call *c) {
 int s3_GetObjectTagging(struct call *c) {
     struct s3_req *q = S3(c);
     struct s3_object o;
-    if (c->store->ops->s3_object_get(c->store, c->a, q->bucket, q->key, &o, c->err) != C_OK ||
-        s3_same_version(q, &o) != C_OK)
-        return C_ERR;
+    if (s3_load_object(q, &o) != C_OK) return C_ERR;
     struct tag *t;
     size_t n = tags_decode(c->a, o.tags, &t);
     s3_write_tagging(q, t, n);

@@ -3,6 +3,7 @@
 #include "s3.h"
 #include "checksum.h"
 #include "s3_sse.h"
+#include "../core/gzip.h"
 #include "../iam/authz.h"
 #include "../iam/policy.h"
 
@@ -22,6 +23,9 @@ struct s3_write {
     const char *bucket;
     const char *saved_service;     /* c->service before the write */
     const char *saved_account;     /* c->who.account_id before (service principals) */
+    bool gzip;
+    struct gzw z;                  /* gzip: compresses into raw_write */
+    bool raw_failed;               /* raw_write failed (c->err says why) */
 };
 
 static void ctx1(struct arena *a, struct iam_ctx *v, size_t *n, const char *key,
@@ -44,6 +48,7 @@ void s3_write_abort(struct s3_write *w) {
     if (w->up) w->c->store->ops->s3_upload_abort(w->up);
     s3_sse_free(w->sse);
     s3_md5_free(&w->md5);
+    if (w->gzip) gzw_free(&w->z);
     free(w->buf);
     free(w);
 }
@@ -87,6 +92,8 @@ static int open_steps(struct s3_write *w, const struct s3_write_req *r) {
     return c->store->ops->s3_upload_begin(c->store, r->bucket, &w->up, c->err);
 }
 
+static int raw_write(void *ctx, const void *p, size_t n);
+
 int s3_write_open(struct call *c, const struct s3_write_req *r, struct s3_write **out) {
     struct s3_write *w = calloc(1, sizeof *w);
     if (!w) abort();
@@ -109,26 +116,51 @@ int s3_write_open(struct call *c, const struct s3_write_req *r, struct s3_write 
     restore(w);
     w->buf = malloc(WRITE_CHUNK);
     if (!w->buf) abort();
+    w->gzip = r->gzip;
+    if (w->gzip) gzw_init(&w->z, raw_write, w);
     *out = w;
     return C_OK;
 }
 
-int s3_write_data(struct s3_write *w, const void *p, size_t n) {
+/* The object's bytes: MD5, encryption, the store's upload. */
+static int raw_write(void *ctx, const void *p, size_t n) {
+    struct s3_write *w = ctx;
     const unsigned char *in = p;
     s3_md5_update(&w->md5, p, n);
     while (n) {
         size_t k = n < WRITE_CHUNK ? n : WRITE_CHUNK;
-        if (s3_sse_encrypt(w->sse, in, w->buf, k) != C_OK)
+        if (s3_sse_encrypt(w->sse, in, w->buf, k) != C_OK) {
+            w->raw_failed = true;
             return aws_errf(w->c->err, 500, "InternalError", "We encountered an internal error.");
-        if (w->c->store->ops->s3_upload_write(w->up, w->buf, k, w->c->err) != C_OK) return C_ERR;
+        }
+        if (w->c->store->ops->s3_upload_write(w->up, w->buf, k, w->c->err) != C_OK) {
+            w->raw_failed = true;
+            return C_ERR;
+        }
         in += k;
         n -= k;
     }
     return C_OK;
 }
 
+/* A gzip failure of the compressor itself (not of the write under it). */
+static int gzip_failed(struct s3_write *w) {
+    if (w->raw_failed) return C_ERR;
+    return aws_errf(w->c->err, 500, "InternalError", "gzip compression failed");
+}
+
+int s3_write_data(struct s3_write *w, const void *p, size_t n) {
+    if (!w->gzip) return raw_write(w, p, n);
+    return gzw_write(&w->z, p, n) == C_OK ? C_OK : gzip_failed(w);
+}
+
 int s3_write_commit(struct s3_write *w, struct s3_object *out) {
     struct call *c = w->c;
+    if (w->gzip && gzw_finish(&w->z) != C_OK) {
+        gzip_failed(w);
+        s3_write_abort(w);
+        return C_ERR;
+    }
     unsigned char md[16];
     s3_md5_final(&w->md5, md);
     s3_sse_finish(w->sse, c->a, md, &w->o, &w->o.etag);

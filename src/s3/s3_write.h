@@ -56,6 +56,10 @@ struct s3_write_req {
      * encryption headers would); NULL: the bucket default. */
     const char *sse;                /* "AES256" | "aws:kms" */
     const char *sse_kms_key_id;
+    /* Compress what s3_write_data is given into one gzip member (ISA-L,
+     * core/gzip.h): the object is the compressed bytes (Firehose's GZIP,
+     * export files).  Content-Encoding is content_encoding's business. */
+    bool gzip;
 };
 
 struct s3_write;
