@@ -86,6 +86,12 @@ struct service_def {
     const struct jval *(*validation_view)(struct call *c, const struct jval *in);
 };
 
+/* Register a table of operations (sorted by name) that a higher layer
+ * serves under a service's name, e.g. the delivery plane's under "logs"
+ * (src/delivery/): the dispatcher looks there after the service's own
+ * table.  Call at start-up only.  C_ERR when full or not sorted. */
+int service_register_ops(const char *service, const struct op_def *ops, size_t n);
+
 /* Input accessors for handlers (the model validator has already checked
  * types and constraints, so these only distinguish present/absent). */
 const char *in_str(const struct call *c, const char *member);          /* NULL if absent */

@@ -28,6 +28,37 @@ const struct service_def *service_by_name(const char *name) {
     return NULL;
 }
 
+/* Operation tables of higher layers served under a service's name (the
+ * delivery plane's operations are CloudWatch Logs operations): registered
+ * at start-up, before the server takes requests, and read-only after. */
+#define MAX_EXT_TABLES 8
+static struct {
+    const char *service;
+    const struct op_def *ops;
+    size_t n;
+} g_ext[MAX_EXT_TABLES];
+static size_t g_next;
+
+int service_register_ops(const char *service, const struct op_def *ops, size_t n) {
+    if (g_next == MAX_EXT_TABLES) return C_ERR;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(ops[i - 1].name, ops[i].name) >= 0) return C_ERR;   /* must be sorted */
+    g_ext[g_next++] = (typeof(g_ext[0])){service, ops, n};
+    return C_OK;
+}
+
+static int cmp_op(const void *k, const void *e) {
+    return strcmp((const char *)k, ((const struct op_def *)e)->name);
+}
+
+const struct op_def *service_op(const struct service_def *svc, const char *name) {
+    const struct op_def *od = bsearch(name, svc->ops, svc->nops, sizeof(*od), cmp_op);
+    for (size_t i = 0; !od && i < g_next; i++)
+        if (strcmp(g_ext[i].service, svc->name) == 0)
+            od = bsearch(name, g_ext[i].ops, g_ext[i].n, sizeof(*od), cmp_op);
+    return od;
+}
+
 const struct service_def *service_by_target(const char *target, size_t prefix_len) {
     for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++) {
         const char *p = SERVICES[i]->target_prefix;

@@ -35,5 +35,8 @@ int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_e
 /* Services known to the endpoint (logs now; s3, firehose, iam, sts, kms later). */
 const struct service_def *service_by_name(const char *name);
 const struct service_def *service_by_target(const char *target, size_t prefix_len);
+/* The operation `name` of svc: its own table, then tables registered for
+ * it by higher layers (service_register_ops, call.h). */
+const struct op_def *service_op(const struct service_def *svc, const char *name);
 
 #endif

@@ -25,10 +25,6 @@ void json_proto_error(struct http_resp *rs, const struct aws_err *e) {
     jw_obj_end(&w);
 }
 
-static int cmp_op(const void *k, const void *e) {
-    return strcmp(k, ((const struct op_def *)e)->name);
-}
-
 int json_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, struct http_req *rq,
                       struct http_resp *rs, struct call *c) {
     struct aws_err *e = c->err;
@@ -44,7 +40,7 @@ int json_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, stru
     const struct model_service *ms = model_service(svc->name);
     const struct model_op *mop = ms ? model_op(ms, opname) : NULL;
     if (!mop) return aws_errf(e, 400, ERR_UNKNOWN_OP, "%s", "");
-    const struct op_def *od = bsearch(opname, svc->ops, svc->nops, sizeof(*od), cmp_op);
+    const struct op_def *od = service_op(svc, opname);
     if (!od)
         return aws_errf(e, 400, ERR_UNKNOWN_OP,
                         "Sluice does not implement %s.%s yet.", svc->target_prefix, opname);

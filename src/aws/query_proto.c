@@ -439,10 +439,6 @@ void query_proto_error(struct http_resp *rs, const struct aws_err *e, const char
     xw_close(&w, "ErrorResponse");
 }
 
-static int cmp_op(const void *k, const void *e) {
-    return strcmp(k, ((const struct op_def *)e)->name);
-}
-
 int query_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, struct http_req *rq,
                        struct http_resp *rs, struct call *c) {
     (void)sx;
@@ -467,7 +463,7 @@ int query_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, str
     if (!mop || (ver && ms->api_version && strcmp(ver->v, ms->api_version) != 0))
         return aws_errf(e, 400, "InvalidAction", "Could not find operation %s for version %s",
                         opname, ver ? ver->v : "NO_VERSION_SPECIFIED");
-    const struct op_def *od = bsearch(opname, svc->ops, svc->nops, sizeof(*od), cmp_op);
+    const struct op_def *od = service_op(svc, opname);
     if (!od)
         return aws_errf(e, 400, "InvalidAction", "Sluice does not implement %s:%s yet.",
                         svc->name, opname);

@@ -323,6 +323,58 @@ struct fh_buffer {
 typedef bool (*fh_record_fn)(void *ctx, int64_t seq, int64_t arrival, const void *data,
                              size_t len);
 
+
+/* ---- Delivery plane objects (store_delivery.c) ----
+ * V2 delivery sources, destinations (with their destination policy) and
+ * deliveries, and V1 log deliveries, all in meta.db.  Names are unique per
+ * (account, region); delivery ids are 16 mixed-case alphanumerics, unique
+ * everywhere.  Tags live in the shared `tags` table under the object's ARN
+ * (written in the same transaction as a create, removed with a delete).
+ * Strings are arena-owned on the way out, caller-owned on the way in. */
+struct dlv_source {
+    const char *account_id, *region, *name, *arn;
+    const char *resource_arn;     /* the one ARN of resourceArns; immutable */
+    const char *service;          /* the ARN's namespace: "cloudfront" */
+    const char *log_type;
+    const char *config;           /* deliverySourceConfiguration as a JSON object text, or NULL */
+    const char *status;           /* "ACTIVE" | "INACTIVE" */
+    const char *status_reason;    /* NULL | "RESOURCE_DELETED" */
+    int64_t created;              /* ms */
+};
+struct dlv_destination {
+    const char *account_id, *region, *name, *arn;
+    const char *type;             /* "S3" | "CWL" | "FH" | "XRAY" */
+    const char *output_format;    /* NULL when none was sent */
+    const char *resource_arn;     /* destinationResourceArn; NULL for XRAY */
+    const char *policy;           /* the delivery destination policy, or NULL */
+    int64_t created;
+};
+/* One delivery: a V2 delivery (source -> delivery destination) or a V1 log
+ * delivery (resource + log type -> destination resource).  The routing key
+ * (resource_arn, log_type) is stored on both, so the engine finds every
+ * delivery of a record with one indexed lookup (dlv_route). */
+struct dlv_delivery {
+    const char *id;               /* 16 mixed-case alphanumerics (filled by dlv_create) */
+    const char *account_id, *region, *arn;   /* the owning (source) account */
+    int model;                    /* 1: V1 log delivery, 2: V2 delivery */
+    const char *source_name;      /* V2: the delivery source; V1: NULL */
+    const char *resource_arn, *service, *log_type;
+    const char *destination_arn;  /* V2: delivery-destination ARN (maybe another account);
+                                     V1: the destination resource ARN (log group, bucket[/prefix],
+                                     delivery stream) */
+    const char *destination_type; /* "S3" | "CWL" | "FH" | "XRAY" */
+    const char *destination_resource_arn;  /* the resource written to, as resolved at create */
+    const char *destination_owner;/* account owning that resource (S3: the bucket owner
+                                     recorded at setup; the engine pins to it) */
+    const char *output_format;    /* V1: the delivery's; V2: NULL (the destination's) */
+    const char *record_fields;    /* JSON array text, or NULL */
+    const char *field_delimiter;  /* NULL: none */
+    const char *suffix_path;      /* S3 only, else NULL */
+    int hive;                     /* S3: enableHiveCompatiblePath 0/1; -1 not applicable */
+    int hourly;                   /* V1 S3: per-hour partitions 0/1; -1 not applicable */
+    int64_t created;              /* ms */
+};
+
 enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 
 struct store_ops {
@@ -696,6 +748,84 @@ struct store_ops {
                              struct aws_err *e);
     /* Remove records of streams that no longer exist; *removed counts them. */
     int (*fh_records_sweep)(struct store *s, uint64_t *removed);
+
+    /* ---- Delivery plane (store_delivery.c).  Errors carry the CloudWatch
+     * Logs codes and AWS's messages (ResourceNotFoundException,
+     * ConflictException, 400). ---- */
+    /* Insert, or update the source of that name (*created says which).  An
+     * update may change only log_type and config (the caller checks that
+     * resource_arn is unchanged); tags are stored on insert only.  Conflict
+     * "This ResourceId has already been used in another Delivery Source in
+     * this account" when another source of the account has the same
+     * (resource_arn, log_type). */
+    int (*dlv_source_put)(struct store *s, const struct dlv_source *src, const struct tag *tags,
+                          size_t ntags, bool *created, struct aws_err *e);
+    /* NotFound "Requested Delivery Source does not exist in this account." */
+    int (*dlv_source_get)(struct store *s, struct arena *a, const char *acct, const char *region,
+                          const char *name, struct dlv_source *out, struct aws_err *e);
+    /* Sources of the account with name > after (NULL: from the start), by
+     * name, at most limit; *more when there are more. */
+    int (*dlv_source_list)(struct store *s, struct arena *a, const char *acct,
+                           const char *region, const char *after, size_t limit,
+                           struct dlv_source **out, size_t *n, bool *more);
+    /* NotFound as get; Conflict "Delivery Source is in use by one or more
+     * Deliveries." while a delivery uses it.  Removes its tags. */
+    int (*dlv_source_delete)(struct store *s, const char *acct, const char *region,
+                             const char *name, struct aws_err *e);
+    /* Set status / status_reason (NULL) of every source, in every account,
+     * whose resource_arn is arn; *n (may be NULL) counts them. */
+    int (*dlv_source_set_status)(struct store *s, const char *resource_arn, const char *status,
+                                 const char *reason, size_t *n, struct aws_err *e);
+
+    /* Insert, or update the destination of that name (type, resource_arn;
+     * output_format and policy are kept).  Tags on insert only. */
+    int (*dlv_dest_put)(struct store *s, const struct dlv_destination *d, const struct tag *tags,
+                        size_t ntags, bool *created, struct aws_err *e);
+    /* NotFound "Requested Delivery Destination does not exist in this account." */
+    int (*dlv_dest_get)(struct store *s, struct arena *a, const char *acct, const char *region,
+                        const char *name, struct dlv_destination *out, struct aws_err *e);
+    int (*dlv_dest_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                         const char *after, size_t limit, struct dlv_destination **out,
+                         size_t *n, bool *more);
+    /* NotFound as get; Conflict "Delivery Destination is in use by one or
+     * more Deliveries." while any delivery (of any account) names its ARN.
+     * Removes its tags and policy. */
+    int (*dlv_dest_delete)(struct store *s, const char *acct, const char *region,
+                           const char *name, struct aws_err *e);
+    /* policy NULL removes it.  NotFound as get. */
+    int (*dlv_dest_set_policy)(struct store *s, const char *acct, const char *region,
+                               const char *name, const char *policy, struct aws_err *e);
+
+    /* Insert d (d->id and d->arn are generated here from a; V2 ARN
+     * arn:aws:logs:REGION:ACCT:delivery:ID).  V2: Conflict "The specified
+     * Delivery already exists" for the same (source, destination_arn), and
+     * "Delivery already exists for this Delivery Source with the same
+     * Delivery Destination Type." for the same (source, destination_type).
+     * V1: Conflict "The specified Log Delivery already exists" for the same
+     * (resource_arn, log_type, destination_arn) in the account. */
+    int (*dlv_create)(struct store *s, struct arena *a, struct dlv_delivery *d,
+                      const struct tag *tags, size_t ntags, struct aws_err *e);
+    /* By id within the account and model.  NotFound "Requested Delivery
+     * does not exist in this account." (V1: "Requested Log Delivery does
+     * not exist in this account."). */
+    int (*dlv_get)(struct store *s, struct arena *a, const char *acct, const char *region,
+                   int model, const char *id, struct dlv_delivery *out, struct aws_err *e);
+    /* The account's deliveries of that model with id > after, by id, at most
+     * limit; V1 may filter by resource_arn / log_type (NULL: any). */
+    int (*dlv_list)(struct store *s, struct arena *a, const char *acct, const char *region,
+                    int model, const char *resource_arn, const char *log_type,
+                    const char *after, size_t limit, struct dlv_delivery **out, size_t *n,
+                    bool *more);
+    /* Replace record_fields, field_delimiter, suffix_path, hive, hourly of
+     * the delivery d->id (other members ignored).  NotFound as dlv_get. */
+    int (*dlv_update)(struct store *s, const struct dlv_delivery *d, struct aws_err *e);
+    /* NotFound as dlv_get.  Removes its tags. */
+    int (*dlv_delete)(struct store *s, const char *acct, const char *region, int model,
+                      const char *id, struct aws_err *e);
+    /* Every delivery, of any account and model, whose routing key is
+     * (resource_arn, log_type): one indexed lookup. */
+    int (*dlv_route)(struct store *s, struct arena *a, const char *resource_arn,
+                     const char *log_type, struct dlv_delivery **out, size_t *n);
 };
 
 struct store {

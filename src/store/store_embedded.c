@@ -728,6 +728,7 @@ static void ops_init(void) {
     store_s3_ops(&embedded_ops);
     store_firehose_ops(&embedded_ops);
     store_export_ops(&embedded_ops);
+    store_delivery_ops(&embedded_ops);
 }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
@@ -757,7 +758,8 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         sq_close(db);
         goto error;
     }
-    if (store_export_init(db, err, errlen) != C_OK) {
+    if (store_export_init(db, err, errlen) != C_OK ||
+        store_delivery_init(db, err, errlen) != C_OK) {
         sq_close(db);
         goto error;
     }

@@ -78,4 +78,8 @@ void store_firehose_ops(struct store_ops *ops);
 int store_export_init(sqlite3 *db, char *err, size_t errlen);
 void store_export_ops(struct store_ops *ops);
 
+/* store_delivery.c: delivery sources, destinations, deliveries (V1 and V2). */
+int store_delivery_init(sqlite3 *db, char *err, size_t errlen);
+void store_delivery_ops(struct store_ops *ops);
+
 #endif
