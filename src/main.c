@@ -1,7 +1,12 @@
 /* sluice — command line: `serve` runs the endpoint, `account create` adds
- * an account (safe while the server runs: both use SQLite's WAL locking). */
+ * an account (safe while the server runs: both use SQLite's WAL locking),
+ * `catalog` prints the log-source catalog, `policy simulate` asks the policy
+ * engine.  Every subcommand answers --help / -h on stdout with status 0 and
+ * touches nothing (no data directory is created). */
 #include "aws/dispatch.h"
 #include "aws/model.h"
+#include "catalog/catalog.h"
+#include "delivery/delivery.h"
 #include "firehose/firehose.h"
 #include "http/server.h"
 #include "http/tlscert.h"
@@ -24,17 +29,43 @@
 
 #define SLUICE_VERSION "0.1.0"
 
+static const char USAGE_SERVE[] =
+    "usage: sluice serve [--listen HOST:PORT] [--data DIR] [--region REGION]\n"
+    "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
+    "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
+    "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
+    "                    [--firehose-backlog-mb N] [--catalog FILE]\n";
+static const char USAGE_ACCOUNT[] =
+    "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
+    "       sluice account list [--data DIR]\n";
+static const char USAGE_SIMULATE[] =
+    "usage: sluice policy simulate --action SVC:ACTION --resource ARN\n"
+    "         [--principal ARN] [--principal-type root|user|assumed-role|service]\n"
+    "         [--role-arn ARN] [--username NAME] [--userid ID]\n"
+    "         [--identity-policy FILE]... [--boundary FILE]\n"
+    "         [--resource-policy FILE]... [--resource-account ACCT]\n"
+    "         [--context KEY=VALUE[,VALUE...]]...\n"
+    "Prints ALLOW, EXPLICIT DENY or IMPLICIT DENY with the deciding policy and\n"
+    "statement (or what was missing) and the AccessDenied message a client\n"
+    "would get. Exit status: 0 allow, 1 deny, 2 usage or policy error.\n";
+static const char USAGE_CATALOG[] = "usage: sluice catalog [--json] [--catalog FILE]\n";
+static const char USAGE_VERSION[] = "usage: sluice version\n";
+
 static void usage(void) {
-    fprintf(stderr,
-            "usage: sluice serve [--listen HOST:PORT] [--data DIR] [--region REGION]\n"
-            "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
-            "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
-            "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
-            "                    [--firehose-backlog-mb N]\n"
-            "       sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
-            "       sluice account list [--data DIR]\n"
-            "       sluice policy simulate --action SVC:ACTION --resource ARN [...]\n"
-            "       sluice version\n");
+    fprintf(stderr, "%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
+            USAGE_VERSION);
+}
+
+static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
+
+/* --help anywhere among a subcommand's words: its usage on stdout, status 0. */
+static bool want_help(int argc, char **argv, const char *text) {
+    for (int i = 0; i < argc; i++)
+        if (is_help(argv[i])) {
+            fputs(text, stdout);
+            return true;
+        }
+    return false;
 }
 
 /* Append a profile to <data>/credentials (0600) and fsync it: the file is
@@ -102,7 +133,9 @@ static void *sweep_main(void *arg) {
 }
 
 static int serve(int argc, char **argv) {
+    if (want_help(argc, argv, USAGE_SERVE)) return 0;
     const char *listen = "127.0.0.1:4566", *data = "./data", *region = "us-east-1";
+    const char *catalog_file = NULL;
     const char *tls_cert = NULL, *tls_key = NULL;
     bool tls = false, dev = false, access_log = true;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -120,6 +153,7 @@ static int serve(int argc, char **argv) {
         else if (OPT("--threads")) threads = atoi(v);
         else if (OPT("--max-body")) max_body = strtoull(v, NULL, 10);
         else if (OPT("--sweep-interval")) sweep = atoi(v);
+        else if (OPT("--catalog")) catalog_file = v;
         /* Test-only: shortest AssumeRole session (AWS: 900 s). */
         else if (OPT("--sts-min-duration-seconds")) sts_min_duration_s = atoi(v);
         else if (OPT("--firehose-retry-seconds")) firehose_retry_seconds = atoi(v);
@@ -127,7 +161,7 @@ static int serve(int argc, char **argv) {
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
-        else { usage(); return 2; }
+        else { fputs(USAGE_SERVE, stderr); return 2; }
 #undef OPT
     }
     if (threads < 1) threads = 1;
@@ -148,7 +182,17 @@ static int serve(int argc, char **argv) {
         host[strlen(host) - 1] = 0;
     }
 
-    char err[512];
+    char err[1024];
+    /* The catalog first: a bad operator file stops the server before it
+     * touches the data directory. */
+    if (catalog_load(catalog_file, err, sizeof err) != C_OK) {
+        fprintf(stderr, "sluice: catalog: %s\n", err);
+        return 2;
+    }
+    if (dlv_api_register() != C_OK) {
+        fprintf(stderr, "sluice: could not register the delivery operations\n");
+        return 1;
+    }
     if (model_load_all(err, sizeof err) != C_OK) {
         fprintf(stderr, "sluice: models: %s\n", err);
         return 1;
@@ -284,14 +328,22 @@ static bool valid_ous(const char *ous) {
 static int account_cmd(int argc, char **argv) {
     const char *data = "./data";
     const char *name = NULL, *org = NULL, *ou = NULL;
-    if (argc < 1) { usage(); return 2; }
+    if (want_help(argc, argv, USAGE_ACCOUNT)) return 0;
+    if (argc < 1 || (strcmp(argv[0], "create") != 0 && strcmp(argv[0], "list") != 0)) {
+        fputs(USAGE_ACCOUNT, stderr);
+        return 2;
+    }
     const char *sub = argv[0];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) data = argv[++i];
         else if (strcmp(argv[i], "--org") == 0 && i + 1 < argc) org = argv[++i];
         else if (strcmp(argv[i], "--ou") == 0 && i + 1 < argc) ou = argv[++i];
         else if (!name && argv[i][0] != '-') name = argv[i];
-        else { usage(); return 2; }
+        else { fputs(USAGE_ACCOUNT, stderr); return 2; }
+    }
+    if (strcmp(sub, "create") == 0 && !name) {
+        fputs(USAGE_ACCOUNT, stderr);
+        return 2;
     }
     if (ou && !org) {
         fprintf(stderr, "sluice: --ou needs --org\n");
@@ -353,11 +405,30 @@ static int account_cmd(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc < 2) { usage(); return 2; }
-    if (strcmp(argv[1], "serve") == 0) return serve(argc - 2, argv + 2);
-    if (strcmp(argv[1], "account") == 0) return account_cmd(argc - 2, argv + 2);
-    if (strcmp(argv[1], "policy") == 0 && argc > 2 && strcmp(argv[2], "simulate") == 0)
-        return simulate_main(argc - 3, argv + 3);
-    if (strcmp(argv[1], "version") == 0) { printf("sluice %s\n", SLUICE_VERSION); return 0; }
+    const char *cmd = argv[1];
+    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+        printf("%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
+               USAGE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") == 0) return serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "account") == 0) return account_cmd(argc - 2, argv + 2);
+    if (strcmp(cmd, "catalog") == 0) return catalog_cmd(argc - 2, argv + 2);
+    if (strcmp(cmd, "policy") == 0) {
+        if (argc > 2 && strcmp(argv[2], "simulate") == 0) {
+            if (want_help(argc - 3, argv + 3, USAGE_SIMULATE)) return 0;
+            return simulate_main(argc - 3, argv + 3);
+        }
+        if (want_help(argc - 2, argv + 2, USAGE_SIMULATE)) return 0;
+        fputs(USAGE_SIMULATE, stderr);
+        return 2;
+    }
+    if (strcmp(cmd, "version") == 0) {
+        if (want_help(argc - 2, argv + 2, USAGE_VERSION)) return 0;
+        if (argc > 2) { fputs(USAGE_VERSION, stderr); return 2; }
+        printf("sluice %s\n", SLUICE_VERSION);
+        return 0;
+    }
     usage();
     return 2;
 }

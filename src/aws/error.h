@@ -23,6 +23,8 @@ int aws_errf(struct aws_err *e, int http, const char *code, const char *fmt, ...
 #define ERR_LIMIT "LimitExceededException"
 #define ERR_SERIALIZATION "SerializationException"
 #define ERR_VALIDATION "ValidationException"
+#define ERR_CONFLICT "ConflictException"
+#define ERR_ACCESS_DENIED "AccessDeniedException"
 #define ERR_UNKNOWN_OP "UnknownOperationException"
 #define ERR_SERVICE_UNAVAILABLE "ServiceUnavailableException" /* 503 */
 #define ERR_INTERNAL "InternalFailure"                         /* 500 */

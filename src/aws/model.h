@@ -1,5 +1,6 @@
 /* The botocore service models compiled into the binary (cmake/embed_models.cmake),
- * parsed once at startup into an index, and a validator that checks a
+ * each with its service-2.sdk-extras.json merged in as botocore's loader does
+ * (Sluice's own operations live there), parsed once at startup into an index, and a validator that checks a
  * parsed JSON request body against an operation's input shape the way AWS's
  * Coral framework does (same error codes, same message text).
  *
@@ -104,6 +105,13 @@ struct model_service {
  * later calls are no-ops).  On failure writes the reason (model, shape,
  * pattern) to err and returns C_ERR. */
 int model_load_all(char *err, size_t errlen);
+
+/* botocore's deep_merge, as its loader applies a service-2.sdk-extras.json
+ * "merge" object to the service model (model_load_all does the same with the
+ * embedded extras): keys of extra are set on base, except that two objects
+ * merge recursively.  New keys are allocated in a; values are shared with
+ * extra.  No-op unless both are objects. */
+void model_deep_merge(struct arena *a, struct jval *base, const struct jval *extra);
 
 /* NULL if the service has no model or model_load_all() has not run. */
 const struct model_service *model_service(const char *service);

@@ -110,7 +110,14 @@ struct cat_service {
 struct catalog {
     const struct cat_service *services;   /* sorted by name */
     size_t nservices;
+    size_t nlog_types;                    /* over all services */
+    void *priv;                           /* catalog.c: its memory and source texts */
 };
+
+/* catalog/aws.catalog, compiled in by cmake/embed_catalog.cmake (NUL-terminated). */
+extern const char sluice_catalog_text[];
+extern const size_t sluice_catalog_len;
+#define CAT_BUILTIN_FILE "aws.catalog"
 
 /* Parse the built-in catalog and, if custom_path is not NULL, the
  * operator's file, into the process-wide catalog.  On a bad file: C_ERR and
@@ -129,7 +136,8 @@ const struct catalog *catalog_set(const struct catalog *cat);
 const struct cat_service *cat_service(const struct catalog *cat, const char *name);
 const struct cat_log_type *cat_log_type(const struct cat_service *svc, const char *name);
 /* The service and resource type an ARN belongs to (by namespace, then the
- * first resource pattern that matches); NULL when no catalog service vends
+ * resource pattern that matches — the most specific one, i.e. with the most
+ * literal characters, when several do); NULL when no catalog service vends
  * logs for it. */
 const struct cat_resource *cat_resource_for_arn(const struct catalog *cat, const char *arn,
                                                 const struct cat_service **svc);
@@ -139,6 +147,11 @@ bool cat_log_type_has_resource(const struct cat_log_type *lt, const struct cat_r
 const struct cat_field *cat_field(const struct cat_log_type *lt, const char *name);
 /* Whether s is in the list. */
 bool cat_list_has(const char *const *list, size_t n, const char *s);
+/* Whether arn matches a resource pattern ({region} {account} {id} {name}). */
+bool cat_arn_match(const char *pattern, const char *arn);
+/* permissionModel of `sluice catalog --json`: "V1", "V2", "V1,V2",
+ * "SERVICE_IDENTITY" (SELF), "SERVICE_IDENTITY,V2", ...; "" for 0. */
+const char *cat_models_str(unsigned models);
 
 /* One ConfigurationTemplate object (DescribeConfigurationTemplates' shape)
  * for (lt, res, dest); with_model adds "permissionModel" (`sluice catalog

@@ -10,6 +10,9 @@
 /* Register the delivery operations with the dispatcher (once, at start-up,
  * after catalog_load). */
 int dlv_api_register(void);
+/* --delivery-conflicts aws: answer concurrent changes to one delivery
+ * source or destination with ConflictException as AWS does (default: wait). */
+void dlv_set_conflict_mode(bool aws);
 
 /* api_templates.c */
 int dlv_DescribeConfigurationTemplates(struct call *c);

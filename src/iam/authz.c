@@ -242,8 +242,10 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
                             (const struct iam_policy ***)&ps.boundary, &ps.nboundary);
         }
     }
-    /* CloudWatch Logs resources: the owner account's resource policies
-     * (PutResourcePolicy) act as the log groups' resource policy, and the
+    /* CloudWatch Logs resources: the owner account's account-level resource
+     * policies (PutResourcePolicy by name) and, for a log group and its
+     * streams, the group's own scoped policy (PutResourcePolicy with the
+     * group's resourceArn) are together the group's resource policies; the
      * group's tags are aws:ResourceTag/ keys. */
     const char *group = log_group_of(a, resource_arn);
     if (rs) {
@@ -251,18 +253,26 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
                     &ps.nresource);
     } else if (*racct && strncmp(resource_arn, "arn:aws:logs:", 13) == 0) {
         const char *region = arn_field(a, resource_arn, ARN_REGION);
+        bool one_group = *group && strchr(group, '*') == NULL;
+        char *garn = one_group ? arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s", region,
+                                               racct, group)
+                               : NULL;
         struct resource_policy *rp;
-        size_t nrp;
-        if (c->store->ops->rpolicy_list(c->store, a, racct, region, &rp, &nrp) == C_OK && nrp) {
-            struct policy_doc *docs = arena_alloc(a, nrp * sizeof(*docs));
+        size_t nrp = 0;
+        if (c->store->ops->rpolicy_list(c->store, a, racct, region, &rp, &nrp) != C_OK) nrp = 0;
+        struct resource_policy scoped;
+        bool has_scoped = garn && c->store->ops->rpolicy_get_scoped(c->store, a, racct, region,
+                                                                    garn, &scoped) == C_OK;
+        if (nrp || has_scoped) {
+            struct policy_doc *docs = arena_alloc(a, (nrp + 1) * sizeof(*docs));
             for (size_t i = 0; i < nrp; i++) docs[i] = (struct policy_doc){rp[i].name, rp[i].document};
+            if (has_scoped) docs[nrp++] = (struct policy_doc){scoped.name, scoped.document};
             compile_all(c, docs, nrp, IAM_POLICY_RESOURCE,
                         (const struct iam_policy ***)&ps.resource, &ps.nresource);
         }
-        if ((flags & OPCTX_RESOURCE_TAGS) && *group && strchr(group, '*') == NULL) {
+        if ((flags & OPCTX_RESOURCE_TAGS) && one_group) {
             struct tag *t;
             size_t nt;
-            char *garn = arena_sprintf(a, "arn:aws:logs:%s:%s:log-group:%s", region, racct, group);
             if (c->store->ops->tags_get(c->store, a, garn, &t, &nt) == C_OK)
                 for (size_t i = 0; i < nt; i++)
                     ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);

@@ -66,6 +66,19 @@ int iam_role_for(struct call *c, const char *action, bool protect, struct iam_ro
 /* The protected-role error for service-linked roles. */
 int iam_unmodifiable(struct call *c, const struct iam_role *r);
 
+/* Create the service-linked role of `service` in the caller's account, as
+ * CreateServiceLinkedRole does (and what the log delivery setup calls when
+ * Firehose needs AWSServiceRoleForLogDelivery): authorized as
+ * iam:CreateServiceLinkedRole on the role's ARN, the role with its trust
+ * policy, AWS's managed policy attached.  Only delivery.logs.amazonaws.com
+ * is known (InvalidInput otherwise, or when the name is taken).  *out (may
+ * be NULL) receives the role (strings in c->a). */
+int iam_slr_create(struct call *c, const char *service, const char *description,
+                   struct iam_role *out);
+/* Remove a service-linked role of the caller's account with its policies
+ * (DeleteServiceLinkedRole once authorized; the log delivery setup's undo). */
+int iam_slr_remove(struct call *c, const struct iam_role *r);
+
 /* Handlers. */
 #define X(op) int iam_##op(struct call *c);
 #define IAM_OPS(X) \

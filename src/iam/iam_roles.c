@@ -136,20 +136,17 @@ int iam_ListRoleTags(struct call *c) {
 
 #define SLR_PATH "/aws-service-role/" LOG_DELIVERY_SERVICE "/"
 
-int iam_CreateServiceLinkedRole(struct call *c) {
-    const char *svc = in_str(c, "AWSServiceName");
-    if (strcmp(svc, LOG_DELIVERY_SERVICE) != 0)
+int iam_slr_create(struct call *c, const char *service, const char *description,
+                   struct iam_role *out) {
+    if (strcmp(service, LOG_DELIVERY_SERVICE) != 0)
         return aws_errf(c->err, 400, "InvalidInput",
                         "Sluice knows no service-linked role for service %s; it supports %s.",
-                        svc, LOG_DELIVERY_SERVICE);
-    if (in_str(c, "CustomSuffix"))
-        return aws_errf(c->err, 400, "InvalidInput",
-                        "Custom suffix is not allowed for %s", LOG_DELIVERY_SERVICE);
+                        service, LOG_DELIVERY_SERVICE);
     struct iam_role r = {.name = LOG_DELIVERY_SLR_NAME, .path = SLR_PATH,
                          .id = iam_random_id(c->a, "AROA", 17),
                          .arn = iam_entity_arn(c, "role", SLR_PATH, LOG_DELIVERY_SLR_NAME),
                          .trust_policy = LOG_DELIVERY_SLR_TRUST,
-                         .description = in_str(c, "Description"), .max_session_s = 3600,
+                         .description = description, .max_session_s = 3600,
                          .created = c->now_ms, .slr_service = LOG_DELIVERY_SERVICE};
     if (iam_authorize(c, "iam:CreateServiceLinkedRole", r.arn) != C_OK) return C_ERR;
     if (c->store->ops->iam_role_create(c->store, c->who.account_id, &r, NULL, 0, c->err) != C_OK) {
@@ -160,8 +157,42 @@ int iam_CreateServiceLinkedRole(struct call *c) {
         return C_ERR;
     }
     if (c->store->ops->iam_attach(c->store, c->who.account_id, IAM_OWNER_ROLE, r.name,
-                                  LOG_DELIVERY_SLR_POLICY_ARN, IAM_MAX_ATTACHED, c->err) != C_OK)
+                                  LOG_DELIVERY_SLR_POLICY_ARN, IAM_MAX_ATTACHED, c->err) != C_OK) {
+        /* A role without its policy would be a service-linked role that
+         * cannot do its job: take it back rather than leave it half made. */
+        struct aws_err keep = *c->err;
+        iam_slr_remove(c, &r);
+        *c->err = keep;
         return C_ERR;
+    }
+    if (out) *out = r;
+    return C_OK;
+}
+
+int iam_slr_remove(struct call *c, const struct iam_role *r) {
+    struct iam_attached *at;
+    size_t n;
+    c->store->ops->iam_attached_list(c->store, c->a, c->who.account_id, IAM_OWNER_ROLE, r->name,
+                                     &at, &n);
+    for (size_t i = 0; i < n; i++)
+        c->store->ops->iam_detach(c->store, c->who.account_id, IAM_OWNER_ROLE, r->name, at[i].arn,
+                                  c->err);
+    struct policy_doc *pd;
+    c->store->ops->iam_inline_list(c->store, c->a, c->who.account_id, IAM_OWNER_ROLE, r->name,
+                                   &pd, &n);
+    for (size_t i = 0; i < n; i++)
+        c->store->ops->iam_inline_delete(c->store, c->who.account_id, IAM_OWNER_ROLE, r->name,
+                                         pd[i].name, c->err);
+    return c->store->ops->iam_role_delete(c->store, c->who.account_id, r->name, c->err);
+}
+
+int iam_CreateServiceLinkedRole(struct call *c) {
+    const char *svc = in_str(c, "AWSServiceName");
+    if (strcmp(svc, LOG_DELIVERY_SERVICE) == 0 && in_str(c, "CustomSuffix"))
+        return aws_errf(c->err, 400, "InvalidInput",
+                        "Custom suffix is not allowed for %s", LOG_DELIVERY_SERVICE);
+    struct iam_role r;
+    if (iam_slr_create(c, svc, in_str(c, "Description"), &r) != C_OK) return C_ERR;
     write_role(c, "Role", &r, NULL, 0, false);
     return C_OK;
 }
@@ -172,21 +203,7 @@ int iam_DeleteServiceLinkedRole(struct call *c) {
     if (!r.slr_service)
         return aws_errf(c->err, 400, "InvalidInput",
                         "Role %s is not a service-linked role.", r.name);
-    struct iam_attached *at;
-    size_t n;
-    c->store->ops->iam_attached_list(c->store, c->a, c->who.account_id, IAM_OWNER_ROLE, r.name,
-                                     &at, &n);
-    for (size_t i = 0; i < n; i++)
-        c->store->ops->iam_detach(c->store, c->who.account_id, IAM_OWNER_ROLE, r.name, at[i].arn,
-                                  c->err);
-    struct policy_doc *pd;
-    c->store->ops->iam_inline_list(c->store, c->a, c->who.account_id, IAM_OWNER_ROLE, r.name,
-                                   &pd, &n);
-    for (size_t i = 0; i < n; i++)
-        c->store->ops->iam_inline_delete(c->store, c->who.account_id, IAM_OWNER_ROLE, r.name,
-                                         pd[i].name, c->err);
-    if (c->store->ops->iam_role_delete(c->store, c->who.account_id, r.name, c->err) != C_OK)
-        return C_ERR;
+    if (iam_slr_remove(c, &r) != C_OK) return C_ERR;
     /* Deletion is synchronous here; the task id names the role so that
      * GetServiceLinkedRoleDeletionStatus can answer without more state. */
     jw_key(c->out, "DeletionTaskId");

@@ -176,68 +176,110 @@ static int tag_target(struct call *c, struct log_group *g) {
     return c->store->ops->group_get(c->store, c->a, r.account, r.region, r.name, g, c->err);
 }
 
-static int tag_group(struct call *c, const struct log_group *g) {
+/* Tag operations act on an ARN: a log group's, or a delivery-plane
+ * object's (delivery_target). */
+static int tag_arn(struct call *c, const char *arn) {
     struct tag *tags;
     size_t n = logs_read_tags(c, "tags", &tags);
     if (check_tags(c, tags, n) != C_OK) return C_ERR;
-    return c->store->ops->tags_set(c->store, logs_group_arn(c, g->account_id, g->name), tags, n,
-                                   MAX_TAGS, c->err);
+    return c->store->ops->tags_set(c->store, arn, tags, n, MAX_TAGS, c->err);
 }
 
-static int untag_group(struct call *c, const struct log_group *g, const char *member) {
+static int untag_arn(struct call *c, const char *arn, const char *member) {
     const struct jval *keys = json_get(c->in, member);
     size_t n = keys && keys->t == J_ARR ? keys->u.a.n : 0;
     const char **k = arena_alloc(c->a, (n + 1) * sizeof(*k));
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (json_str(&keys->u.a.v[i])) k[m++] = json_str(&keys->u.a.v[i]);
-    return c->store->ops->tags_remove(c->store, logs_group_arn(c, g->account_id, g->name), k, m);
+    return c->store->ops->tags_remove(c->store, arn, k, m);
 }
 
-static int list_tags(struct call *c, const struct log_group *g) {
+static int list_tags_arn(struct call *c, const char *arn) {
     struct tag *t;
     size_t n;
-    c->store->ops->tags_get(c->store, c->a, logs_group_arn(c, g->account_id, g->name), &t, &n);
+    c->store->ops->tags_get(c->store, c->a, arn, &t, &n);
     logs_write_tags(c, "tags", t, n);
     return C_OK;
 }
 
+/* A delivery source, destination or delivery named by resourceArn: it
+ * must exist in the caller's account (tags of other accounts' objects are
+ * not reachable, as for any delivery-plane object).  *arn is the ARN. */
+static int delivery_target(struct call *c, const char **arn) {
+    *arn = in_str(c, "resourceArn");
+    const char *kind = logs_delivery_arn_kind(*arn);
+    char region[32], acct[16];
+    int off = 0;
+    sscanf(*arn, "arn:aws:logs:%31[^:]:%15[0-9]:%n", region, acct, &off);
+    const char *name = *arn + off + strlen(kind) + 1;
+    struct aws_err e2;
+    int rc;
+    if (strcmp(acct, c->who.account_id) != 0 || strcmp(region, c->region) != 0) {
+        rc = C_ERR;
+    } else if (strcmp(kind, "delivery-source") == 0) {
+        struct dlv_source s;
+        rc = c->store->ops->dlv_source_get(c->store, c->a, acct, region, name, &s, &e2);
+    } else if (strcmp(kind, "delivery-destination") == 0) {
+        struct dlv_destination d;
+        rc = c->store->ops->dlv_dest_get(c->store, c->a, acct, region, name, &d, &e2);
+    } else {
+        struct dlv_delivery d;
+        rc = c->store->ops->dlv_get(c->store, c->a, acct, region, 2, name, &d, &e2);
+    }
+    if (rc != C_OK)
+        return aws_errf(c->err, 400, ERR_NOT_FOUND, "The specified resource does not exist.");
+    return C_OK;
+}
+
 int logs_TagResource(struct call *c) {
+    if (logs_delivery_arn_kind(in_str(c, "resourceArn"))) {
+        const char *arn;
+        return delivery_target(c, &arn) == C_OK ? tag_arn(c, arn) : C_ERR;
+    }
     struct log_group g;
     if (tag_target(c, &g) != C_OK) return C_ERR;
-    return tag_group(c, &g);
+    return tag_arn(c, logs_group_arn(c, g.account_id, g.name));
 }
 
 int logs_UntagResource(struct call *c) {
+    if (logs_delivery_arn_kind(in_str(c, "resourceArn"))) {
+        const char *arn;
+        return delivery_target(c, &arn) == C_OK ? untag_arn(c, arn, "tagKeys") : C_ERR;
+    }
     struct log_group g;
     if (tag_target(c, &g) != C_OK) return C_ERR;
-    return untag_group(c, &g, "tagKeys");
+    return untag_arn(c, logs_group_arn(c, g.account_id, g.name), "tagKeys");
 }
 
 int logs_ListTagsForResource(struct call *c) {
+    if (logs_delivery_arn_kind(in_str(c, "resourceArn"))) {
+        const char *arn;
+        return delivery_target(c, &arn) == C_OK ? list_tags_arn(c, arn) : C_ERR;
+    }
     struct log_group g;
     if (tag_target(c, &g) != C_OK)
         return C_ERR;
-    return list_tags(c, &g);
+    return list_tags_arn(c, logs_group_arn(c, g.account_id, g.name));
 }
 
 int logs_TagLogGroup(struct call *c) {
     struct log_group g;
     if (logs_group_by_name(c, in_str(c, "logGroupName"), &g) != C_OK)
         return C_ERR;
-    return tag_group(c, &g);
+    return tag_arn(c, logs_group_arn(c, g.account_id, g.name));
 }
 
 int logs_UntagLogGroup(struct call *c) {
     struct log_group g;
     if (logs_group_by_name(c, in_str(c, "logGroupName"), &g) != C_OK)
         return C_ERR;
-    return untag_group(c, &g, "tags");
+    return untag_arn(c, logs_group_arn(c, g.account_id, g.name), "tags");
 }
 
 int logs_ListTagsLogGroup(struct call *c) {
     struct log_group g;
     if (logs_group_by_name(c, in_str(c, "logGroupName"), &g) != C_OK)
         return C_ERR;
-    return list_tags(c, &g);
+    return list_tags_arn(c, logs_group_arn(c, g.account_id, g.name));
 }

@@ -27,6 +27,10 @@ int logs_group_by_name(struct call *c, const char *name, struct log_group *out);
 /* The log group a resourceArn member names (TagResource &c.). */
 int logs_tagged_group(struct call *c, struct logs_group_ref *ref);
 
+/* "delivery-source", "delivery-destination" or "delivery" when arn is such
+ * a delivery-plane ARN (taggable with TagResource &c.), else NULL. */
+const char *logs_delivery_arn_kind(const char *arn);
+
 /* Pagination tokens are opaque to clients; ours are base64url of a small
  * text the handler defines, so a tampered token is detected by parsing. */
 char *logs_token_encode(struct call *c, const char *plain);

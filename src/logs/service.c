@@ -14,6 +14,7 @@ static const char *res_group_ref(struct call *c);
 static const char *res_stream_ref(struct call *c);
 static const char *res_tagged(struct call *c);
 static const char *res_account(struct call *c);
+static const char *res_policy(struct call *c);
 
 /* Every operation with the IAM action, resource and tag context keys it is
  * authorized with (sorted by name: bsearch).  Stream-level actions act on the stream's ARN
@@ -32,18 +33,18 @@ static const struct op_def LOGS_OPS[] = {
     OP(CreateLogStream, res_stream, RT),
     OP(DeleteLogGroup, res_group, RT),
     OP(DeleteLogStream, res_stream, RT),
-    OP(DeleteResourcePolicy, res_account, NONE),
+    OP(DeleteResourcePolicy, res_policy, RT),
     OP(DeleteRetentionPolicy, res_group, RT),
     OP(DescribeExportTasks, res_account, NONE),
     OP(DescribeLogGroups, res_all_groups, NONE),
     OP(DescribeLogStreams, res_group_ref, RT),
-    OP(DescribeResourcePolicies, res_account, NONE),
+    OP(DescribeResourcePolicies, res_policy, RT),
     OP(FilterLogEvents, res_group_ref, RT),
     OP(GetLogEvents, res_stream_ref, RT),
     OP(ListTagsForResource, res_tagged, RT),
     OP(ListTagsLogGroup, res_group, RT),
     OP(PutLogEvents, res_stream, RT),
-    OP(PutResourcePolicy, res_account, NONE),
+    OP(PutResourcePolicy, res_policy, RT),
     OP(PutRetentionPolicy, res_group, RT),
     OP(TagLogGroup, res_group, RQ | RT),
     OP(TagResource, res_tagged, RQ | RT),
@@ -158,13 +159,65 @@ static const char *res_stream_ref(struct call *c) {
 }
 
 static const char *res_tagged(struct call *c) {
+    const char *arn = in_str(c, "resourceArn");
+    if (logs_delivery_arn_kind(arn)) return arn;
     struct logs_group_ref r;
     return logs_tagged_group(c, &r) == C_OK ? logs_group_arn(c, r.account, r.name) : NULL;
 }
 
-/* Account-level resources (resource policies). */
+/* Account-level resources (export tasks, account-level resource policies). */
 static const char *res_account(struct call *c) {
     return arena_sprintf(c->a, "arn:aws:logs:%s:%s:*", c->region, c->who.account_id);
+}
+
+/* Resource policies: a log-group-scoped one (resourceArn, or a policyName
+ * "resourceArn=<group ARN>") is authorized on its group's ARN (without
+ * ":*"), so the group's tags are its aws:ResourceTag/ keys; account-level
+ * ones on the account.  A resourceArn that is no log group ARN:
+ * InvalidParameterException (policies.c parses it the same way). */
+static const char *res_policy(struct call *c) {
+    const char *arn = in_str(c, "resourceArn");
+    const char *name = in_str(c, "policyName");
+    const char *text = arn;
+    if (!text && name && strncmp(name, "resourceArn=", 12) == 0) text = name + 12;
+    if (!text) return res_account(c);
+    char region[32], acct[16];
+    int off = 0;
+    size_t n = 0;
+    if (sscanf(text, "arn:aws:logs:%31[^:]:%15[^:]:log-group:%n", region, acct, &off) == 2 &&
+        off > 0) {
+        n = strlen(text + off);
+        if (n >= 2 && strcmp(text + off + n - 2, ":*") == 0) n -= 2;
+    }
+    bool ok = n > 0 && n <= 512;
+    for (size_t i = 0; ok && i < n; i++) {
+        char ch = text[off + i];
+        ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+             (ch && strchr("._-/#", ch));
+    }
+    if (!ok) {
+        if (!arn) return res_account(c);   /* an ordinary account-level name */
+        aws_errf(c->err, 400, ERR_INVALID_PARAM,
+                 "Invalid resourceArn [%s]: only log group ARNs "
+                 "(arn:aws:logs:REGION:ACCOUNT:log-group:NAME) are supported.", arn);
+        return NULL;
+    }
+    return arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:%.*s", region, acct, (int)n,
+                         text + off);
+}
+
+const char *logs_delivery_arn_kind(const char *arn) {
+    static const char *const KINDS[] = {"delivery-source", "delivery-destination", "delivery"};
+    char region[32], acct[16];
+    int off = 0;
+    if (!arn || sscanf(arn, "arn:aws:logs:%31[^:]:%15[0-9]:%n", region, acct, &off) != 2 || !off)
+        return NULL;
+    for (size_t i = 0; i < ARRAY_LEN(KINDS); i++) {
+        size_t n = strlen(KINDS[i]);
+        if (strncmp(arn + off, KINDS[i], n) == 0 && arn[off + n] == ':' && arn[off + n + 1])
+            return KINDS[i];
+    }
+    return NULL;
 }
 
 char *logs_token_encode(struct call *c, const char *plain) {

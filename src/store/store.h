@@ -163,9 +163,18 @@ struct ev_filter_query {
     size_t max_bytes;            /* as in ev_query; the first match always fits */
 };
 
+/* A CloudWatch Logs resource policy.  Account-level ones (policyScope
+ * ACCOUNT) are keyed by name; log-group-scoped ones (policyScope RESOURCE)
+ * by their group's ARN, one per group, and named "resourceArn=" + that ARN
+ * (the name AWS's documentation gives them).  Zero-initialised fields mean
+ * an account-level policy. */
+enum rpolicy_scope { RPOLICY_ACCOUNT = 0, RPOLICY_RESOURCE = 1 };
 struct resource_policy {
     const char *name, *document;
     int64_t last_updated;
+    enum rpolicy_scope scope;
+    const char *resource_arn;   /* RESOURCE: arn:aws:logs:R:A:log-group:NAME (no ":*"); else NULL */
+    const char *revision_id;    /* RESOURCE: changes on every put; else NULL */
 };
 
 /* ---- CloudWatch Logs export tasks (store_export.c) ---- */
@@ -550,13 +559,36 @@ struct store_ops {
     int (*events_expire)(struct store *s, int64_t stream_id, int64_t before_ts,
                          uint64_t *deleted);
 
-    /* CloudWatch Logs account-level resource policies */
+    /* CloudWatch Logs account-level resource policies: at most max_count
+     * per account and region (400 LimitExceededException; updating one at
+     * the limit works); rpolicy_list returns these only, sorted by name;
+     * delete of a missing name: 400 ResourceNotFoundException. */
     int (*rpolicy_put)(struct store *s, const char *acct, const char *region,
                        const struct resource_policy *p, size_t max_count, struct aws_err *e);
     int (*rpolicy_list)(struct store *s, struct arena *a, const char *acct, const char *region,
                         struct resource_policy **out, size_t *n);
     int (*rpolicy_delete)(struct store *s, const char *acct, const char *region,
                           const char *name, struct aws_err *e);
+    /* Log-group-scoped policies (p->scope RPOLICY_RESOURCE, keyed by
+     * p->resource_arn; not counted against max_count; deleted with their
+     * group).  put: the group `group` must exist (400
+     * ResourceNotFoundException), and when check_revision the group's
+     * current policy must have revision `expected` (NULL: there must be
+     * none), else 400 OperationAbortedException; p->revision_id is the new
+     * revision.  delete: no policy, 400 ResourceNotFoundException; the same
+     * revision check (expected NULL never matches an existing policy).
+     * get: C_ERR when the group has none.  list: sorted by resource_arn. */
+    int (*rpolicy_put_scoped)(struct store *s, const char *acct, const char *region,
+                              const char *group, const struct resource_policy *p,
+                              bool check_revision, const char *expected, struct aws_err *e);
+    int (*rpolicy_get_scoped)(struct store *s, struct arena *a, const char *acct,
+                              const char *region, const char *resource_arn,
+                              struct resource_policy *out);
+    int (*rpolicy_list_scoped)(struct store *s, struct arena *a, const char *acct,
+                               const char *region, struct resource_policy **out, size_t *n);
+    int (*rpolicy_delete_scoped)(struct store *s, const char *acct, const char *region,
+                                 const char *resource_arn, bool check_revision,
+                                 const char *expected, struct aws_err *e);
 
     /* ---- KMS (store_kms.c).  Keys are found by key id alone (a ciphertext
      * names only the key id); callers check account and region.  Errors:

@@ -36,8 +36,12 @@ static const char *SCHEMA =
     "  UNIQUE(group_id, name));"
     "CREATE TABLE IF NOT EXISTS tags(arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     "  PRIMARY KEY(arn, key));"
+    /* scope ACCOUNT | RESOURCE; resource_arn and revision_id for RESOURCE
+     * (log-group-scoped) policies only: rpolicy_init adds them to older
+     * databases and creates their index and the group-delete trigger. */
     "CREATE TABLE IF NOT EXISTS resource_policies(account_id TEXT NOT NULL, region TEXT NOT NULL,"
     "  name TEXT NOT NULL, document TEXT NOT NULL, last_updated INTEGER NOT NULL,"
+    "  scope TEXT NOT NULL DEFAULT 'ACCOUNT', resource_arn TEXT, revision_id TEXT,"
     "  PRIMARY KEY(account_id, region, name));";
 
 void sq_conn_close(void *p) { sq_close(p); }
@@ -609,43 +613,108 @@ static int events_expire(struct store *s, int64_t stream_id, int64_t before_ts,
 
 /* ---------------- resource policies ---------------- */
 
+/* Databases made before log-group-scoped policies lack the scope,
+ * resource_arn and revision_id columns: add them (existing rows are
+ * ACCOUNT).  Another process may be doing the same at the same time, so
+ * "duplicate column" counts as done.  Then the one-policy-per-group index
+ * and the trigger that deletes a group's policy with the group (in the
+ * group delete's transaction). */
+static const char *const RPOLICY_COLUMNS[][2] = {
+    {"scope", "ALTER TABLE resource_policies ADD COLUMN scope TEXT NOT NULL DEFAULT 'ACCOUNT'"},
+    {"resource_arn", "ALTER TABLE resource_policies ADD COLUMN resource_arn TEXT"},
+    {"revision_id", "ALTER TABLE resource_policies ADD COLUMN revision_id TEXT"},
+};
+static const char *RPOLICY_SCHEMA =
+    "CREATE UNIQUE INDEX IF NOT EXISTS resource_policies_by_arn"
+    "  ON resource_policies(account_id, region, resource_arn);"   /* NULLs are distinct */
+    "CREATE TRIGGER IF NOT EXISTS resource_policies_group_deleted AFTER DELETE ON log_groups"
+    "  BEGIN DELETE FROM resource_policies WHERE account_id=OLD.account_id AND"
+    "    region=OLD.region AND resource_arn='arn:aws:logs:'||OLD.region||':'||OLD.account_id"
+    "    ||':log-group:'||OLD.name; END;";
+
+static int rpolicy_init(sqlite3 *db, char *err, size_t errlen) {
+    bool have[3] = {false, false, false};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA table_info(resource_policies)", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "sqlite resource_policies: %s", sqlite3_errmsg(db));
+        return C_ERR;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *col = (const char *)sqlite3_column_text(st, 1);
+        for (size_t i = 0; col && i < 3; i++)
+            if (strcmp(col, RPOLICY_COLUMNS[i][0]) == 0) have[i] = true;
+    }
+    sqlite3_finalize(st);
+    char *emsg = NULL;
+    for (size_t i = 0; i < 3; i++) {
+        if (have[i] || sqlite3_exec(db, RPOLICY_COLUMNS[i][1], NULL, NULL, &emsg) == SQLITE_OK)
+            continue;
+        bool dup = emsg && strstr(emsg, "duplicate column");
+        if (!dup)
+            snprintf(err, errlen, "sqlite resource_policies migration: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        emsg = NULL;
+        if (!dup) return C_ERR;
+    }
+    if (sqlite3_exec(db, RPOLICY_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
+        snprintf(err, errlen, "sqlite resource_policies schema: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
 static int rpolicy_put(struct store *s, const char *acct, const char *region,
                        const struct resource_policy *p, size_t max_count, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_stmt *st = sq_q(db, "SELECT count(*), sum(name=?) FROM resource_policies WHERE "
-                             "account_id=? AND region=?", "sss", p->name, acct, region);
+    sq_begin(db);
+    /* A scoped policy's name ("resourceArn=...") is not an account-level
+     * policy's to take over. */
+    sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM resource_policies WHERE account_id=? AND region=? "
+                             "AND name=? AND scope<>'ACCOUNT'", "sss", acct, region, p->name);
+    bool scoped = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    if (scoped)
+        return sq_rollback(db, aws_errf(e, 400, ERR_INVALID_PARAM,
+                                        "Policy name [%s] names a log-group-scoped policy.",
+                                        p->name));
+    st = sq_q(db, "SELECT count(*), coalesce(sum(name=?), 0) FROM resource_policies WHERE "
+                  "account_id=? AND region=? AND scope='ACCOUNT'", "sss", p->name, acct, region);
     sqlite3_step(st);
     int64_t count = sqlite3_column_int64(st, 0), same = sqlite3_column_int64(st, 1);
     sq_done(st);
-    if (!same && (size_t)count >= max_count) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return aws_errf(e, 400, ERR_LIMIT, "Resource limit exceeded.");
-    }
-    if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO resource_policies VALUES(?,?,?,?,?)", "ssssi", acct,
-                region, p->name, p->document, p->last_updated)) != C_OK ||
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        int r = sq_internal(e, db);
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return r;
-    }
-    return C_OK;
+    if (!same && (size_t)count >= max_count)
+        return sq_rollback(db, aws_errf(e, 400, ERR_LIMIT, "Resource limit exceeded."));
+    if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO resource_policies(account_id,region,name,"
+                          "document,last_updated,scope,resource_arn,revision_id) "
+                          "VALUES(?,?,?,?,?,'ACCOUNT',NULL,NULL)", "ssssi", acct, region,
+                      p->name, p->document, p->last_updated)) != C_OK)
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
+}
+
+static void rpolicy_row(struct arena *a, sqlite3_stmt *st, struct resource_policy *p) {
+    /* name, document, last_updated, scope, resource_arn, revision_id */
+    p->name = sq_col(a, st, 0);
+    p->document = sq_col(a, st, 1);
+    p->last_updated = sqlite3_column_int64(st, 2);
+    const char *scope = (const char *)sqlite3_column_text(st, 3);
+    p->scope = scope && strcmp(scope, "RESOURCE") == 0 ? RPOLICY_RESOURCE : RPOLICY_ACCOUNT;
+    p->resource_arn = sq_col(a, st, 4);
+    p->revision_id = sq_col(a, st, 5);
 }
 
 static int rpolicy_list(struct store *s, struct arena *a, const char *acct, const char *region,
                         struct resource_policy **out, size_t *n) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_stmt *st = sq_q(db, "SELECT name,document,last_updated FROM resource_policies WHERE "
-                             "account_id=? AND region=? ORDER BY name", "ss", acct, region);
+    sqlite3_stmt *st = sq_q(db, "SELECT name,document,last_updated,scope,resource_arn,revision_id "
+                             "FROM resource_policies WHERE account_id=? AND region=? AND "
+                             "scope='ACCOUNT' ORDER BY name", "ss", acct, region);
     *out = arena_alloc(a, 16 * sizeof(**out));
     size_t cap = 16;
     *n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct resource_policy *p = ARENA_PUSH(a, *out, *n, cap);
-        p->name = sq_col(a, st, 0);
-        p->document = sq_col(a, st, 1);
-        p->last_updated = sqlite3_column_int64(st, 2);
-    }
+    while (sqlite3_step(st) == SQLITE_ROW) rpolicy_row(a, st, ARENA_PUSH(a, *out, *n, cap));
     sq_done(st);
     return C_OK;
 }
@@ -653,12 +722,127 @@ static int rpolicy_list(struct store *s, struct arena *a, const char *acct, cons
 static int rpolicy_delete(struct store *s, const char *acct, const char *region,
                           const char *name, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    if (sq_exec1(sq_q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND name=?",
-                "sss", acct, region, name)) != C_OK)
+    if (sq_exec1(sq_q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND "
+                          "name=? AND scope='ACCOUNT'", "sss", acct, region, name)) != C_OK)
         return sq_internal(e, db);
     if (sqlite3_changes(db) == 0)
         return aws_errf(e, 400, ERR_NOT_FOUND, "Policy with name [%s] does not exist.", name);
     return C_OK;
+}
+
+/* The revision of the group's scoped policy (NULL: none); copied into buf. */
+static const char *rpolicy_current_revision(sqlite3 *db, const char *acct, const char *region,
+                                            const char *arn, bool *exists, char *buf,
+                                            size_t len) {
+    sqlite3_stmt *st = sq_q(db, "SELECT revision_id FROM resource_policies WHERE account_id=? "
+                             "AND region=? AND resource_arn=?", "sss", acct, region, arn);
+    *exists = sqlite3_step(st) == SQLITE_ROW;
+    const char *rev = NULL;
+    if (*exists && sqlite3_column_text(st, 0)) {
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        rev = buf;
+    }
+    sq_done(st);
+    return rev;
+}
+
+/* The wording is Sluice's: AWS documents the exception
+ * (OperationAbortedException, "Multiple concurrent requests to update the
+ * same resource were in conflict") but not its message here. */
+static int revision_conflict(struct aws_err *e, const char *expected, const char *current) {
+    if (!current)
+        return aws_errf(e, 400, "OperationAbortedException",
+                        "Expected revision ID [%s] does not match: the log group has no "
+                        "resource policy.", expected);
+    if (!expected)
+        return aws_errf(e, 400, "OperationAbortedException",
+                        "The log group already has a resource policy (revision ID [%s]); "
+                        "give it as expectedRevisionId to update it.", current);
+    return aws_errf(e, 400, "OperationAbortedException",
+                    "Expected revision ID [%s] does not match the resource policy's current "
+                    "revision ID [%s].", expected, current);
+}
+
+static bool same_revision(const char *a, const char *b) {
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+static int rpolicy_put_scoped(struct store *s, const char *acct, const char *region,
+                              const char *group, const struct resource_policy *p,
+                              bool check_revision, const char *expected, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    sq_begin(db);
+    /* The group is checked in the write transaction: a concurrent delete
+     * either comes first (not found) or deletes this policy with it. */
+    sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM log_groups WHERE account_id=? AND region=? AND "
+                             "name=?", "sss", acct, region, group);
+    bool group_exists = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    if (!group_exists)
+        return sq_rollback(db, aws_errf(e, 400, ERR_NOT_FOUND,
+                                        "The specified log group does not exist."));
+    char buf[128];
+    bool exists;
+    const char *cur = rpolicy_current_revision(db, acct, region, p->resource_arn, &exists, buf,
+                                               sizeof buf);
+    if (check_revision && !same_revision(cur, expected))
+        return sq_rollback(db, revision_conflict(e, expected, cur));
+    /* INSERT OR REPLACE: the row of the group's policy (same name, same
+     * resource_arn) is replaced whole. */
+    if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO resource_policies(account_id,region,name,"
+                          "document,last_updated,scope,resource_arn,revision_id) "
+                          "VALUES(?,?,?,?,?,'RESOURCE',?,?)", "ssssiss", acct, region, p->name,
+                      p->document, p->last_updated, p->resource_arn, p->revision_id)) != C_OK)
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
+}
+
+static int rpolicy_get_scoped(struct store *s, struct arena *a, const char *acct,
+                              const char *region, const char *resource_arn,
+                              struct resource_policy *out) {
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT name,document,last_updated,scope,resource_arn,revision_id "
+                             "FROM resource_policies WHERE account_id=? AND region=? AND "
+                             "resource_arn=?", "sss", acct, region, resource_arn);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) rpolicy_row(a, st, out);
+    sq_done(st);
+    return found ? C_OK : C_ERR;
+}
+
+static int rpolicy_list_scoped(struct store *s, struct arena *a, const char *acct,
+                               const char *region, struct resource_policy **out, size_t *n) {
+    sqlite3 *db = sq_conn(M(s));
+    sqlite3_stmt *st = sq_q(db, "SELECT name,document,last_updated,scope,resource_arn,revision_id "
+                             "FROM resource_policies WHERE account_id=? AND region=? AND "
+                             "scope='RESOURCE' ORDER BY resource_arn", "ss", acct, region);
+    *out = arena_alloc(a, 16 * sizeof(**out));
+    size_t cap = 16;
+    *n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) rpolicy_row(a, st, ARENA_PUSH(a, *out, *n, cap));
+    sq_done(st);
+    return C_OK;
+}
+
+static int rpolicy_delete_scoped(struct store *s, const char *acct, const char *region,
+                                 const char *resource_arn, bool check_revision,
+                                 const char *expected, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    sq_begin(db);
+    char buf[128];
+    bool exists;
+    const char *cur = rpolicy_current_revision(db, acct, region, resource_arn, &exists, buf,
+                                               sizeof buf);
+    if (!exists)
+        return sq_rollback(db, aws_errf(e, 400, ERR_NOT_FOUND,
+                                        "Policy with name [resourceArn=%s] does not exist.",
+                                        resource_arn));
+    if (check_revision && !same_revision(cur, expected))
+        return sq_rollback(db, revision_conflict(e, expected, cur));
+    if (sq_exec1(sq_q(db, "DELETE FROM resource_policies WHERE account_id=? AND region=? AND "
+                          "resource_arn=?", "sss", acct, region, resource_arn)) != C_OK)
+        return sq_rollback(db, sq_internal(e, db));
+    return sq_commit(db, e);
 }
 
 /* ---------------- lifecycle ---------------- */
@@ -716,6 +900,10 @@ static struct store_ops embedded_ops = {
     .rpolicy_put = rpolicy_put,
     .rpolicy_list = rpolicy_list,
     .rpolicy_delete = rpolicy_delete,
+    .rpolicy_put_scoped = rpolicy_put_scoped,
+    .rpolicy_get_scoped = rpolicy_get_scoped,
+    .rpolicy_list_scoped = rpolicy_list_scoped,
+    .rpolicy_delete_scoped = rpolicy_delete_scoped,
 };
 
 /* The IAM entries live in store_iam.c, the KMS entries in store_kms.c, the
@@ -754,7 +942,7 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         sq_close(db);
         goto error;
     }
-    if (store_iam_init(db, err, errlen) != C_OK) {
+    if (rpolicy_init(db, err, errlen) != C_OK || store_iam_init(db, err, errlen) != C_OK) {
         sq_close(db);
         goto error;
     }

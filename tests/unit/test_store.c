@@ -820,15 +820,17 @@ static void test_policies(struct store *s) {
         snprintf(docs[i], 64, "{\"Version\":\"2012-10-17\",\"n\":%d}", i);
     }
     for (int i = 0; i < 10; i++) {
-        struct resource_policy p = {names_[i], docs[i], 1000 + i};
+        struct resource_policy p = {.name = names_[i], .document = docs[i],
+                                    .last_updated = 1000 + i};
         CHECK(s->ops->rpolicy_put(s, acct_a, REGION, &p, 10, &e) == C_OK, "put %s: %s",
               names_[i], e.msg);
     }
-    struct resource_policy p11 = {names_[10], docs[10], 2000};
+    struct resource_policy p11 = {.name = names_[10], .document = docs[10], .last_updated = 2000};
     int rc = s->ops->rpolicy_put(s, acct_a, REGION, &p11, 10, &e);
     CHECK_ERR("11th policy", rc, &e, 400, "LimitExceededException", "Resource limit exceeded.");
     /* Updating one at the limit is fine. */
-    struct resource_policy upd = {names_[3], "{\"updated\":true}", 3000};
+    struct resource_policy upd = {.name = names_[3], .document = "{\"updated\":true}",
+                                  .last_updated = 3000};
     CHECK(s->ops->rpolicy_put(s, acct_a, REGION, &upd, 10, &e) == C_OK, "update at limit: %s",
           e.msg);
     rc = s->ops->rpolicy_list(s, &a, acct_a, REGION, &out, &n);
@@ -868,7 +870,7 @@ static void test_policies(struct store *s) {
     CHECK(s->ops->rpolicy_list(s, &a, acct_a, REGION, &out, &n) == C_OK && n == 10,
           "10 again: %zu", n);
     /* A lower limit than what is stored: new names refused, updates fine. */
-    struct resource_policy p_new = {"zz", "{}", 1};
+    struct resource_policy p_new = {.name = "zz", .document = "{}", .last_updated = 1};
     rc = s->ops->rpolicy_put(s, acct_a, REGION, &p_new, 5, &e);
     CHECK_ERR("over a lower limit", rc, &e, 400, "LimitExceededException", NULL);
     CHECK(s->ops->rpolicy_put(s, acct_a, REGION, &upd, 5, &e) == C_OK, "update over a lower limit");
