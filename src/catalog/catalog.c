@@ -161,7 +161,15 @@ static int tokenize(struct parser *p, const char *s, size_t n, struct line *ln) 
         while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
         if (i >= n || s[i] == '#') break;
         if (ln->n == MAXTOK) return fail(p, "more than %d words on one line", MAXTOK);
-        char *out = arena_alloc(p->a, n - i + 1);
+        /* The word's raw extent first, so it gets only the room it needs
+         * (decoding escapes only shortens it). */
+        size_t j = i + 1;
+        if (s[i] == '"') {
+            while (j < n && s[j] != '"') j += s[j] == '\\' ? 2 : 1;
+        } else {
+            while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '\r') j++;
+        }
+        char *out = arena_alloc(p->a, (j < n ? j : n) - i + 1);
         size_t o = 0;
         bool q = s[i] == '"';
         if (q) {

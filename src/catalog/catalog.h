@@ -155,7 +155,8 @@ const char *cat_models_str(unsigned models);
 
 /* One ConfigurationTemplate object (DescribeConfigurationTemplates' shape)
  * for (lt, res, dest); with_model adds "permissionModel" (`sluice catalog
- * --json`: "V1", "V2", "V1,V2" or "SERVICE_IDENTITY"). */
+ * --json`: "V1", "V2", "V1,V2" or "SERVICE_IDENTITY") and, for SELF cells,
+ * Sluice's "serviceLogGroup" / "serviceLogStream" (self_group/self_stream). */
 void cat_write_template(struct jw *w, const struct cat_log_type *lt,
                         const struct cat_resource *res, enum cat_dest dest, bool with_model);
 

@@ -111,12 +111,26 @@ static const struct op_def DLV_OPS[] = {
     OP(PutDeliverySource, res_source, RQ | RT, ctx_source),
     OP(UpdateDeliveryConfiguration, res_delivery, RT, NULL),
     OP(UpdateLogDelivery, res_all, 0, NULL),
+    OP(UpdateVendedResourceStatus, res_all, 0, NULL),
 };
 #undef OP
 #undef RT
 #undef RQ
 
 int dlv_api_register(void) { return service_register_ops("logs", DLV_OPS, ARRAY_LEN(DLV_OPS)); }
+
+/* ---- the producing side ---- */
+
+const char *dlv_service_owner(struct call *c, const struct cat_service *svc) {
+    if (svc->owner_account) return svc->owner_account;
+    /* Built-in services belong to the admin account made at first start. */
+    struct account *ac;
+    size_t n;
+    if (c->store->ops->account_list(c->store, c->a, &ac, &n) != C_OK) return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ac[i].name && strcmp(ac[i].name, "admin") == 0) return arena_strdup(c->a, ac[i].id);
+    return NULL;
+}
 
 /* ---- tags ---- */
 

@@ -66,6 +66,11 @@ int dlv_check_suffix(struct call *c, const struct cat_cell *cell, const char *su
 int dlv_auto_for(struct call *c, enum dlv_model model, int type, const char *resource_arn,
                  const char **owner, struct dlv_undo *u);
 
+/* The account that produces a catalog service's logs: the catalog's
+ * `owner` for an operator's service, else the admin account (the account
+ * named "admin", made at first start).  NULL if there is none. */
+const char *dlv_service_owner(struct call *c, const struct cat_service *svc);
+
 /* Paging: "<after>" carried in an opaque token; limit from "limit" (default 50). */
 int dlv_page_in(struct call *c, const char **after, size_t *limit);
 void dlv_page_out(struct call *c, bool more, const char *last);
@@ -95,5 +100,6 @@ int dlv_GetLogDelivery(struct call *c);
 int dlv_UpdateLogDelivery(struct call *c);
 int dlv_DeleteLogDelivery(struct call *c);
 int dlv_ListLogDeliveries(struct call *c);
+int dlv_UpdateVendedResourceStatus(struct call *c);
 
 #endif

@@ -210,3 +210,31 @@ int dlv_DeleteDeliverySource(struct call *c) {
     dlv_guard_leave(arn);
     return rc;
 }
+
+/* The platform's side of a source's lifecycle (Sluice's extension): the
+ * service that owns a resource reports it deleted or back, and every
+ * delivery source naming it (in any account) follows: INACTIVE with
+ * RESOURCE_DELETED, or ACTIVE again. */
+int dlv_UpdateVendedResourceStatus(struct call *c) {
+    const char *rarn = in_str(c, "resourceArn");
+    const char *status = in_str(c, "status");
+    const struct catalog *cat = catalog_get();
+    const struct cat_service *svc = NULL;
+    if (!cat || !cat_resource_for_arn(cat, rarn, &svc))
+        return aws_errf(c->err, 400, ERR_NOT_FOUND, "Cannot access provided service.");
+    const char *owner = dlv_service_owner(c, svc);
+    if (!owner || strcmp(owner, c->who.account_id) != 0)
+        return aws_errf(c->err, 400, ERR_ACCESS_DENIED,
+                        "User: %s is not authorized to report the status of %s resources: only "
+                        "the account that owns the service (%s) may.",
+                        c->who.arn, svc->name, owner ? owner : "none");
+    bool inactive = strcmp(status, "INACTIVE") == 0;
+    size_t n = 0;
+    if (c->store->ops->dlv_source_set_status(c->store, rarn, status,
+                                             inactive ? "RESOURCE_DELETED" : NULL, &n,
+                                             c->err) != C_OK)
+        return C_ERR;
+    jw_key(c->out, "deliverySourcesUpdated");
+    jw_int(c->out, (int64_t)n);
+    return C_OK;
+}

@@ -309,7 +309,7 @@ int dlv_auto_fh(struct call *c, enum dlv_model model, const char *stream_name,
         goto error;
     }
     if (!tagged && !prev_tag && nhave >= FH_MAX_TAGS) {
-        aws_errf(c->err, 400, ERR_LIMIT,
+        aws_errf(c->err, 400, "ServiceQuotaExceededException",
                  "Delivery stream %s already has %d tags, the most allowed, so log delivery "
                  "cannot add %s=%s; remove one (UntagDeliveryStream).",
                  stream_name, FH_MAX_TAGS, FH_TAG_KEY, FH_TAG_VALUE);

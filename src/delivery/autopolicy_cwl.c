@@ -184,7 +184,8 @@ static int put(struct cwl *w, const char *doc, int64_t updated) {
                                    c->err) == C_OK)
         return C_OK;
     if (c->err->code && strcmp(c->err->code, ERR_LIMIT) == 0)
-        return aws_errf(c->err, 400, ERR_LIMIT,
+        /* The delivery operations declare ServiceQuotaExceededException. */
+        return aws_errf(c->err, 400, "ServiceQuotaExceededException",
                         "Resource limit exceeded. Log delivery to log group %s needs the resource "
                         "policy %s, but account %s already has %d resource policies in %s, the "
                         "most CloudWatch Logs allows. Delete one (DeleteResourcePolicy), or allow "
@@ -222,14 +223,16 @@ int dlv_auto_cwl(struct call *c, enum dlv_model model, const char *group_name,
     const char *why = NULL;
     if (covered(c, model, group_name, &why) == C_OK) goto done;
 
-    /* The same resources the API operations are authorized on
-     * (src/logs/service.c), so a user allowed to call them is allowed here. */
-    const char *any = arena_sprintf(c->a, "arn:aws:logs:%s:%s:*", c->region, acct);
-    const char *groups = arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:*", c->region, acct);
+    /* Asked on the destination group's ARN: the seed's V1 example grants
+     * these with "Resource": "arn:aws:logs:R:A:log-group:*", its V2 example
+     * with "arn:aws:logs:R:A:*", and either (or "*") must let the user set
+     * up delivery to this group. */
+    const char *garn = arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:%s", c->region, acct,
+                                     group_name);
     const struct ap_need need[] = {
-        {"logs:PutResourcePolicy", any, NULL, 0},
-        {"logs:DescribeResourcePolicies", any, NULL, 0},
-        {"logs:DescribeLogGroups", groups, NULL, 0},
+        {"logs:PutResourcePolicy", garn, NULL, 0},
+        {"logs:DescribeResourcePolicies", garn, NULL, 0},
+        {"logs:DescribeLogGroups", garn, NULL, 0},
     };
     const char *missing = ap_missing(c, need, ARRAY_LEN(need));
     if (missing) {
@@ -253,7 +256,8 @@ int dlv_auto_cwl(struct call *c, enum dlv_model model, const char *group_name,
                                    c->region, acct, group_name),
         .vended_res = arena_sprintf(c->a, "arn:aws:logs:%s:%s:log-group:" VENDED "*", c->region,
                                     acct),
-        .source_arn = any,
+        /* The seed's aws:SourceArn: arn:aws:logs:R:A:* */
+        .source_arn = arena_sprintf(c->a, "arn:aws:logs:%s:%s:*", c->region, acct),
     };
     if (find_policy(c, &w.prev, &w.prev_updated) != C_OK) goto error;
     bool vended = strncmp(group_name, VENDED, strlen(VENDED)) == 0;

@@ -120,8 +120,9 @@ static int check_doc(const struct s3ap *s, const char *doc) {
     if (iam_policy_chars(doc) > S3_MAX_POLICY_BYTES)
         return aws_errf(c->err, 400, ERR_VALIDATION,
                         "The bucket policy of %s cannot take log delivery's statements (%s, %s): "
-                        "it would pass the 20,480-character limit of bucket policies, whitespace aside "
-                        "(PolicyTooLarge). Shorten it, or add the statements yourself.",
+                        "it would pass the 20,480-character limit of bucket policies, "
+                        "whitespace aside (PolicyTooLarge). Shorten it, or add the statements "
+                        "yourself.",
                         s->bucket, SID_ACL, SID_WRITE);
     struct iam_policy *p;
     struct aws_err e;
@@ -151,8 +152,13 @@ int dlv_auto_s3(struct call *c, enum dlv_model model, const char *bucket, const 
     /* arn:aws:s3:::bucket/prefix/ names the same place as .../prefix. */
     size_t pl = prefix ? strlen(prefix) : 0;
     while (pl && prefix[pl - 1] == '/') pl--;
-    const char *dir = pl ? arena_sprintf(c->a, "%s/%.*s/AWSLogs/%s", bucket, (int)pl, prefix, acct)
-                         : arena_sprintf(c->a, "%s/AWSLogs/%s", bucket, acct);
+    /* V1 keys are [PREFIX/]AWSLogs/ACCT/...; a V2 destination's prefix
+     * replaces the AWSLogs/ACCT/<service>/ part of the default suffix
+     * (delivery-behaviour.md §3.2), so its writes land under PREFIX/. */
+    const char *dir = !pl ? arena_sprintf(c->a, "%s/AWSLogs/%s", bucket, acct)
+                      : model == DLV_V1
+                          ? arena_sprintf(c->a, "%s/%.*s/AWSLogs/%s", bucket, (int)pl, prefix, acct)
+                          : arena_sprintf(c->a, "%s/%.*s", bucket, (int)pl, prefix);
     struct s3ap s = {
         .c = c, .bucket = bucket,
         .bucket_arn = arena_sprintf(c->a, "arn:aws:s3:::%s", bucket),
@@ -219,8 +225,8 @@ int dlv_auto_s3(struct call *c, enum dlv_model model, const char *bucket, const 
                  bucket, SID_ACL, SID_WRITE, why ? why : "");
         goto error;
     }
-    *u = (struct dlv_undo){.kind = DLV_UNDO_S3, .name = arena_strdup(c->a, bucket), .previous = b.policy,
-                           .written = doc};
+    *u = (struct dlv_undo){.kind = DLV_UNDO_S3, .name = arena_strdup(c->a, bucket),
+                           .previous = b.policy, .written = doc};
 done:
     ap_unlock();
     return C_OK;

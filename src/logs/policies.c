@@ -315,6 +315,17 @@ int logs_DeleteResourcePolicy(struct call *c) {
                             "resource policy.");
         return delete_scoped(c, &g, true, expected);
     }
-    if (scoped_name(c, name, &g)) return delete_scoped(c, &g, expected != NULL, expected);
+    if (scoped_name(c, name, &g)) {
+        if (delete_scoped(c, &g, expected != NULL, expected) == C_OK) return C_OK;
+        if (!c->err->code || strcmp(c->err->code, ERR_NOT_FOUND) != 0) return C_ERR;
+        /* An account-level policy given such a name before scoped policies
+         * existed stays deletable by its name. */
+        struct aws_err not_found = *c->err;
+        if (c->store->ops->rpolicy_delete(c->store, c->who.account_id, c->region, name,
+                                          c->err) == C_OK)
+            return C_OK;
+        *c->err = not_found;
+        return C_ERR;
+    }
     return c->store->ops->rpolicy_delete(c->store, c->who.account_id, c->region, name, c->err);
 }

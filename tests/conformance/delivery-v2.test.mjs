@@ -325,3 +325,32 @@ test('every object persists across kill -9', async () => {
   assert.deepEqual(got, want);
   assert.deepEqual((await logs.send(new ListTagsForResourceCommand({ resourceArn: src.arn }))).tags, { keep: 'me' });
 });
+
+test('the platform marks a resource deleted: its sources turn INACTIVE / RESOURCE_DELETED (and back)', async () => {
+  const tenant = `t${Date.now().toString(36)}`;
+  const tId = await srv.accountCreate(tenant);
+  const credsT = srv.credentials(tenant);
+  const logsT = srv.client({ credentials: credsT });
+  const res = `arn:aws:cloudfront::${tId}:distribution/ETENANT1`;
+  const name = uniq('tsrc');
+  await logsT.send(new PutDeliverySourceCommand({ name, resourceArn: res, logType: 'ACCESS_LOGS' }));
+  const report = (status, creds) => srv.raw({ target: 'UpdateVendedResourceStatus',
+    body: JSON.stringify({ resourceArn: res, status }), sign: creds });
+  // A tenant cannot report the status of the platform's resources.
+  const denied = await report('INACTIVE', credsT);
+  assert.equal(denied.status, 400);
+  assert.equal(denied.json.__type, 'AccessDeniedException');
+  const r = await report('INACTIVE', srv.credentials());
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.deliverySourcesUpdated, 1);
+  const s = (await logsT.send(new GetDeliverySourceCommand({ name }))).deliverySource;
+  assert.equal(s.status, 'INACTIVE');
+  assert.equal(s.statusReason, 'RESOURCE_DELETED');
+  assert.equal((await report('ACTIVE', srv.credentials())).json.deliverySourcesUpdated, 1);
+  const back = (await logsT.send(new GetDeliverySourceCommand({ name }))).deliverySource;
+  assert.equal(back.status, 'ACTIVE');
+  assert.equal(back.statusReason, undefined);
+  const unknown = await srv.raw({ target: 'UpdateVendedResourceStatus',
+    body: JSON.stringify({ resourceArn: `arn:aws:sqs:${REGION}:${tId}:q`, status: 'INACTIVE' }), sign: srv.credentials() });
+  assert.equal(unknown.json.__type, 'ResourceNotFoundException');
+});

@@ -302,7 +302,7 @@ static void test_cwl_limits(void) {
     for (int i = 0; i < 10; i++)
         put_rpolicy(C.id, arena_sprintf(&a, "p%d", i), "{\"Version\":\"2012-10-17\"}");
     int rc = dlv_auto_cwl(as(&w, akC), DLV_V2, "g", &u);
-    CHECK(err_is(&w, rc, "LimitExceededException", "Resource limit exceeded.") &&
+    CHECK(err_is(&w, rc, "ServiceQuotaExceededException", "Resource limit exceeded.") &&
               strstr(w.err.msg, "already has 10 resource policies"),
           "%s", w.err.msg);
     printf("CWL limit: %s\n", w.err.msg);
@@ -447,7 +447,8 @@ static void test_s3(void) {
     const char *acc1[] = {A.id, A.id};
     const char *arns12[] = {v1arn, v2arn};
     const char *want = arena_sprintf(
-        &a, "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
+        &a,
+        "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
         s3_statements("ap-logs", arena_sprintf(&a, "\"arn:aws:s3:::ap-logs/AWSLogs/%s/*\"", A.id),
                       acc1, 1, arns12, 1));
     CHECK(strcmp(bucket_policy("ap-logs"), want) == 0, "\n got %s\nwant %s",
@@ -484,14 +485,16 @@ static void test_s3(void) {
         "\"arn:aws:iam::%s:root\"},\"Action\":\"s3:GetObject\",\"Resource\":"
         "\"arn:aws:s3:::ap-mine/*\"}",
         A.id);
-    const char *pfx = arena_sprintf(&a, "\"arn:aws:s3:::ap-mine/pfx/AWSLogs/%s/*\"", A.id);
+    /* V2: the destination prefix replaces AWSLogs/ACCT/<service>/ in the
+     * keys, so the statement covers PREFIX/. */
+    const char *pfx = "\"arn:aws:s3:::ap-mine/pfx/*\"";
     const char *arns2[] = {v2arn};
     want = arena_sprintf(&a, "{\"Version\":\"2012-10-17\",\"Statement\":[%s,%s]}", user_stmt,
                          s3_statements("ap-mine", pfx, acc1, 1, arns2, 1));
     CHECK(strcmp(bucket_policy("ap-mine"), want) == 0, "\n got %s\nwant %s",
           bucket_policy("ap-mine"), want);
     CHECK(service_may(A.id, "s3:PutObject",
-                      arena_sprintf(&a, "arn:aws:s3:::ap-mine/pfx/AWSLogs/%s/f", A.id), true));
+                      "arn:aws:s3:::ap-mine/pfx/2026/f", true));
     /* V1 without a prefix: the same statements take the new resource and
      * source ARN. */
     REQUIRE(dlv_auto_s3(as(&w, ADMIN), DLV_V1, "ap-mine", NULL, &owner, &u3) == C_OK, "%s",
@@ -515,7 +518,8 @@ static void test_s3(void) {
     const char *acc_x[] = {"111122223333", A.id};
     const char *arn_x[] = {"arn:aws:logs:us-east-1:111122223333:*", v1arn};
     const char *theirs = arena_sprintf(
-        &a, "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
+        &a,
+        "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
         s3_statements("ap-shared", "\"arn:aws:s3:::ap-shared/AWSLogs/111122223333/*\"", acc_x,
                       1, arn_x, 1));
     new_bucket(A.id, "ap-shared", theirs);
@@ -523,7 +527,8 @@ static void test_s3(void) {
     REQUIRE(dlv_auto_s3(as(&w, akA), DLV_V1, "ap-shared", NULL, &owner, &u) == C_OK, "%s",
             w.err.msg);
     want = arena_sprintf(
-        &a, "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
+        &a,
+        "{\"Version\":\"2012-10-17\",\"Id\":\"AWSLogDeliveryWrite20150319\",\"Statement\":[%s]}",
         s3_statements("ap-shared",
                       arena_sprintf(&a,
                                     "[\"arn:aws:s3:::ap-shared/AWSLogs/111122223333/*\","
@@ -676,13 +681,13 @@ static void test_firehose(void) {
     new_stream("fh-full", many, 50);
     u = (struct dlv_undo){0};
     rc = dlv_auto_fh(as(&w, ADMIN), DLV_V2, "fh-full", &u);
-    CHECK(err_is(&w, rc, "LimitExceededException", "already has 50 tags") && !slr(&r),
+    CHECK(err_is(&w, rc, "ServiceQuotaExceededException", "already has 50 tags") && !slr(&r),
           "nothing is left half done: %s", w.err.msg);
     struct aws_err e;
     struct iam_role fake = {.name = "AWSServiceRoleForLogDelivery", .path = "/",
                             .id = "AROAFAKEFAKEFAKEFAKE1",
-                            .arn = arena_sprintf(&a, "arn:aws:iam::%s:role/AWSServiceRoleForLogDelivery",
-                                                 C.id),
+                            .arn = arena_sprintf(
+                                &a, "arn:aws:iam::%s:role/AWSServiceRoleForLogDelivery", C.id),
                             .trust_policy = LOG_DELIVERY_SLR_TRUST, .max_session_s = 3600,
                             .created = 1};
     REQUIRE(s->ops->iam_role_create(s, C.id, &fake, NULL, 0, &e) == C_OK, "%s", e.msg);
@@ -720,7 +725,8 @@ int main(void) {
                  "\"s3:GetBucketPolicy\"],\"Resource\":\"arn:aws:s3:::ap-*\"},"
                  "{\"Sid\":\"FH\",\"Effect\":\"Allow\",\"Action\":[\"firehose:TagDeliveryStream\"],"
                  "\"Resource\":[\"arn:aws:firehose:%s:%s:deliverystream/*\"]},"
-                 "{\"Sid\":\"SLR\",\"Effect\":\"Allow\",\"Action\":[\"iam:CreateServiceLinkedRole\"],"
+                 "{\"Sid\":\"SLR\",\"Effect\":\"Allow\","
+                 "\"Action\":[\"iam:CreateServiceLinkedRole\"],"
                  "\"Resource\":\"arn:aws:iam::%s:role/aws-service-role/delivery.logs.amazonaws.com/"
                  "AWSServiceRoleForLogDelivery\"}]}",
                  REGION, A.id, REGION, A.id, A.id));
