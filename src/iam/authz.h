@@ -1,7 +1,8 @@
 /* The one authorization function every operation calls before it touches
  * a resource: it gathers the caller's identity policies (and permissions
  * boundary), the resource's policies (for CloudWatch Logs resources, the
- * owner account's PutResourcePolicy documents), the request context (global
+ * owner account's account-level PutResourcePolicy documents plus, for a log
+ * group and its streams, the group's scoped policy), the request context (global
  * aws:* keys, aws:RequestTag/K, aws:TagKeys, aws:ResourceTag/K, plus what
  * the operation adds) and asks the engine (policy.h) for the decision. */
 #ifndef SLUICE_IAM_AUTHZ_H
