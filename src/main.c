@@ -34,7 +34,8 @@ static const char USAGE_SERVE[] =
     "                    [--tls | --tls-cert FILE --tls-key FILE] [--threads N]\n"
     "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
     "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
-    "                    [--firehose-backlog-mb N] [--catalog FILE]\n";
+    "                    [--firehose-backlog-mb N] [--catalog FILE]\n"
+    "                    [--delivery-conflicts serialize|aws]\n";
 static const char USAGE_ACCOUNT[] =
     "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
     "       sluice account list [--data DIR]\n";
@@ -154,6 +155,10 @@ static int serve(int argc, char **argv) {
         else if (OPT("--max-body")) max_body = strtoull(v, NULL, 10);
         else if (OPT("--sweep-interval")) sweep = atoi(v);
         else if (OPT("--catalog")) catalog_file = v;
+        /* Concurrent changes to one delivery source or destination: wait
+         * (default) or answer ConflictException as AWS does. */
+        else if (OPT("--delivery-conflicts") && (!strcmp(v, "aws") || !strcmp(v, "serialize")))
+            dlv_set_conflict_mode(strcmp(v, "aws") == 0);
         /* Test-only: shortest AssumeRole session (AWS: 900 s). */
         else if (OPT("--sts-min-duration-seconds")) sts_min_duration_s = atoi(v);
         else if (OPT("--firehose-retry-seconds")) firehose_retry_seconds = atoi(v);

@@ -354,3 +354,32 @@ test('the platform marks a resource deleted: its sources turn INACTIVE / RESOURC
     body: JSON.stringify({ resourceArn: `arn:aws:sqs:${REGION}:${tId}:q`, status: 'INACTIVE' }), sign: srv.credentials() });
   assert.equal(unknown.json.__type, 'ResourceNotFoundException');
 });
+
+test('concurrent changes to one destination: serialized by default, ConflictException with --delivery-conflicts aws', async () => {
+  const hammer = async (server) => {
+    const l = server.client();
+    const s3c = s3Client(server);
+    const bucket = bucketName();
+    await s3c.send(new CreateBucketCommand({ Bucket: bucket }));
+    const name = uniq('busy');
+    const put = () => l.send(new PutDeliveryDestinationCommand({ name,
+      deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:s3:::${bucket}` } }));
+    await put();
+    return Promise.allSettled(Array.from({ length: 60 }, put));
+  };
+  const serial = await hammer(srv);
+  assert.deepEqual(serial.filter((r) => r.status === 'rejected').map((r) => r.reason.name), [], 'default: every change waits its turn');
+  const aws = await startServer({ extraArgs: ['--delivery-conflicts', 'aws'] });
+  try {
+    const res = await hammer(aws);
+    const failed = res.filter((r) => r.status === 'rejected').map((r) => r.reason);
+    for (const e of failed) {
+      assert.equal(e.name, 'ConflictException');
+      assert.equal(e.message, 'Requested resource is currently being updated. Please try again later.');
+    }
+    assert.ok(failed.length > 0, 'with --delivery-conflicts aws some concurrent changes are refused');
+    assert.ok(res.some((r) => r.status === 'fulfilled'));
+  } finally {
+    await teardown(aws);
+  }
+});

@@ -1,0 +1,692 @@
+/* The delivery plane under load, and what a routing lookup costs.
+ *
+ * 1. Over HTTP, through a server this program starts on its own data dir
+ *    (JSON 1.1, signed like bench_put): PutDeliverySource, CreateDelivery,
+ *    DescribeDeliveries (limit 50, following nextToken) and
+ *    GetDeliverySource, one connection, S seconds per case, in the dev
+ *    account (000000000000) holding 10,000 deliveries and — the baseline,
+ *    same server, cases interleaved — in an account created empty
+ *    (store account_create, signed with its root key).  The 10,000 are
+ *    written through the store API (meta-only, beside the server, as
+ *    `sluice account create` does), cloned from one source and delivery
+ *    made over HTTP so their rows are what the API writes; the store's
+ *    insert rate is a figure of its own, fsynced (as every store write is)
+ *    for the first S seconds and then without fsync for the bulk load.  The
+ *    store read the HTTP reads stand on (dlv_source_get, dlv_list) is the
+ *    other baseline.
+ * 2. dlv_route (resource ARN + log type) with 1,000 and with 100,000
+ *    sources/deliveries (separate data dirs, loaded without fsync), against
+ *    a raw SQLite INTEGER PRIMARY KEY lookup in tables of the same sizes;
+ *    lookups of random keys, the sizes alternated in rounds.
+ *
+ *   bench_delivery SLUICE_BINARY [seconds_per_case=3] [large=100000]
+ *
+ * Prints figures (ops/s, p50/p99 µs), then ratios; asserts no timing. */
+#include "bench_http.h"
+#include "store/store.h"
+#include "store/store_sqlite.h" /* the bulk load's connection: PRAGMA synchronous */
+
+#include <errno.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#define REGION "us-east-1"
+#define DEV_ACCT "000000000000"
+#define POPULATED 10000
+#define SMALL 1000
+#define PAGE 50
+
+static const char *g_host = "127.0.0.1";
+static int g_port;
+static pid_t g_server = -1;
+static char g_base[] = "/tmp/sluice-bench-delivery-XXXXXX";
+static bool g_have_base;
+static double g_secs = 3;
+
+/* ---------------- time, figures ---------------- */
+
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct lat {
+    int64_t *v;        /* ns per operation */
+    size_t n, cap;
+    int64_t wall_ns;   /* the whole run, for ops/s */
+};
+
+static void lat_add(struct lat *l, int64_t ns) {
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = ns;
+}
+
+static double lat_q(struct lat *l, double q) {   /* ns; sorts once */
+    if (!l->n) return 0;
+    qsort(l->v, l->n, sizeof *l->v, cmp_i64);
+    size_t i = (size_t)((double)l->n * q);
+    return (double)l->v[i < l->n ? i : l->n - 1];
+}
+
+static double lat_ops(const struct lat *l) {
+    return l->wall_ns ? (double)l->n * 1e9 / (double)l->wall_ns : 0;
+}
+
+static void lat_print(const char *name, const char *what, struct lat *l) {
+    printf("%-34s %-46s n=%-6zu ops/s=%-8.0f p50_us=%-8.1f p99_us=%.1f\n", name, what, l->n,
+           lat_ops(l), lat_q(l, 0.5) / 1e3, lat_q(l, 0.99) / 1e3);
+}
+
+static void ratio(const char *what, double x, double y) {
+    printf("ratio %-70s = %.2f\n", what, y > 0 ? x / y : 0.0);
+}
+
+static bool time_left(int64_t start, double secs) {
+    return mono_ns() - start < (int64_t)(secs * 1e9);
+}
+
+/* ---------------- the server ---------------- */
+
+static void cleanup(void) {
+    if (g_server > 0) {
+        kill(g_server, SIGTERM);
+        waitpid(g_server, NULL, 0);
+        g_server = -1;
+    }
+    if (g_have_base) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", g_base);
+        if (system(cmd) != 0) fprintf(stderr, "bench_delivery: cannot remove %s\n", g_base);
+        g_have_base = false;
+    }
+}
+
+static void die(const char *fmt, const char *arg) {
+    fprintf(stderr, "bench_delivery: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    char log[160], cmd[200];
+    snprintf(log, sizeof log, "%s/server.log", g_base);
+    if (access(log, R_OK) == 0) {
+        snprintf(cmd, sizeof cmd, "tail -5 %s >&2", log);
+        if (system(cmd) != 0) {}
+    }
+    exit(1);
+}
+
+static int free_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, g_host, &a.sin_addr);
+    socklen_t l = sizeof a;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
+        die("%s", "no free port");
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void server_start(const char *bin, const char *data) {
+    g_port = free_port();
+    char listen[64], log[160];
+    snprintf(listen, sizeof listen, "%s:%d", g_host, g_port);
+    snprintf(log, sizeof log, "%s/server.log", g_base);
+    g_server = fork();
+    if (g_server < 0) die("%s", "fork");
+    if (g_server == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        (void)f;
+        execl(bin, "sluice", "serve", "--listen", listen, "--data", data, "--dev-credentials",
+              "--no-access-log", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
+        inet_pton(AF_INET, g_host, &a.sin_addr);
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok) return;
+        if (waitpid(g_server, NULL, WNOHANG) == g_server) {
+            g_server = -1;
+            die("server %s exited at start", bin);
+        }
+        usleep(50000);
+    }
+    die("%s", "server did not listen within 10 s");
+}
+
+/* ---------------- HTTP ---------------- */
+
+struct client {
+    int fd;
+    struct sigv4_signer sg;
+    const char *acct;
+    const char *label;   /* "10k" | "empty" */
+};
+
+static char g_sink[1 << 20];
+
+/* One signed Logs_20140328 call; the answer's body in g_sink (NUL-ended). */
+static int call(struct client *cl, const char *op, const char *body) {
+    char target[96];
+    snprintf(target, sizeof target, "Logs_20140328.%s", op);
+    const struct sigv4_header hs[] = {{"X-Amz-Target", target},
+                                      {"Content-Type", "application/x-amz-json-1.1"}};
+    size_t got = 0;
+    int st = bench_call(cl->fd, g_host, g_port, &cl->sg, "POST", "/", hs, 2, body, strlen(body),
+                        g_sink, sizeof g_sink - 1, &got);
+    g_sink[got < sizeof g_sink - 1 ? got : sizeof g_sink - 1] = 0;
+    return st;
+}
+
+static void must(struct client *cl, const char *op, const char *body) {
+    int st = call(cl, op, body);
+    if (st != 200) {
+        fprintf(stderr, "bench_delivery: %s (%s) -> %d %s\n", op, cl->label, st, g_sink);
+        exit(1);
+    }
+}
+
+/* The nextToken of the last answer (raw JSON string text), or "" at the end. */
+static void next_token(char *out, size_t cap) {
+    const char *p = strstr(g_sink, "\"nextToken\":\"");
+    out[0] = 0;
+    if (!p) return;
+    p += 13;
+    size_t i = 0;
+    while (p[i] && p[i] != '"' && i + 1 < cap) {
+        if (p[i] == '\\' && p[i + 1] && i + 2 < cap) { out[i] = p[i]; i++; }
+        out[i] = p[i];
+        i++;
+    }
+    out[i] = 0;
+}
+
+static const char *dest_arn(char *buf, size_t cap, const char *acct) {
+    snprintf(buf, cap, "arn:aws:logs:" REGION ":%s:delivery-destination:bench-cwl", acct);
+    return buf;
+}
+
+/* The account's log group, delivery destination, and one source with its
+ * delivery (the first CreateDelivery also writes the account's delivery
+ * resource policy: kept out of the figures). */
+static void http_setup(struct client *cl) {
+    char body[512], darn[128];
+    must(cl, "CreateLogGroup", "{\"logGroupName\":\"/aws/vendedlogs/bench\"}");
+    snprintf(body, sizeof body,
+             "{\"name\":\"bench-cwl\",\"deliveryDestinationConfiguration\":{"
+             "\"destinationResourceArn\":\"arn:aws:logs:" REGION
+             ":%s:log-group:/aws/vendedlogs/bench\"}}",
+             cl->acct);
+    must(cl, "PutDeliveryDestination", body);
+    snprintf(body, sizeof body,
+             "{\"name\":\"tmpl\",\"resourceArn\":\"arn:aws:cloudfront::%s:distribution/"
+             "ETEMPLATE0000\",\"logType\":\"ACCESS_LOGS\"}",
+             cl->acct);
+    must(cl, "PutDeliverySource", body);
+    snprintf(body, sizeof body, "{\"deliverySourceName\":\"tmpl\",\"deliveryDestinationArn\":\"%s\"}",
+             dest_arn(darn, sizeof darn, cl->acct));
+    must(cl, "CreateDelivery", body);
+}
+
+/* PutDeliverySource of new sources h-<acct>-N for g_secs; *made = how many. */
+static void http_put_sources(struct client *cl, char tag, struct lat *l, int *made) {
+    char body[512];
+    int64_t t0 = mono_ns();
+    int i = 0;
+    while (time_left(t0, g_secs)) {
+        snprintf(body, sizeof body,
+                 "{\"name\":\"h%c-%06d\",\"resourceArn\":\"arn:aws:cloudfront::%s:distribution/"
+                 "EH%c%010d\",\"logType\":\"ACCESS_LOGS\"}",
+                 tag, i, cl->acct, tag, i);
+        int64_t s = mono_ns();
+        int st = call(cl, "PutDeliverySource", body);
+        lat_add(l, mono_ns() - s);
+        if (st != 200) die("PutDeliverySource: %s", g_sink);
+        i++;
+    }
+    l->wall_ns = mono_ns() - t0;
+    *made = i;
+}
+
+/* CreateDelivery for the sources http_put_sources made, for g_secs. */
+static void http_create(struct client *cl, char tag, int sources, struct lat *l) {
+    char body[512], darn[128];
+    dest_arn(darn, sizeof darn, cl->acct);
+    int64_t t0 = mono_ns();
+    for (int i = 0; i < sources && time_left(t0, g_secs); i++) {
+        snprintf(body, sizeof body,
+                 "{\"deliverySourceName\":\"h%c-%06d\",\"deliveryDestinationArn\":\"%s\"}", tag,
+                 i, darn);
+        int64_t s = mono_ns();
+        int st = call(cl, "CreateDelivery", body);
+        lat_add(l, mono_ns() - s);
+        if (st != 200) die("CreateDelivery: %s", g_sink);
+    }
+    l->wall_ns = mono_ns() - t0;
+}
+
+/* DescribeDeliveries, limit 50, through the pages (again from the first
+ * after the last) for g_secs; *items = deliveries returned in all. */
+static void http_describe(struct client *cl, struct lat *l, long *items, int *walks) {
+    char body[1024], tok[768] = "";
+    int64_t t0 = mono_ns();
+    *items = 0;
+    *walks = 0;
+    while (time_left(t0, g_secs)) {
+        if (tok[0])
+            snprintf(body, sizeof body, "{\"limit\":%d,\"nextToken\":\"%s\"}", PAGE, tok);
+        else
+            snprintf(body, sizeof body, "{\"limit\":%d}", PAGE);
+        int64_t s = mono_ns();
+        int st = call(cl, "DescribeDeliveries", body);
+        lat_add(l, mono_ns() - s);
+        if (st != 200) die("DescribeDeliveries: %s", g_sink);
+        for (const char *p = g_sink; (p = strstr(p, "\"deliverySourceName\"")); p++) ++*items;
+        next_token(tok, sizeof tok);
+        if (!tok[0]) ++*walks;
+    }
+    l->wall_ns = mono_ns() - t0;
+}
+
+/* GetDeliverySource of random sources among names[0..n), for g_secs. */
+static void http_get(struct client *cl, char tag, int n, struct lat *l) {
+    char body[256];
+    uint64_t x = 88172645463325252ull;
+    int64_t t0 = mono_ns();
+    while (time_left(t0, g_secs / 2)) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        snprintf(body, sizeof body, "{\"name\":\"h%c-%06d\"}", tag, (int)(x % (uint64_t)n));
+        int64_t s = mono_ns();
+        int st = call(cl, "GetDeliverySource", body);
+        lat_add(l, mono_ns() - s);
+        if (st != 200) die("GetDeliverySource: %s", g_sink);
+    }
+    l->wall_ns = mono_ns() - t0;
+}
+
+/* ---------------- the store ---------------- */
+
+static struct store *store_open(const char *dir) {
+    struct store *st;
+    char err[256];
+    if (store_open_embedded(dir, STORE_META_ONLY, &st, err, sizeof err) != C_OK)
+        die("store: %s", err);
+    return st;
+}
+
+/* This thread's connection to the store's meta.db: the bulk loads turn its
+ * fsync off (the figures say which inserts were fsynced). */
+static void store_sync(struct store *st, bool on) {
+    sqlite3_exec(sq_conn(M(st)), on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
+                 NULL, NULL, NULL);
+}
+
+/* One source and its delivery, cloned from tmpl (what the API wrote). */
+static void store_pair(struct store *st, const struct dlv_source *tsrc,
+                       const struct dlv_delivery *tdlv, const char *acct, const char *name,
+                       const char *resource_arn) {
+    struct arena a;
+    arena_init(&a, 4096);
+    struct aws_err e;
+    bool created;
+    struct dlv_source s = *tsrc;
+    s.account_id = acct;
+    s.name = name;
+    s.arn = arena_sprintf(&a, "arn:aws:logs:" REGION ":%s:delivery-source:%s", acct, name);
+    s.resource_arn = resource_arn;
+    s.created = now_ms();
+    if (st->ops->dlv_source_put(st, &s, NULL, 0, &created, &e) != C_OK)
+        die("dlv_source_put: %s", e.msg);
+    struct dlv_delivery d = *tdlv;
+    d.id = d.arn = NULL;
+    d.account_id = acct;
+    d.source_name = name;
+    d.resource_arn = resource_arn;
+    d.created = s.created;
+    if (st->ops->dlv_create(st, &a, &d, NULL, 0, &e) != C_OK) die("dlv_create: %s", e.msg);
+    arena_free(&a);
+}
+
+/* A source + delivery template for the route stores (no server there). */
+static void route_template(struct store *st, struct dlv_source *s, struct dlv_delivery *d) {
+    struct aws_err e;
+    bool created;
+    struct dlv_destination dst = {
+        .account_id = DEV_ACCT, .region = REGION, .name = "bench-cwl",
+        .arn = "arn:aws:logs:" REGION ":" DEV_ACCT ":delivery-destination:bench-cwl",
+        .type = "CWL",
+        .resource_arn = "arn:aws:logs:" REGION ":" DEV_ACCT ":log-group:/aws/vendedlogs/bench",
+        .created = now_ms()};
+    if (st->ops->dlv_dest_put(st, &dst, NULL, 0, &created, &e) != C_OK)
+        die("dlv_dest_put: %s", e.msg);
+    *s = (struct dlv_source){.account_id = DEV_ACCT, .region = REGION, .service = "cloudfront",
+                             .log_type = "ACCESS_LOGS", .status = "ACTIVE"};
+    *d = (struct dlv_delivery){.region = REGION, .model = 2, .service = "cloudfront",
+                               .log_type = "ACCESS_LOGS", .destination_arn = dst.arn,
+                               .destination_type = "CWL",
+                               .destination_resource_arn = dst.resource_arn,
+                               .destination_owner = DEV_ACCT, .hive = -1, .hourly = -1};
+}
+
+static const char *route_resource(char *buf, size_t cap, int i) {
+    snprintf(buf, cap, "arn:aws:cloudfront::" DEV_ACCT ":distribution/ER%012d", i);
+    return buf;
+}
+
+/* n sources with one delivery each, without fsync; returns pairs/s. */
+static double route_load(struct store *st, int n) {
+    struct dlv_source s;
+    struct dlv_delivery d;
+    route_template(st, &s, &d);
+    store_sync(st, false);
+    char name[32], res[96];
+    int64_t t0 = mono_ns();
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "r-%07d", i);
+        store_pair(st, &s, &d, DEV_ACCT, name, route_resource(res, sizeof res, i));
+    }
+    double rate = n * 1e9 / (double)(mono_ns() - t0);
+    store_sync(st, true);
+    return rate;
+}
+
+/* ---------------- raw SQLite baseline ---------------- */
+
+/* A table of n rows keyed by INTEGER PRIMARY KEY, each with a text of about
+ * a delivery row's size, in its own WAL database (default page cache, like
+ * the store's connections). */
+static sqlite3 *raw_open(const char *path, int n) {
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK) die("sqlite open %s", path);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                 "CREATE TABLE kv(id INTEGER PRIMARY KEY, v TEXT NOT NULL); BEGIN;",
+                 NULL, NULL, NULL);
+    sqlite3_stmt *ins;
+    sqlite3_prepare_v2(db, "INSERT INTO kv(id, v) VALUES(?, ?)", -1, &ins, NULL);
+    char v[480];
+    for (int i = 0; i < n; i++) {
+        int k = snprintf(v, sizeof v, "arn:aws:logs:" REGION ":" DEV_ACCT ":delivery:%016d ", i);
+        memset(v + k, 'x', sizeof v - 1 - (size_t)k);
+        v[sizeof v - 1] = 0;
+        sqlite3_bind_int64(ins, 1, i);
+        sqlite3_bind_text(ins, 2, v, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) die("raw insert: %s", sqlite3_errmsg(db));
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_exec(db, "COMMIT; PRAGMA synchronous=FULL;", NULL, NULL, NULL);
+    return db;
+}
+
+/* ---------------- main ---------------- */
+
+static uint64_t xs(uint64_t *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_delivery SLUICE_BINARY [seconds_per_case=3] "
+                        "[large=100000]\n");
+        return 2;
+    }
+    const char *bin = argv[1];
+    if (argc > 2) g_secs = atof(argv[2]);
+    int large = argc > 3 ? atoi(argv[3]) : 100000;
+    if (g_secs <= 0 || large < SMALL) {
+        fprintf(stderr, "bench_delivery: bad arguments\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!mkdtemp(g_base)) { perror("mkdtemp"); return 1; }
+    g_have_base = true;
+    atexit(cleanup);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    /* ======== 1. the delivery API with 10,000 deliveries vs an empty account ======== */
+    char data[160];
+    snprintf(data, sizeof data, "%s/data", g_base);
+    struct store *st = store_open(data);
+    struct account ac;
+    char akid[21], secret[41];
+    struct aws_err e;
+    if (st->ops->account_create(st, "bench-delivery-empty", &ac, akid, secret, &e) != C_OK)
+        die("account_create: %s", e.msg);
+    server_start(bin, data);
+
+    struct client full = {.fd = bench_dial(g_host, g_port),
+                          .sg = {.akid = "test", .secret = "test", .region = REGION,
+                                 .service = "logs"},
+                          .acct = DEV_ACCT, .label = "10k"};
+    struct client empty = {.fd = bench_dial(g_host, g_port),
+                           .sg = {.akid = akid, .secret = secret, .region = REGION,
+                                  .service = "logs"},
+                           .acct = ac.id, .label = "empty"};
+    http_setup(&full);
+    http_setup(&empty);
+
+    /* The 10,000, cloned from the dev account's template source/delivery. */
+    struct arena ta;
+    arena_init(&ta, 16384);
+    struct dlv_source tsrc;
+    struct dlv_delivery *tdlv;
+    size_t ntd;
+    bool more;
+    if (st->ops->dlv_source_get(st, &ta, DEV_ACCT, REGION, "tmpl", &tsrc, &e) != C_OK)
+        die("template source: %s", e.msg);
+    if (st->ops->dlv_list(st, &ta, DEV_ACCT, REGION, 2, NULL, NULL, NULL, 10, &tdlv, &ntd,
+                          &more) != C_OK || ntd != 1)
+        die("%s", "template delivery: not exactly one");
+    struct lat ins_sync = {0}, ins_bulk = {0};
+    char name[32], res[96];
+    int i = 0;
+    int64_t t0 = mono_ns();
+    for (; i < POPULATED && time_left(t0, g_secs); i++) {
+        snprintf(name, sizeof name, "src-%05d", i);
+        snprintf(res, sizeof res, "arn:aws:cloudfront::" DEV_ACCT ":distribution/EP%012d", i);
+        int64_t s = mono_ns();
+        store_pair(st, &tsrc, &tdlv[0], DEV_ACCT, name, res);
+        lat_add(&ins_sync, mono_ns() - s);
+    }
+    ins_sync.wall_ns = mono_ns() - t0;
+    store_sync(st, false);
+    t0 = mono_ns();
+    for (; i < POPULATED; i++) {
+        snprintf(name, sizeof name, "src-%05d", i);
+        snprintf(res, sizeof res, "arn:aws:cloudfront::" DEV_ACCT ":distribution/EP%012d", i);
+        int64_t s = mono_ns();
+        store_pair(st, &tsrc, &tdlv[0], DEV_ACCT, name, res);
+        lat_add(&ins_bulk, mono_ns() - s);
+    }
+    ins_bulk.wall_ns = mono_ns() - t0;
+    store_sync(st, true);
+    sqlite3_exec(sq_conn(M(st)), "PRAGMA wal_checkpoint(PASSIVE)", NULL, NULL, NULL);
+
+    printf("-- delivery API: account with %d deliveries (dev account) vs an account created "
+           "empty; %.0fs per case, 1 connection, every write fsynced --\n",
+           POPULATED, g_secs);
+    lat_print("store_insert_source+delivery", "fsynced (as the server writes)", &ins_sync);
+    lat_print("store_insert_source+delivery", "no fsync (bulk load of the rest)", &ins_bulk);
+
+    /* The bare store reads the HTTP reads stand on, in the 10,000 account. */
+    struct lat sget = {0}, slist = {0};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    t0 = mono_ns();
+    while (time_left(t0, g_secs / 3)) {
+        struct arena a;
+        arena_init(&a, 4096);
+        struct dlv_source s;
+        snprintf(name, sizeof name, "src-%05d", (int)(xs(&x) % POPULATED));
+        int64_t s0 = mono_ns();
+        int rc = st->ops->dlv_source_get(st, &a, DEV_ACCT, REGION, name, &s, &e);
+        lat_add(&sget, mono_ns() - s0);
+        if (rc != C_OK) die("dlv_source_get: %s", e.msg);
+        arena_free(&a);
+    }
+    sget.wall_ns = mono_ns() - t0;
+    char after[32] = "";
+    t0 = mono_ns();
+    while (time_left(t0, g_secs / 3)) {
+        struct arena a;
+        arena_init(&a, 65536);
+        struct dlv_delivery *d;
+        size_t n;
+        int64_t s0 = mono_ns();
+        int rc = st->ops->dlv_list(st, &a, DEV_ACCT, REGION, 2, NULL, NULL,
+                                   after[0] ? after : NULL, PAGE, &d, &n, &more);
+        lat_add(&slist, mono_ns() - s0);
+        if (rc != C_OK) die("%s", "dlv_list failed");
+        snprintf(after, sizeof after, "%s", more && n ? d[n - 1].id : "");
+        arena_free(&a);
+    }
+    slist.wall_ns = mono_ns() - t0;
+    lat_print("store_dlv_source_get", "10k account, random source", &sget);
+    lat_print("store_dlv_list", "10k account, limit 50, paging", &slist);
+
+    /* Over HTTP, the cases interleaved: empty account, then the 10,000. */
+    struct lat put[2] = {{0}}, create[2] = {{0}}, describe[2] = {{0}}, get[2] = {{0}};
+    struct client *cls[2] = {&empty, &full};
+    const char tags[2] = {'e', 'f'};
+    int made[2];
+    long items[2];
+    int walks[2];
+    for (int k = 0; k < 2; k++) http_put_sources(cls[k], tags[k], &put[k], &made[k]);
+    for (int k = 0; k < 2; k++) http_create(cls[k], tags[k], made[k], &create[k]);
+    for (int k = 0; k < 2; k++) http_describe(cls[k], &describe[k], &items[k], &walks[k]);
+    for (int k = 0; k < 2; k++) http_get(cls[k], tags[k], made[k], &get[k]);
+    char what[96];
+    for (int k = 0; k < 2; k++) {
+        const char *who = k ? "10k account" : "empty account";
+        snprintf(what, sizeof what, "%s, new sources", who);
+        lat_print("http_put_delivery_source", what, &put[k]);
+        snprintf(what, sizeof what, "%s, +%zu deliveries", who, create[k].n);
+        lat_print("http_create_delivery", what, &create[k]);
+        snprintf(what, sizeof what, "%s (%s%zu), limit 50, %.1f/page", who, k ? "10000+" : "",
+                 create[k].n + 1, describe[k].n ? (double)items[k] / (double)describe[k].n : 0);
+        lat_print("http_describe_deliveries", what, &describe[k]);
+        snprintf(what, sizeof what, "%s, random source", who);
+        lat_print("http_get_delivery_source", what, &get[k]);
+    }
+    if (!walks[1])
+        printf("note: DescribeDeliveries did not reach the last page of the 10k account in "
+               "%.0fs\n", g_secs);
+    close(full.fd);
+    close(empty.fd);
+    kill(g_server, SIGTERM);
+    waitpid(g_server, NULL, 0);
+    g_server = -1;
+    arena_free(&ta);
+    st->ops->close(st);
+
+    /* ======== 2. routing: dlv_route at 1,000 vs `large`, raw SQLite PK lookup ======== */
+    char d1[160], d2[160], r1[160], r2[160];
+    snprintf(d1, sizeof d1, "%s/route-small", g_base);
+    snprintf(d2, sizeof d2, "%s/route-large", g_base);
+    snprintf(r1, sizeof r1, "%s/raw-small.db", g_base);
+    snprintf(r2, sizeof r2, "%s/raw-large.db", g_base);
+    struct store *rs[2] = {store_open(d1), store_open(d2)};
+    int sizes[2] = {SMALL, large};
+    double load[2];
+    for (int k = 0; k < 2; k++) load[k] = route_load(rs[k], sizes[k]);
+    sqlite3 *raw[2] = {raw_open(r1, SMALL), raw_open(r2, large)};
+    sqlite3_stmt *pk[2];
+    for (int k = 0; k < 2; k++)
+        sqlite3_prepare_v3(raw[k], "SELECT v FROM kv WHERE id=?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &pk[k], NULL);
+    struct lat route[2] = {{0}}, rawl[2] = {{0}};
+    const int rounds = 10, per_round = 20000;
+    size_t bytes = 0;
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < 2; k++) {
+            int64_t w0 = mono_ns();
+            for (int j = 0; j < per_round; j++) {
+                route_resource(res, sizeof res, (int)(xs(&x) % (uint64_t)sizes[k]));
+                struct arena a;
+                arena_init(&a, 4096);
+                struct dlv_delivery *d;
+                size_t n;
+                int64_t s0 = mono_ns();
+                int rc = rs[k]->ops->dlv_route(rs[k], &a, res, "ACCESS_LOGS", &d, &n);
+                lat_add(&route[k], mono_ns() - s0);
+                if (rc != C_OK || n != 1) die("dlv_route %s: not one delivery", res);
+                arena_free(&a);
+            }
+            route[k].wall_ns += mono_ns() - w0;
+            w0 = mono_ns();
+            for (int j = 0; j < per_round; j++) {
+                int64_t id = (int64_t)(xs(&x) % (uint64_t)sizes[k]);
+                int64_t s0 = mono_ns();
+                sqlite3_bind_int64(pk[k], 1, id);
+                if (sqlite3_step(pk[k]) != SQLITE_ROW) die("%s", "raw lookup: no row");
+                bytes += (size_t)sqlite3_column_bytes(pk[k], 0);
+                sqlite3_reset(pk[k]);
+                lat_add(&rawl[k], mono_ns() - s0);
+            }
+            rawl[k].wall_ns += mono_ns() - w0;
+        }
+    printf("-- routing: dlv_route (resource ARN + log type -> its deliveries) vs a raw SQLite "
+           "INTEGER PRIMARY KEY lookup, %d random lookups per size --\n", rounds * per_round);
+    for (int k = 0; k < 2; k++) {
+        snprintf(what, sizeof what, "%d sources/deliveries, no fsync", sizes[k]);
+        printf("%-34s %-46s ops/s=%.0f\n", "store_route_load_source+delivery", what, load[k]);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(what, sizeof what, "%d sources/deliveries, 1 hit", sizes[k]);
+        lat_print("dlv_route", what, &route[k]);
+        printf("%-34s p50_ns=%.0f\n", "", lat_q(&route[k], 0.5));
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(what, sizeof what, "%d rows of ~480 bytes", sizes[k]);
+        lat_print("raw_sqlite_pk_lookup", what, &rawl[k]);
+        printf("%-34s p50_ns=%.0f\n", "", lat_q(&rawl[k], 0.5));
+    }
+    for (int k = 0; k < 2; k++) {
+        sqlite3_finalize(pk[k]);
+        sqlite3_close(raw[k]);
+        rs[k]->ops->close(rs[k]);
+    }
+
+    /* ======== ratios ======== */
+    ratio("store insert fsynced / no fsync (p50)", lat_q(&ins_sync, 0.5), lat_q(&ins_bulk, 0.5));
+    const char *ops[] = {"put_delivery_source", "create_delivery", "describe_deliveries",
+                         "get_delivery_source"};
+    struct lat *ls[] = {put, create, describe, get};
+    for (int k = 0; k < 4; k++) {
+        char w[96];
+        snprintf(w, sizeof w, "http %s with 10,000 / empty (ops/s)", ops[k]);
+        ratio(w, lat_ops(&ls[k][1]), lat_ops(&ls[k][0]));
+        snprintf(w, sizeof w, "http %s with 10,000 / empty (p50)", ops[k]);
+        ratio(w, lat_q(&ls[k][1], 0.5), lat_q(&ls[k][0], 0.5));
+    }
+    ratio("http get_delivery_source / store dlv_source_get, 10k account (p50)",
+          lat_q(&get[1], 0.5), lat_q(&sget, 0.5));
+    ratio("http describe_deliveries / store dlv_list limit 50, 10k account (p50)",
+          lat_q(&describe[1], 0.5), lat_q(&slist, 0.5));
+    ratio("http put_delivery_source / store insert fsynced (p50)", lat_q(&put[1], 0.5),
+          lat_q(&ins_sync, 0.5));
+    char w[96];
+    snprintf(w, sizeof w, "dlv_route %d / %d (p50)", large, SMALL);
+    ratio(w, lat_q(&route[1], 0.5), lat_q(&route[0], 0.5));
+    snprintf(w, sizeof w, "raw sqlite pk lookup %d / %d (p50)", large, SMALL);
+    ratio(w, lat_q(&rawl[1], 0.5), lat_q(&rawl[0], 0.5));
+    snprintf(w, sizeof w, "dlv_route / raw sqlite pk lookup, %d (p50)", large);
+    ratio(w, lat_q(&route[1], 0.5), lat_q(&rawl[1], 0.5));
+    if (bytes == 0) return 1;
+    return 0;
+}
