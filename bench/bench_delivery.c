@@ -3,21 +3,22 @@
  * 1. Over HTTP, through a server this program starts on its own data dir
  *    (JSON 1.1, signed like bench_put): PutDeliverySource, CreateDelivery,
  *    DescribeDeliveries (limit 50, following nextToken) and
- *    GetDeliverySource, one connection, S seconds per case, in the dev
- *    account (000000000000) holding 10,000 deliveries and — the baseline,
- *    same server, cases interleaved — in an account created empty
- *    (store account_create, signed with its root key).  The 10,000 are
- *    written through the store API (meta-only, beside the server, as
- *    `sluice account create` does), cloned from one source and delivery
- *    made over HTTP so their rows are what the API writes; the store's
- *    insert rate is a figure of its own, fsynced (as every store write is)
- *    for the first S seconds and then without fsync for the bulk load.  The
- *    store read the HTTP reads stand on (dlv_source_get, dlv_list) is the
- *    other baseline.
+ *    GetDeliverySource, one connection, in the dev account (000000000000)
+ *    holding 10,000 deliveries and — the baseline — in an account created
+ *    empty (store account_create, signed with its root key) on the same
+ *    server; each case runs in slices alternating between the two accounts.
+ *    The 10,000 are written through the store API (meta-only, beside the
+ *    server, as `sluice account create` does), cloned from a source and a
+ *    delivery made over HTTP so their rows are what the API writes; the
+ *    store's insert rate is a figure of its own, fsynced (as every store
+ *    write is) for the first S seconds, then without fsync for the bulk
+ *    load.  The store reads the HTTP reads stand on (dlv_source_get,
+ *    dlv_list) are the other baseline.
  * 2. dlv_route (resource ARN + log type) with 1,000 and with 100,000
- *    sources/deliveries (separate data dirs, loaded without fsync), against
- *    a raw SQLite INTEGER PRIMARY KEY lookup in tables of the same sizes;
- *    lookups of random keys, the sizes alternated in rounds.
+ *    sources/deliveries (separate data dirs, rows cloned as above, loaded
+ *    without fsync), as called now (one read transaction per lookup) and
+ *    inside read_begin/read_end, against a raw SQLite INTEGER PRIMARY KEY
+ *    lookup in tables of the same sizes; random keys, sizes alternated.
  *
  *   bench_delivery SLUICE_BINARY [seconds_per_case=3] [large=100000]
  *
@@ -26,7 +27,6 @@
 #include "store/store.h"
 #include "store/store_sqlite.h" /* the bulk load's connection: PRAGMA synchronous */
 
-#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -85,6 +85,11 @@ static double lat_ops(const struct lat *l) {
 static void lat_print(const char *name, const char *what, struct lat *l) {
     printf("%-34s %-46s n=%-6zu ops/s=%-8.0f p50_us=%-8.1f p99_us=%.1f\n", name, what, l->n,
            lat_ops(l), lat_q(l, 0.5) / 1e3, lat_q(l, 0.99) / 1e3);
+}
+
+static void lat_print_ns(const char *name, const char *what, struct lat *l) {
+    printf("%-34s %-46s n=%-6zu ops/s=%-8.0f p50_us=%-6.1f p50_ns=%-6.0f p99_ns=%.0f\n", name,
+           what, l->n, lat_ops(l), lat_q(l, 0.5) / 1e3, lat_q(l, 0.5), lat_q(l, 0.99));
 }
 
 static void ratio(const char *what, double x, double y) {
@@ -240,80 +245,93 @@ static void http_setup(struct client *cl) {
     must(cl, "CreateDelivery", body);
 }
 
-/* PutDeliverySource of new sources h-<acct>-N for g_secs; *made = how many. */
-static void http_put_sources(struct client *cl, char tag, struct lat *l, int *made) {
+/* One account's side of the HTTP cases, carried from one slice to the next
+ * (the cases alternate between the two accounts in slices). */
+struct side {
+    struct client *cl;
+    char tag;            /* source names h<tag>-N */
+    int made, created;   /* sources made, deliveries created (over HTTP) */
+    char tok[768];       /* DescribeDeliveries: the next page's token ("" first) */
+    long items;          /* deliveries DescribeDeliveries returned */
+    int walks;           /* times it reached the last page */
+    uint64_t rnd;
+    struct lat put, create, describe, get;
+};
+
+/* PutDeliverySource of new sources h<tag>-N, for secs. */
+static void http_put_sources(struct side *sd, double secs) {
     char body[512];
     int64_t t0 = mono_ns();
-    int i = 0;
-    while (time_left(t0, g_secs)) {
+    while (time_left(t0, secs)) {
+        int i = sd->made;
         snprintf(body, sizeof body,
                  "{\"name\":\"h%c-%06d\",\"resourceArn\":\"arn:aws:cloudfront::%s:distribution/"
                  "EH%c%010d\",\"logType\":\"ACCESS_LOGS\"}",
-                 tag, i, cl->acct, tag, i);
+                 sd->tag, i, sd->cl->acct, sd->tag, i);
         int64_t s = mono_ns();
-        int st = call(cl, "PutDeliverySource", body);
-        lat_add(l, mono_ns() - s);
+        int st = call(sd->cl, "PutDeliverySource", body);
+        lat_add(&sd->put, mono_ns() - s);
         if (st != 200) die("PutDeliverySource: %s", g_sink);
-        i++;
+        sd->made++;
     }
-    l->wall_ns = mono_ns() - t0;
-    *made = i;
+    sd->put.wall_ns += mono_ns() - t0;
 }
 
-/* CreateDelivery for the sources http_put_sources made, for g_secs. */
-static void http_create(struct client *cl, char tag, int sources, struct lat *l) {
+/* CreateDelivery for the next sources http_put_sources made, for secs. */
+static void http_create(struct side *sd, double secs) {
     char body[512], darn[128];
-    dest_arn(darn, sizeof darn, cl->acct);
+    dest_arn(darn, sizeof darn, sd->cl->acct);
     int64_t t0 = mono_ns();
-    for (int i = 0; i < sources && time_left(t0, g_secs); i++) {
+    while (sd->created < sd->made && time_left(t0, secs)) {
         snprintf(body, sizeof body,
-                 "{\"deliverySourceName\":\"h%c-%06d\",\"deliveryDestinationArn\":\"%s\"}", tag,
-                 i, darn);
+                 "{\"deliverySourceName\":\"h%c-%06d\",\"deliveryDestinationArn\":\"%s\"}",
+                 sd->tag, sd->created, darn);
         int64_t s = mono_ns();
-        int st = call(cl, "CreateDelivery", body);
-        lat_add(l, mono_ns() - s);
+        int st = call(sd->cl, "CreateDelivery", body);
+        lat_add(&sd->create, mono_ns() - s);
         if (st != 200) die("CreateDelivery: %s", g_sink);
+        sd->created++;
     }
-    l->wall_ns = mono_ns() - t0;
+    sd->create.wall_ns += mono_ns() - t0;
 }
 
 /* DescribeDeliveries, limit 50, through the pages (again from the first
- * after the last) for g_secs; *items = deliveries returned in all. */
-static void http_describe(struct client *cl, struct lat *l, long *items, int *walks) {
-    char body[1024], tok[768] = "";
+ * after the last), for secs. */
+static void http_describe(struct side *sd, double secs) {
+    char body[1024];
     int64_t t0 = mono_ns();
-    *items = 0;
-    *walks = 0;
-    while (time_left(t0, g_secs)) {
-        if (tok[0])
-            snprintf(body, sizeof body, "{\"limit\":%d,\"nextToken\":\"%s\"}", PAGE, tok);
+    while (time_left(t0, secs)) {
+        if (sd->tok[0])
+            snprintf(body, sizeof body, "{\"limit\":%d,\"nextToken\":\"%s\"}", PAGE, sd->tok);
         else
             snprintf(body, sizeof body, "{\"limit\":%d}", PAGE);
         int64_t s = mono_ns();
-        int st = call(cl, "DescribeDeliveries", body);
-        lat_add(l, mono_ns() - s);
+        int st = call(sd->cl, "DescribeDeliveries", body);
+        lat_add(&sd->describe, mono_ns() - s);
         if (st != 200) die("DescribeDeliveries: %s", g_sink);
-        for (const char *p = g_sink; (p = strstr(p, "\"deliverySourceName\"")); p++) ++*items;
-        next_token(tok, sizeof tok);
-        if (!tok[0]) ++*walks;
+        for (const char *p = g_sink; (p = strstr(p, "\"deliverySourceName\"")); p++) sd->items++;
+        next_token(sd->tok, sizeof sd->tok);
+        if (!sd->tok[0]) sd->walks++;
     }
-    l->wall_ns = mono_ns() - t0;
+    sd->describe.wall_ns += mono_ns() - t0;
 }
 
-/* GetDeliverySource of random sources among names[0..n), for g_secs. */
-static void http_get(struct client *cl, char tag, int n, struct lat *l) {
+/* GetDeliverySource of random sources among those made over HTTP, for secs. */
+static void http_get(struct side *sd, double secs) {
     char body[256];
-    uint64_t x = 88172645463325252ull;
+    if (!sd->made) return;
     int64_t t0 = mono_ns();
-    while (time_left(t0, g_secs / 2)) {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-        snprintf(body, sizeof body, "{\"name\":\"h%c-%06d\"}", tag, (int)(x % (uint64_t)n));
+    while (time_left(t0, secs)) {
+        uint64_t *x = &sd->rnd;
+        *x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
+        snprintf(body, sizeof body, "{\"name\":\"h%c-%06d\"}", sd->tag,
+                 (int)(*x % (uint64_t)sd->made));
         int64_t s = mono_ns();
-        int st = call(cl, "GetDeliverySource", body);
-        lat_add(l, mono_ns() - s);
+        int st = call(sd->cl, "GetDeliverySource", body);
+        lat_add(&sd->get, mono_ns() - s);
         if (st != 200) die("GetDeliverySource: %s", g_sink);
     }
-    l->wall_ns = mono_ns() - t0;
+    sd->get.wall_ns += mono_ns() - t0;
 }
 
 /* ---------------- the store ---------------- */
@@ -359,47 +377,47 @@ static void store_pair(struct store *st, const struct dlv_source *tsrc,
     arena_free(&a);
 }
 
-/* A source + delivery template for the route stores (no server there). */
-static void route_template(struct store *st, struct dlv_source *s, struct dlv_delivery *d) {
-    struct aws_err e;
-    bool created;
-    struct dlv_destination dst = {
-        .account_id = DEV_ACCT, .region = REGION, .name = "bench-cwl",
-        .arn = "arn:aws:logs:" REGION ":" DEV_ACCT ":delivery-destination:bench-cwl",
-        .type = "CWL",
-        .resource_arn = "arn:aws:logs:" REGION ":" DEV_ACCT ":log-group:/aws/vendedlogs/bench",
-        .created = now_ms()};
-    if (st->ops->dlv_dest_put(st, &dst, NULL, 0, &created, &e) != C_OK)
-        die("dlv_dest_put: %s", e.msg);
-    *s = (struct dlv_source){.account_id = DEV_ACCT, .region = REGION, .service = "cloudfront",
-                             .log_type = "ACCESS_LOGS", .status = "ACTIVE"};
-    *d = (struct dlv_delivery){.region = REGION, .model = 2, .service = "cloudfront",
-                               .log_type = "ACCESS_LOGS", .destination_arn = dst.arn,
-                               .destination_type = "CWL",
-                               .destination_resource_arn = dst.resource_arn,
-                               .destination_owner = DEV_ACCT, .hive = -1, .hourly = -1};
-}
-
 static const char *route_resource(char *buf, size_t cap, int i) {
     snprintf(buf, cap, "arn:aws:cloudfront::" DEV_ACCT ":distribution/ER%012d", i);
     return buf;
 }
 
-/* n sources with one delivery each, without fsync; returns pairs/s. */
-static double route_load(struct store *st, int n) {
-    struct dlv_source s;
-    struct dlv_delivery d;
-    route_template(st, &s, &d);
+/* n sources with one delivery each to dst, cloned from the rows the API
+ * wrote (tsrc, tdlv), without fsync; returns pairs/s. */
+static double route_load(struct store *st, int n, const struct dlv_destination *dst,
+                         const struct dlv_source *tsrc, const struct dlv_delivery *tdlv) {
+    struct aws_err e;
+    bool created;
+    if (st->ops->dlv_dest_put(st, dst, NULL, 0, &created, &e) != C_OK)
+        die("dlv_dest_put: %s", e.msg);
     store_sync(st, false);
     char name[32], res[96];
     int64_t t0 = mono_ns();
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "r-%07d", i);
-        store_pair(st, &s, &d, DEV_ACCT, name, route_resource(res, sizeof res, i));
+        store_pair(st, tsrc, tdlv, DEV_ACCT, name, route_resource(res, sizeof res, i));
     }
     double rate = n * 1e9 / (double)(mono_ns() - t0);
     store_sync(st, true);
     return rate;
+}
+
+/* What SQLite did for the statements of this thread's connection whose SQL
+ * contains `needle` (the store keeps them prepared): virtual machine steps,
+ * full-scan steps, sorts.  A lookup through an index takes the same number
+ * of VM steps whatever the table's size, and no full-scan step. */
+struct sq_work { int64_t vm, fullscan, sort; };
+
+static struct sq_work stmt_work(struct store *st, const char *needle) {
+    struct sq_work w = {0};
+    sqlite3 *db = sq_conn(M(st));
+    for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p; p = sqlite3_next_stmt(db, p))
+        if (strstr(sqlite3_sql(p), needle)) {
+            w.vm += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_VM_STEP, 0);
+            w.fullscan += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+            w.sort += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_SORT, 0);
+        }
+    return w;
 }
 
 /* ---------------- raw SQLite baseline ---------------- */
@@ -493,6 +511,9 @@ int main(int argc, char **argv) {
     if (st->ops->dlv_list(st, &ta, DEV_ACCT, REGION, 2, NULL, NULL, NULL, 10, &tdlv, &ntd,
                           &more) != C_OK || ntd != 1)
         die("%s", "template delivery: not exactly one");
+    struct dlv_destination tdst;
+    if (st->ops->dlv_dest_get(st, &ta, DEV_ACCT, REGION, "bench-cwl", &tdst, &e) != C_OK)
+        die("template destination: %s", e.msg);
     struct lat ins_sync = {0}, ins_bulk = {0};
     char name[32], res[96];
     int i = 0;
@@ -559,31 +580,34 @@ int main(int argc, char **argv) {
     lat_print("store_dlv_source_get", "10k account, random source", &sget);
     lat_print("store_dlv_list", "10k account, limit 50, paging", &slist);
 
-    /* Over HTTP, the cases interleaved: empty account, then the 10,000. */
-    struct lat put[2] = {{0}}, create[2] = {{0}}, describe[2] = {{0}}, get[2] = {{0}};
-    struct client *cls[2] = {&empty, &full};
-    const char tags[2] = {'e', 'f'};
-    int made[2];
-    long items[2];
-    int walks[2];
-    for (int k = 0; k < 2; k++) http_put_sources(cls[k], tags[k], &put[k], &made[k]);
-    for (int k = 0; k < 2; k++) http_create(cls[k], tags[k], made[k], &create[k]);
-    for (int k = 0; k < 2; k++) http_describe(cls[k], &describe[k], &items[k], &walks[k]);
-    for (int k = 0; k < 2; k++) http_get(cls[k], tags[k], made[k], &get[k]);
+    /* Over HTTP: each case in ROUNDS slices alternating between the empty
+     * account and the 10,000 one, so a burst of other load on the machine
+     * falls on both. */
+    enum { ROUNDS = 6 };
+    struct side sides[2] = {{.cl = &empty, .tag = 'e', .rnd = 88172645463325252ull},
+                            {.cl = &full, .tag = 'f', .rnd = 88172645463325252ull}};
+    void (*cases[])(struct side *, double) = {http_put_sources, http_create, http_describe,
+                                              http_get};
+    for (size_t c = 0; c < ARRAY_LEN(cases); c++)
+        for (int r = 0; r < ROUNDS; r++)
+            for (int k = 0; k < 2; k++)
+                cases[c](&sides[k], (c == 3 ? g_secs / 2 : g_secs) / ROUNDS);
     char what[96];
     for (int k = 0; k < 2; k++) {
+        struct side *sd = &sides[k];
         const char *who = k ? "10k account" : "empty account";
         snprintf(what, sizeof what, "%s, new sources", who);
-        lat_print("http_put_delivery_source", what, &put[k]);
-        snprintf(what, sizeof what, "%s, +%zu deliveries", who, create[k].n);
-        lat_print("http_create_delivery", what, &create[k]);
-        snprintf(what, sizeof what, "%s (%s%zu), limit 50, %.1f/page", who, k ? "10000+" : "",
-                 create[k].n + 1, describe[k].n ? (double)items[k] / (double)describe[k].n : 0);
-        lat_print("http_describe_deliveries", what, &describe[k]);
+        lat_print("http_put_delivery_source", what, &sd->put);
+        snprintf(what, sizeof what, "%s, +%d deliveries", who, sd->created);
+        lat_print("http_create_delivery", what, &sd->create);
+        snprintf(what, sizeof what, "%s (%s%d), limit 50, %.1f/page", who, k ? "10000+" : "",
+                 sd->created + 1,
+                 sd->describe.n ? (double)sd->items / (double)sd->describe.n : 0);
+        lat_print("http_describe_deliveries", what, &sd->describe);
         snprintf(what, sizeof what, "%s, random source", who);
-        lat_print("http_get_delivery_source", what, &get[k]);
+        lat_print("http_get_delivery_source", what, &sd->get);
     }
-    if (!walks[1])
+    if (!sides[1].walks)
         printf("note: DescribeDeliveries did not reach the last page of the 10k account in "
                "%.0fs\n", g_secs);
     close(full.fd);
@@ -591,7 +615,6 @@ int main(int argc, char **argv) {
     kill(g_server, SIGTERM);
     waitpid(g_server, NULL, 0);
     g_server = -1;
-    arena_free(&ta);
     st->ops->close(st);
 
     /* ======== 2. routing: dlv_route at 1,000 vs `large`, raw SQLite PK lookup ======== */
@@ -603,32 +626,44 @@ int main(int argc, char **argv) {
     struct store *rs[2] = {store_open(d1), store_open(d2)};
     int sizes[2] = {SMALL, large};
     double load[2];
-    for (int k = 0; k < 2; k++) load[k] = route_load(rs[k], sizes[k]);
+    for (int k = 0; k < 2; k++) load[k] = route_load(rs[k], sizes[k], &tdst, &tsrc, &tdlv[0]);
     sqlite3 *raw[2] = {raw_open(r1, SMALL), raw_open(r2, large)};
     sqlite3_stmt *pk[2];
     for (int k = 0; k < 2; k++)
         sqlite3_prepare_v3(raw[k], "SELECT v FROM kv WHERE id=?", -1,
                            SQLITE_PREPARE_PERSISTENT, &pk[k], NULL);
-    struct lat route[2] = {{0}}, rawl[2] = {{0}};
-    const int rounds = 10, per_round = 20000;
+    /* Per size, alternated in rounds: dlv_route as the engine calls it now
+     * (each lookup its own read transaction), dlv_route with read_begin /
+     * read_end around every 1,000 lookups, and the raw PK lookup. */
+    struct lat route[2] = {{0}}, route_txn[2] = {{0}}, rawl[2] = {{0}};
+    const int rounds = 10, per_round = 15000, batch = 1000;
     size_t bytes = 0;
     for (int r = 0; r < rounds; r++)
         for (int k = 0; k < 2; k++) {
-            int64_t w0 = mono_ns();
-            for (int j = 0; j < per_round; j++) {
-                route_resource(res, sizeof res, (int)(xs(&x) % (uint64_t)sizes[k]));
-                struct arena a;
-                arena_init(&a, 4096);
-                struct dlv_delivery *d;
-                size_t n;
-                int64_t s0 = mono_ns();
-                int rc = rs[k]->ops->dlv_route(rs[k], &a, res, "ACCESS_LOGS", &d, &n);
-                lat_add(&route[k], mono_ns() - s0);
-                if (rc != C_OK || n != 1) die("dlv_route %s: not one delivery", res);
-                arena_free(&a);
+            for (int txn = 0; txn < 2; txn++) {
+                struct lat *l = txn ? &route_txn[k] : &route[k];
+                bool began = false;
+                int64_t w0 = mono_ns();
+                for (int j = 0; j < per_round; j++) {
+                    if (txn && j % batch == 0) {
+                        if (j) rs[k]->ops->read_end(rs[k], began);
+                        began = rs[k]->ops->read_begin(rs[k]);
+                    }
+                    route_resource(res, sizeof res, (int)(xs(&x) % (uint64_t)sizes[k]));
+                    struct arena a;
+                    arena_init(&a, 4096);
+                    struct dlv_delivery *d;
+                    size_t n;
+                    int64_t s0 = mono_ns();
+                    int rc = rs[k]->ops->dlv_route(rs[k], &a, res, "ACCESS_LOGS", &d, &n);
+                    lat_add(l, mono_ns() - s0);
+                    if (rc != C_OK || n != 1) die("dlv_route %s: not one delivery", res);
+                    arena_free(&a);
+                }
+                if (txn) rs[k]->ops->read_end(rs[k], began);
+                l->wall_ns += mono_ns() - w0;
             }
-            route[k].wall_ns += mono_ns() - w0;
-            w0 = mono_ns();
+            int64_t w0 = mono_ns();
             for (int j = 0; j < per_round; j++) {
                 int64_t id = (int64_t)(xs(&x) % (uint64_t)sizes[k]);
                 int64_t s0 = mono_ns();
@@ -641,20 +676,34 @@ int main(int argc, char **argv) {
             rawl[k].wall_ns += mono_ns() - w0;
         }
     printf("-- routing: dlv_route (resource ARN + log type -> its deliveries) vs a raw SQLite "
-           "INTEGER PRIMARY KEY lookup, %d random lookups per size --\n", rounds * per_round);
+           "INTEGER PRIMARY KEY lookup, %d random lookups per size and case --\n",
+           rounds * per_round);
     for (int k = 0; k < 2; k++) {
         snprintf(what, sizeof what, "%d sources/deliveries, no fsync", sizes[k]);
         printf("%-34s %-46s ops/s=%.0f\n", "store_route_load_source+delivery", what, load[k]);
     }
     for (int k = 0; k < 2; k++) {
-        snprintf(what, sizeof what, "%d sources/deliveries, 1 hit", sizes[k]);
-        lat_print("dlv_route", what, &route[k]);
-        printf("%-34s p50_ns=%.0f\n", "", lat_q(&route[k], 0.5));
+        snprintf(what, sizeof what, "%d deliveries, 1 hit", sizes[k]);
+        lat_print_ns("dlv_route", what, &route[k]);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(what, sizeof what, "%d deliveries, 1 read txn per %d", sizes[k], batch);
+        lat_print_ns("dlv_route_in_read_txn", what, &route_txn[k]);
     }
     for (int k = 0; k < 2; k++) {
         snprintf(what, sizeof what, "%d rows of ~480 bytes", sizes[k]);
-        lat_print("raw_sqlite_pk_lookup", what, &rawl[k]);
-        printf("%-34s p50_ns=%.0f\n", "", lat_q(&rawl[k], 0.5));
+        lat_print_ns("raw_sqlite_pk_lookup", what, &rawl[k]);
+    }
+    /* The route statement's work per lookup (its SQL: "... WHERE resource_arn=?"). */
+    double vm[2];
+    for (int k = 0; k < 2; k++) {
+        struct sq_work wk = stmt_work(rs[k], "WHERE resource_arn=?");
+        size_t lookups = route[k].n + route_txn[k].n;
+        vm[k] = lookups ? (double)wk.vm / (double)lookups : 0;
+        snprintf(what, sizeof what, "%d deliveries, per lookup", sizes[k]);
+        printf("%-34s %-46s vm_steps=%.1f fullscan_steps=%lld sorts=%lld\n",
+               "dlv_route_sqlite_work", what, vm[k], (long long)wk.fullscan,
+               (long long)wk.sort);
     }
     for (int k = 0; k < 2; k++) {
         sqlite3_finalize(pk[k]);
@@ -666,27 +715,39 @@ int main(int argc, char **argv) {
     ratio("store insert fsynced / no fsync (p50)", lat_q(&ins_sync, 0.5), lat_q(&ins_bulk, 0.5));
     const char *ops[] = {"put_delivery_source", "create_delivery", "describe_deliveries",
                          "get_delivery_source"};
-    struct lat *ls[] = {put, create, describe, get};
     for (int k = 0; k < 4; k++) {
+        struct lat *l[2];
+        for (int j = 0; j < 2; j++)
+            l[j] = k == 0 ? &sides[j].put : k == 1 ? &sides[j].create
+                 : k == 2 ? &sides[j].describe : &sides[j].get;
         char w[96];
         snprintf(w, sizeof w, "http %s with 10,000 / empty (ops/s)", ops[k]);
-        ratio(w, lat_ops(&ls[k][1]), lat_ops(&ls[k][0]));
+        ratio(w, lat_ops(l[1]), lat_ops(l[0]));
         snprintf(w, sizeof w, "http %s with 10,000 / empty (p50)", ops[k]);
-        ratio(w, lat_q(&ls[k][1], 0.5), lat_q(&ls[k][0], 0.5));
+        ratio(w, lat_q(l[1], 0.5), lat_q(l[0], 0.5));
     }
     ratio("http get_delivery_source / store dlv_source_get, 10k account (p50)",
-          lat_q(&get[1], 0.5), lat_q(&sget, 0.5));
+          lat_q(&sides[1].get, 0.5), lat_q(&sget, 0.5));
     ratio("http describe_deliveries / store dlv_list limit 50, 10k account (p50)",
-          lat_q(&describe[1], 0.5), lat_q(&slist, 0.5));
-    ratio("http put_delivery_source / store insert fsynced (p50)", lat_q(&put[1], 0.5),
+          lat_q(&sides[1].describe, 0.5), lat_q(&slist, 0.5));
+    ratio("http put_delivery_source / store insert fsynced (p50)", lat_q(&sides[1].put, 0.5),
           lat_q(&ins_sync, 0.5));
     char w[96];
     snprintf(w, sizeof w, "dlv_route %d / %d (p50)", large, SMALL);
     ratio(w, lat_q(&route[1], 0.5), lat_q(&route[0], 0.5));
     snprintf(w, sizeof w, "raw sqlite pk lookup %d / %d (p50)", large, SMALL);
     ratio(w, lat_q(&rawl[1], 0.5), lat_q(&rawl[0], 0.5));
+    snprintf(w, sizeof w, "dlv_route SQLite VM steps per lookup %d / %d", large, SMALL);
+    ratio(w, vm[1], vm[0]);
+    snprintf(w, sizeof w, "dlv_route in read txn %d / %d (p50)", large, SMALL);
+    ratio(w, lat_q(&route_txn[1], 0.5), lat_q(&route_txn[0], 0.5));
     snprintf(w, sizeof w, "dlv_route / raw sqlite pk lookup, %d (p50)", large);
     ratio(w, lat_q(&route[1], 0.5), lat_q(&rawl[1], 0.5));
+    snprintf(w, sizeof w, "dlv_route / dlv_route in read txn, %d (p50)", SMALL);
+    ratio(w, lat_q(&route[0], 0.5), lat_q(&route_txn[0], 0.5));
+    snprintf(w, sizeof w, "dlv_route / dlv_route in read txn, %d (p50)", large);
+    ratio(w, lat_q(&route[1], 0.5), lat_q(&route_txn[1], 0.5));
+    arena_free(&ta);
     if (bytes == 0) return 1;
     return 0;
 }

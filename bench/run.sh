@@ -39,3 +39,6 @@ raw=$(sed -n 's/^raw_lmdb_fsync.*events\/s=\([0-9]*\).*/\1/p' "$tmp/evstore.txt"
 if [ -n "$raw" ] && [ -n "$e2e" ]; then
   python3 -c "print('ratio end-to-end / raw LMDB append (fsync) = %.2f' % ($e2e/$raw))"
 fi
+
+echo "== delivery plane: the API with 10,000 deliveries vs an empty account; dlv_route at 1,000 vs 100,000 (own server, ${DLV_SECS:-3}s per case) =="
+"$BUILD"/bench_delivery "$BUILD"/sluice "${DLV_SECS:-3}"

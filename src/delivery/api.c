@@ -141,7 +141,17 @@ int dlv_read_tags(struct call *c, const char *arn, struct tag **tags, size_t *n)
         if (strncasecmp((*tags)[i].key, "aws:", 4) == 0)
             return aws_errf(c->err, 400, ERR_VALIDATION,
                             "Tag keys prefixed with 'aws:' are reserved for AWS use.");
-    return iam_authorize(c, "logs:TagResource", arn);
+    /* The tags are this request's: aws:RequestTag/K and aws:TagKeys. */
+    struct iam_ctx *x = arena_alloc(c->a, (*n + 1) * sizeof *x);
+    const char **keys = arena_alloc(c->a, *n * sizeof *keys);
+    for (size_t i = 0; i < *n; i++) {
+        const char **v = arena_alloc(c->a, sizeof *v);
+        v[0] = (*tags)[i].value;
+        keys[i] = (*tags)[i].key;
+        x[i] = (struct iam_ctx){arena_sprintf(c->a, "aws:RequestTag/%s", keys[i]), v, 1};
+    }
+    x[*n] = (struct iam_ctx){"aws:TagKeys", keys, *n};
+    return iam_authorize_ctx(c, "logs:TagResource", arn, x, *n + 1);
 }
 
 /* ---- the write guard ---- */
@@ -401,6 +411,34 @@ int dlv_check_suffix(struct call *c, const struct cat_cell *cell, const char *su
     return C_OK;
 invalid:
     return aws_errf(c->err, 400, ERR_VALIDATION, "Provided suffixPath is invalid");
+}
+
+int dlv_cell_of(struct call *c, const char *service, const char *log_type, int type,
+                const struct cat_log_type **lt, const struct cat_cell **cell) {
+    const struct catalog *cat = catalog_get();
+    const struct cat_service *svc = cat ? cat_service(cat, service) : NULL;
+    *lt = svc ? cat_log_type(svc, log_type) : NULL;
+    if (!*lt || type < 0)
+        return aws_errf(c->err, 400, ERR_VALIDATION,
+                        "Log type %s of service %s is no longer in the catalog.", log_type,
+                        service);
+    *cell = &(*lt)->cell[type];
+    return C_OK;
+}
+
+int dlv_update_fields(struct call *c, struct dlv_delivery *d, int *type,
+                      const struct cat_cell **cell) {
+    const struct cat_log_type *lt;
+    *type = cat_dest_parse(d->destination_type);
+    if (dlv_cell_of(c, d->service, d->log_type, *type, &lt, cell) != C_OK) return C_ERR;
+    const struct jval *rf = json_get(c->in, "recordFields");
+    if (rf && dlv_check_fields(c, lt, *cell, rf, &d->record_fields) != C_OK) return C_ERR;
+    const char *delim = in_str(c, "fieldDelimiter");
+    if (delim) {
+        if (dlv_check_delimiter(c, *cell, delim) != C_OK) return C_ERR;
+        d->field_delimiter = delim;
+    }
+    return C_OK;
 }
 
 /* ---- paging ---- */

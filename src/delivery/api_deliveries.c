@@ -109,19 +109,14 @@ int dlv_CreateDelivery(struct call *c) {
         return C_ERR;
 
     int type = cat_dest_parse(dest.type);
-    const struct catalog *cat = catalog_get();
-    const struct cat_service *svc = cat ? cat_service(cat, src.service) : NULL;
-    const struct cat_log_type *lt = svc ? cat_log_type(svc, src.log_type) : NULL;
-    if (!lt)
-        return aws_errf(c->err, 400, ERR_VALIDATION,
-                        "Log type %s of service %s is no longer in the catalog.", src.log_type,
-                        src.service);
-    const struct cat_cell *cell = &lt->cell[type];
+    const struct cat_log_type *lt;
+    const struct cat_cell *cell;
+    if (dlv_cell_of(c, src.service, src.log_type, type, &lt, &cell) != C_OK) return C_ERR;
     if (!(cell->models & CAT_MODEL_V2))
         return aws_errf(c->err, 400, ERR_VALIDATION,
                         "Log type %s of service %s cannot be delivered to a %s delivery "
                         "destination.",
-                        lt->name, svc->name, dest.type);
+                        lt->name, src.service, dest.type);
     if (dest.output_format &&
         !cat_list_has(cell->formats, cell->nformats, dest.output_format))
         return aws_errf(c->err, 400, ERR_VALIDATION,
@@ -239,22 +234,9 @@ int dlv_UpdateDeliveryConfiguration(struct call *c) {
     if (c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, DLV_V2, id, &d,
                                c->err) != C_OK)
         return C_ERR;
-    int type = cat_dest_parse(d.destination_type);
-    const struct catalog *cat = catalog_get();
-    const struct cat_service *svc = cat ? cat_service(cat, d.service) : NULL;
-    const struct cat_log_type *lt = svc ? cat_log_type(svc, d.log_type) : NULL;
-    if (!lt)
-        return aws_errf(c->err, 400, ERR_VALIDATION,
-                        "Log type %s of service %s is no longer in the catalog.", d.log_type,
-                        d.service);
-    const struct cat_cell *cell = &lt->cell[type];
-    const struct jval *rf = json_get(c->in, "recordFields");
-    if (rf && dlv_check_fields(c, lt, cell, rf, &d.record_fields) != C_OK) return C_ERR;
-    const char *delim = in_str(c, "fieldDelimiter");
-    if (delim) {
-        if (dlv_check_delimiter(c, cell, delim) != C_OK) return C_ERR;
-        d.field_delimiter = delim;
-    }
+    int type;
+    const struct cat_cell *cell;
+    if (dlv_update_fields(c, &d, &type, &cell) != C_OK) return C_ERR;
     const struct jval *s3 = json_get(c->in, "s3DeliveryConfiguration");
     if (s3) {
         const char *suffix;

@@ -60,6 +60,15 @@ const char *dlv_group_name(struct call *c, const char *arn);
 int dlv_check_fields(struct call *c, const struct cat_log_type *lt, const struct cat_cell *cell,
                      const struct jval *fields, const char **json);
 int dlv_check_delimiter(struct call *c, const struct cat_cell *cell, const char *delim);
+/* The catalog's log type and cell (destination type `type`) of a stored
+ * source or delivery; ValidationException if the catalog no longer has it
+ * (an operator's file changed). */
+int dlv_cell_of(struct call *c, const char *service, const char *log_type, int type,
+                const struct cat_log_type **lt, const struct cat_cell **cell);
+/* Update*: the delivery's cell, and the input's recordFields and
+ * fieldDelimiter checked against it and applied to d. */
+int dlv_update_fields(struct call *c, struct dlv_delivery *d, int *type,
+                      const struct cat_cell **cell);
 /* suffixPath against the cell's allowed variables and the hive rule. */
 int dlv_check_suffix(struct call *c, const struct cat_cell *cell, const char *suffix, bool hive);
 /* Automatic destination permissions for a same-account destination, by type. */

@@ -164,22 +164,9 @@ int dlv_UpdateLogDelivery(struct call *c) {
     if (c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, DLV_V1,
                                in_str(c, "id"), &d, c->err) != C_OK)
         return C_ERR;
-    int type = cat_dest_parse(d.destination_type);
-    const struct catalog *cat = catalog_get();
-    const struct cat_service *svc = cat ? cat_service(cat, d.service) : NULL;
-    const struct cat_log_type *lt = svc ? cat_log_type(svc, d.log_type) : NULL;
-    if (!lt)
-        return aws_errf(c->err, 400, ERR_VALIDATION,
-                        "Log type %s of service %s is no longer in the catalog.", d.log_type,
-                        d.service);
-    const struct cat_cell *cell = &lt->cell[type];
-    const struct jval *rf = json_get(c->in, "recordFields");
-    if (rf && dlv_check_fields(c, lt, cell, rf, &d.record_fields) != C_OK) return C_ERR;
-    const char *delim = in_str(c, "fieldDelimiter");
-    if (delim) {
-        if (dlv_check_delimiter(c, cell, delim) != C_OK) return C_ERR;
-        d.field_delimiter = delim;
-    }
+    int type;
+    const struct cat_cell *cell;
+    if (dlv_update_fields(c, &d, &type, &cell) != C_OK) return C_ERR;
     if (s3_options(c, type, &d.hive, &d.hourly) != C_OK) return C_ERR;
     if (c->store->ops->dlv_update(c->store, &d, c->err) != C_OK) return C_ERR;
     jw_key(c->out, "logDelivery");

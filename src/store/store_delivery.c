@@ -125,6 +125,25 @@ static int64_t page_limit(size_t limit) {
 
 /* ---------------- delivery sources ---------------- */
 
+/* The rows of a listing query (which asks for limit + 1) into an arena
+ * array *out through row(): at most limit, *more when another row came
+ * back.  Finishes the statement. */
+#define COLLECT_PAGE(a, st, limit, row, out, n, more)              \
+    do {                                                          \
+        size_t cap_ = 0;                                          \
+        *(out) = NULL;                                            \
+        *(n) = 0;                                                 \
+        *(more) = false;                                          \
+        while (sqlite3_step(st) == SQLITE_ROW) {                  \
+            if (*(n) == (limit)) {                                \
+                *(more) = true;                                   \
+                break;                                            \
+            }                                                     \
+            row(a, st, ARENA_PUSH(a, *(out), *(n), cap_));        \
+        }                                                         \
+        sq_done(st);                                              \
+    } while (0)
+
 static void row_source(struct arena *a, sqlite3_stmt *st, struct dlv_source *o) {
     o->account_id = sq_col(a, st, 0);
     o->region = sq_col(a, st, 1);
@@ -202,18 +221,7 @@ static int source_list(struct store *s, struct arena *a, const char *acct, const
                             "SELECT " SOURCE_COLS " FROM delivery_sources WHERE account_id=? AND "
                             "region=? AND name>? ORDER BY name LIMIT ?",
                             "sssi", acct, region, after ? after : "", page_limit(limit));
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    *more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        row_source(a, st, ARENA_PUSH(a, *out, *n, cap));
-    }
-    sq_done(st);
+    COLLECT_PAGE(a, st, limit, row_source, out, n, more);
     return C_OK;
 }
 
@@ -330,18 +338,7 @@ static int dest_list(struct store *s, struct arena *a, const char *acct, const c
                             "SELECT " DEST_COLS " FROM delivery_destinations WHERE account_id=? "
                             "AND region=? AND name>? ORDER BY name LIMIT ?",
                             "sssi", acct, region, after ? after : "", page_limit(limit));
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    *more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        row_dest(a, st, ARENA_PUSH(a, *out, *n, cap));
-    }
-    sq_done(st);
+    COLLECT_PAGE(a, st, limit, row_dest, out, n, more);
     return C_OK;
 }
 
@@ -515,18 +512,7 @@ static int delivery_list(struct store *s, struct arena *a, const char *acct, con
                             "LIMIT ?7",
                             "ssisnni", acct, region, (int64_t)model, after ? after : "",
                             resource_arn, log_type, page_limit(limit));
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    *more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = true;
-            break;
-        }
-        row_delivery(a, st, ARENA_PUSH(a, *out, *n, cap));
-    }
-    sq_done(st);
+    COLLECT_PAGE(a, st, limit, row_delivery, out, n, more);
     return C_OK;
 }
 

@@ -15,11 +15,8 @@ import {
   PutDeliverySourceCommand, PutDeliveryDestinationCommand, CreateDeliveryCommand, CreateLogGroupCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { FirehoseClient, CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
-import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { startServer, teardown, SLUICE_BIN, REGION } from './harness.mjs';
-import { iamClient } from './iam-helpers.mjs';
-import { s3Client } from './s3-helpers.mjs';
+import { clients, firehoseStream } from './delivery-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DESTS = ['CWL', 'S3', 'FH', 'XRAY'];
@@ -49,26 +46,17 @@ function arnFor(pattern) {
 
 before(async () => {
   srv = await startServer();
-  logs = srv.client();
-  acct = srv.adminAccountId;
-  s3 = s3Client(srv);
+  ({ logs, acct, s3 } = clients(srv));
   // One destination of each type, in the caller's account.
   const group = '/aws/vendedlogs/cells';
   await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
   const bucket = `cells-${Date.now().toString(36)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const iam = iamClient(srv);
-  const role = `cells-fh-${Date.now().toString(36)}`;
-  await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
-  const fh = new FirehoseClient({ endpoint: srv.endpoint, region: REGION, credentials: srv.credentials(), maxAttempts: 1 });
-  const stream = `cells-${Date.now().toString(36)}`;
-  await fh.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: stream, DeliveryStreamType: 'DirectPut',
-    ExtendedS3DestinationConfiguration: { RoleARN: `arn:aws:iam::${acct}:role/${role}`, BucketARN: `arn:aws:s3:::${bucket}` } }));
+  const fh = await firehoseStream(clients(srv));
   dest.resource = {
     CWL: `arn:aws:logs:${REGION}:${acct}:log-group:${group}`,
     S3: `arn:aws:s3:::${bucket}`,
-    FH: `arn:aws:firehose:${REGION}:${acct}:deliverystream/${stream}`,
+    FH: fh.arn,
   };
   dest.v2 = {};
   for (const d of ['CWL', 'S3', 'FH']) {

@@ -12,14 +12,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CreateLogGroupCommand, DescribeResourcePoliciesCommand, PutResourcePolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { FirehoseClient, CreateDeliveryStreamCommand, ListTagsForDeliveryStreamCommand } from '@aws-sdk/client-firehose';
-import { CreateRoleCommand, GetRoleCommand, CreateUserCommand, PutUserPolicyCommand, CreateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { ListTagsForDeliveryStreamCommand } from '@aws-sdk/client-firehose';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { startServer, teardown, uniq, REGION, AWS_CLI } from './harness.mjs';
-import { iamClient } from './iam-helpers.mjs';
-
-const firehoseTrust = JSON.stringify({ Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-import { s3Client } from './s3-helpers.mjs';
+import { clients, userWith, firehoseStream } from './delivery-helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let srv, logs, acct, s3, iam, fh;
@@ -49,14 +45,7 @@ async function group(name = uniq('/custom/g')) {
   await logs.send(new CreateLogGroupCommand({ logGroupName: name }));
   return name;
 }
-async function user(actions) {
-  const u = uniq('u');
-  await iam.send(new CreateUserCommand({ UserName: u }));
-  await iam.send(new PutUserPolicyCommand({ UserName: u, PolicyName: 'p', PolicyDocument: JSON.stringify({
-    Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }) }));
-  const k = (await iam.send(new CreateAccessKeyCommand({ UserName: u }))).AccessKey;
-  return { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey };
-}
+const user = (actions) => userWith(iam, actions);
 async function accountPolicy() {
   const p = (await logs.send(new DescribeResourcePoliciesCommand({}))).resourcePolicies
     .find((x) => x.policyName === 'AWSLogDeliveryWrite20150319');
@@ -65,11 +54,7 @@ async function accountPolicy() {
 
 before(async () => {
   srv = await startServer();
-  logs = srv.client();
-  acct = srv.adminAccountId;
-  s3 = s3Client(srv);
-  iam = iamClient(srv);
-  fh = new FirehoseClient({ endpoint: srv.endpoint, region: REGION, credentials: srv.credentials(), maxAttempts: 1 });
+  ({ logs, acct, s3, iam, fh } = clients(srv));
 });
 after(async () => { await teardown(srv); });
 
@@ -163,14 +148,7 @@ test('S3: the bucket policy is created as the seed shows, then appended; only Cr
 });
 
 test('Firehose: the service-linked role and the LogDeliveryEnabled tag', async () => {
-  const role = uniq('fhrole');
-  await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: firehoseTrust }));
-  const bucket = uniq('v1f').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 60);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const stream = uniq('st');
-  await fh.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: stream, DeliveryStreamType: 'DirectPut',
-    ExtendedS3DestinationConfiguration: { RoleARN: `arn:aws:iam::${acct}:role/${role}`, BucketARN: `arn:aws:s3:::${bucket}` } }));
-  const streamArn = `arn:aws:firehose:${REGION}:${acct}:deliverystream/${stream}`;
+  const { stream, arn: streamArn } = await firehoseStream({ iam, s3, fh, acct });
   const noSlr = await user(['logs:CreateLogDelivery', 'firehose:TagDeliveryStream']);
   await fails('CreateLogDelivery', { resourceArn: vpc(), logType: 'VPC_FLOW_LOGS', destinationArn: streamArn },
     'AccessDeniedException', /iam:CreateServiceLinkedRole/, noSlr);
