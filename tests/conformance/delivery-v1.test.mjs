@@ -191,19 +191,61 @@ try {
   awsVersion = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
 } catch { /* not installed */ }
 
-test('the aws CLI drives V1 through the model extension (AWS_DATA_PATH)', { skip: awsVersion ? false : 'aws CLI not installed' }, async () => {
-  const g = await group(uniq('/aws/vendedlogs/cli'));
+/** The aws CLI with the repository's models (AWS_DATA_PATH): { err, stdout, stderr, json }. */
+function awsCli(args) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  const out = await new Promise((resolve) => {
-    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', 'logs', 'create-log-delivery',
-      '--resource-arn', webacl(), '--log-type', 'WAF_LOGS', '--destination-arn', groupArn(g)], {
+  return new Promise((resolve) => {
+    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', 'logs', ...args], {
       timeout: 60000,
       env: { ...env, AWS_DATA_PATH: path.resolve(here, '../../models'), AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(),
         AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' },
-    }, (err, stdout, stderr) => resolve({ err, stdout, stderr }));
+    }, (err, stdout, stderr) => {
+      let json;
+      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+      resolve({ err, stdout, stderr, json });
+    });
   });
+}
+
+test('the aws CLI drives V1 through the model extension (AWS_DATA_PATH)', { skip: awsVersion ? false : 'aws CLI not installed' }, async () => {
+  const g = await group(uniq('/aws/vendedlogs/cli'));
+  const res = webacl();
+  const out = await awsCli(['create-log-delivery', '--resource-arn', res, '--log-type', 'WAF_LOGS', '--destination-arn', groupArn(g)]);
   assert.equal(out.err, null, out.stderr);
-  const j = JSON.parse(out.stdout);
-  assert.match(j.logDelivery.id, /^[0-9A-Za-z]{16}$/);
-  assert.equal(j.logDelivery.destinationArn, groupArn(g));
+  assert.match(out.json.logDelivery.id, /^[0-9A-Za-z]{16}$/);
+  assert.equal(out.json.logDelivery.destinationArn, groupArn(g));
+  const list = await awsCli(['list-log-deliveries', '--resource-arn', res]);
+  assert.deepEqual(list.json.logDeliveries.map((d) => d.id), [out.json.logDelivery.id]);
+  const del = await awsCli(['delete-log-delivery', '--id', out.json.logDelivery.id]);
+  assert.equal(del.err, null, del.stderr);
+  const gone = await awsCli(['get-log-delivery', '--id', out.json.logDelivery.id]);
+  assert.match(gone.stderr, /ResourceNotFoundException/);
+  // A V1-only refusal reaches the CLI as AWS's error shape.
+  const bad = await awsCli(['create-log-delivery', '--resource-arn', vpc(), '--log-type', 'VPC_FLOW_LOGS', '--destination-arn', groupArn(g)]);
+  assert.match(bad.stderr, /ValidationException.*VPC_FLOW_LOGS/);
+});
+
+test('the aws CLI drives the V2 API (its own 2.9 model lacks it; AWS_DATA_PATH supplies it)', { skip: awsVersion ? false : 'aws CLI not installed' }, async () => {
+  const g = await group(uniq('/aws/vendedlogs/cliv2'));
+  const dist = `arn:aws:cloudfront::${acct}:distribution/ECLI${Date.now().toString(36).toUpperCase()}`;
+  const src = await awsCli(['put-delivery-source', '--name', uniq('clisrc'), '--resource-arn', dist, '--log-type', 'ACCESS_LOGS']);
+  assert.equal(src.err, null, src.stderr);
+  const dst = await awsCli(['put-delivery-destination', '--name', uniq('clidst'), '--delivery-destination-configuration',
+    `destinationResourceArn=${groupArn(g)}`]);
+  assert.equal(dst.err, null, dst.stderr);
+  const del = await awsCli(['create-delivery', '--delivery-source-name', src.json.deliverySource.name,
+    '--delivery-destination-arn', dst.json.deliveryDestination.arn, '--record-fields', 'date', 'time', 'c-ip']);
+  assert.equal(del.err, null, del.stderr);
+  assert.deepEqual(del.json.delivery.recordFields, ['date', 'time', 'c-ip']);
+  const got = await awsCli(['get-delivery', '--id', del.json.delivery.id]);
+  assert.equal(got.json.delivery.deliverySourceName, src.json.deliverySource.name);
+  const tpl = await awsCli(['describe-configuration-templates', '--service', 'cloudfront', '--log-types', 'ACCESS_LOGS',
+    '--delivery-destination-types', 'S3']);
+  assert.equal(tpl.err, null, tpl.stderr);
+  assert.equal(tpl.json.configurationTemplates.length, 1);
+  assert.equal(tpl.json.configurationTemplates[0].defaultDeliveryConfigValues.s3DeliveryConfiguration.suffixPath,
+    'AWSLogs/{account-id}/CloudFront/');
+  const dup = await awsCli(['create-delivery', '--delivery-source-name', src.json.deliverySource.name,
+    '--delivery-destination-arn', dst.json.deliveryDestination.arn]);
+  assert.match(dup.stderr, /ConflictException/);
 });
