@@ -19,11 +19,17 @@
  *    without fsync), as called now (one read transaction per lookup) and
  *    inside read_begin/read_end, against a raw SQLite INTEGER PRIMARY KEY
  *    lookup in tables of the same sizes; random keys, sizes alternated.
+ *    Then the router's in-memory index (dlv_router_lookup, what the engine
+ *    routes with) over the same two stores, and over the large one with
+ *    records for only 1,000 busy resources: its work does not depend on
+ *    the number of sources (one hash probe); what grows with random keys
+ *    over all 100,000 is the CPU cache's miss rate, not the lookup.
  *
  *   bench_delivery SLUICE_BINARY [seconds_per_case=3] [large=100000]
  *
  * Prints figures (ops/s, p50/p99 µs), then ratios; asserts no timing. */
 #include "bench_http.h"
+#include "delivery/router.h"
 #include "store/store.h"
 #include "store/store_sqlite.h" /* the bulk load's connection: PRAGMA synchronous */
 
@@ -675,6 +681,32 @@ int main(int argc, char **argv) {
             }
             rawl[k].wall_ns += mono_ns() - w0;
         }
+    /* The router's in-memory index (what the engine routes with): loaded
+     * from each store in turn (it is one per process), then the same
+     * random lookups. */
+    /* router[2]: the large index again, but records for only SMALL busy
+     * resources (the rest idle): what the count of sources costs when the
+     * working set stays the same. */
+    struct lat router[3] = {{0}};
+    for (int k = 0; k < 3; k++) {
+        int idx = k < 2 ? k : 1, span = k < 2 ? sizes[k] : SMALL;
+        if (k < 2 && (dlv_router_load(rs[idx]) != C_OK ||
+                      dlv_router_count() != (size_t)sizes[idx]))
+            die("%s", "dlv_router_load");
+        int64_t w0 = mono_ns();
+        for (int j = 0; j < rounds * per_round; j++) {
+            /* the busy ones are spread over the whole index */
+            int i = (int)(xs(&x) % (uint64_t)span) * (sizes[idx] / span);
+            route_resource(res, sizeof res, i);
+            struct dlv_route out[4];
+            int64_t s0 = mono_ns();
+            size_t n = dlv_router_lookup(res, "ACCESS_LOGS", out, 4);
+            lat_add(&router[k], mono_ns() - s0);
+            if (n != 1) die("dlv_router_lookup %s: not one delivery", res);
+        }
+        router[k].wall_ns += mono_ns() - w0;
+    }
+    dlv_router_free();
     printf("-- routing: dlv_route (resource ARN + log type -> its deliveries) vs a raw SQLite "
            "INTEGER PRIMARY KEY lookup, %d random lookups per size and case --\n",
            rounds * per_round);
@@ -690,6 +722,12 @@ int main(int argc, char **argv) {
         snprintf(what, sizeof what, "%d deliveries, 1 read txn per %d", sizes[k], batch);
         lat_print_ns("dlv_route_in_read_txn", what, &route_txn[k]);
     }
+    for (int k = 0; k < 2; k++) {
+        snprintf(what, sizeof what, "%d deliveries, in memory", sizes[k]);
+        lat_print_ns("dlv_router_lookup", what, &router[k]);
+    }
+    snprintf(what, sizeof what, "%d deliveries, %d of them busy", large, SMALL);
+    lat_print_ns("dlv_router_lookup", what, &router[2]);
     for (int k = 0; k < 2; k++) {
         snprintf(what, sizeof what, "%d rows of ~480 bytes", sizes[k]);
         lat_print_ns("raw_sqlite_pk_lookup", what, &rawl[k]);
@@ -733,6 +771,12 @@ int main(int argc, char **argv) {
     ratio("http put_delivery_source / store insert fsynced (p50)", lat_q(&sides[1].put, 0.5),
           lat_q(&ins_sync, 0.5));
     char w[96];
+    snprintf(w, sizeof w, "dlv_router_lookup (in memory) %d / %d (p50)", large, SMALL);
+    ratio(w, lat_q(&router[1], 0.5), lat_q(&router[0], 0.5));
+    snprintf(w, sizeof w, "dlv_router_lookup %d with %d busy / %d (p50)", large, SMALL, SMALL);
+    ratio(w, lat_q(&router[2], 0.5), lat_q(&router[0], 0.5));
+    snprintf(w, sizeof w, "dlv_route (store) / dlv_router_lookup, %d (p50)", large);
+    ratio(w, lat_q(&route[1], 0.5), lat_q(&router[1], 0.5));
     snprintf(w, sizeof w, "dlv_route %d / %d (p50)", large, SMALL);
     ratio(w, lat_q(&route[1], 0.5), lat_q(&route[0], 0.5));
     snprintf(w, sizeof w, "raw sqlite pk lookup %d / %d (p50)", large, SMALL);

@@ -7,6 +7,7 @@
 #include "aws/model.h"
 #include "catalog/catalog.h"
 #include "delivery/delivery.h"
+#include "delivery/router.h"
 #include "firehose/firehose.h"
 #include "http/server.h"
 #include "http/tlscert.h"
@@ -210,6 +211,12 @@ static int serve(int argc, char **argv) {
     char absdata[PATH_MAX];
     abs_path(data, absdata, sizeof absdata);
 
+    /* The router's index of deliveries, from the store. */
+    if (dlv_router_load(st) != C_OK) {
+        fprintf(stderr, "sluice: could not load the deliveries\n");
+        return 1;
+    }
+
     /* First start: an admin account whose root keys become [default]. */
     struct arena a;
     arena_init(&a, 4096);
@@ -296,6 +303,7 @@ static int serve(int argc, char **argv) {
     pthread_join(sweeper, NULL);
     firehose_stop();
     logs_export_stop();
+    dlv_router_free();
     st->ops->close(st);
     free(cert_pem);
     free(key_pem);

@@ -178,6 +178,7 @@ int dlv_CreateDelivery(struct call *c) {
         dlv_auto_undo(c, &undo);
         goto out;
     }
+    dlv_router_add(&d);
     jw_key(c->out, "delivery");
     write_delivery(c, &d, tags, ntags);
     rc = C_OK;
@@ -224,6 +225,7 @@ int dlv_DeleteDelivery(struct call *c) {
     const char *src_arn = dlv_arn(c, c->who.account_id, "delivery-source", d.source_name);
     if (dlv_guard_enter(c, src_arn) != C_OK) return C_ERR;
     int rc = c->store->ops->dlv_delete(c->store, c->who.account_id, c->region, DLV_V2, id, c->err);
+    if (rc == C_OK) dlv_router_remove(d.resource_arn, d.log_type, id);
     dlv_guard_leave(src_arn);
     return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "delivery.h"
 #include "autopolicy.h"
+#include "router.h"
 #include "../catalog/catalog.h"
 #include "../store/store.h"
 

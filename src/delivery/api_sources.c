@@ -165,6 +165,12 @@ int dlv_PutDeliverySource(struct call *c) {
     bool created;
     if (c->store->ops->dlv_source_put(c->store, &s, tags, ntags, &created, c->err) != C_OK)
         goto out;
+    /* A new log type moves the source's deliveries to another routing key
+     * (the store rekeys them): rebuild the index.  Rare. */
+    if (exists && strcmp(old.log_type, s.log_type) != 0 && dlv_router_load(c->store) != C_OK) {
+        aws_errf(c->err, 500, ERR_SERVICE_UNAVAILABLE, "The service is unavailable.");
+        goto out;
+    }
     jw_key(c->out, "deliverySource");
     write_source(c, &s);
     rc = C_OK;

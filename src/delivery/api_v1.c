@@ -141,6 +141,7 @@ int dlv_CreateLogDelivery(struct call *c) {
         dlv_auto_undo(c, &undo);
         goto out;
     }
+    dlv_router_add(&d);
     jw_key(c->out, "logDelivery");
     write_log_delivery(c, &d);
     rc = C_OK;
@@ -175,8 +176,15 @@ int dlv_UpdateLogDelivery(struct call *c) {
 }
 
 int dlv_DeleteLogDelivery(struct call *c) {
-    return c->store->ops->dlv_delete(c->store, c->who.account_id, c->region, DLV_V1,
-                                     in_str(c, "id"), c->err);
+    struct dlv_delivery d;
+    const char *id = in_str(c, "id");
+    if (c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, DLV_V1, id, &d,
+                               c->err) != C_OK ||
+        c->store->ops->dlv_delete(c->store, c->who.account_id, c->region, DLV_V1, id, c->err) !=
+            C_OK)
+        return C_ERR;
+    dlv_router_remove(d.resource_arn, d.log_type, id);
+    return C_OK;
 }
 
 int dlv_ListLogDeliveries(struct call *c) {

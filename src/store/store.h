@@ -858,6 +858,10 @@ struct store_ops {
      * (resource_arn, log_type): one indexed lookup. */
     int (*dlv_route)(struct store *s, struct arena *a, const char *resource_arn,
                      const char *log_type, struct dlv_delivery **out, size_t *n);
+    /* Every delivery, in creation order, to fn (valid during the call
+     * only); fn returns false to stop.  The engine's router loads from it. */
+    int (*dlv_scan)(struct store *s, bool (*fn)(void *ctx, const struct dlv_delivery *d),
+                    void *ctx);
 };
 
 struct store {

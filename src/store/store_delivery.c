@@ -572,6 +572,26 @@ static int delivery_route(struct store *s, struct arena *a, const char *resource
     return rc == SQLITE_DONE ? C_OK : C_ERR;
 }
 
+static int delivery_scan(struct store *s, bool (*fn)(void *ctx, const struct dlv_delivery *d),
+                         void *ctx) {
+    sqlite3_stmt *st = sq_q(sq_conn(M(s)),
+                            "SELECT " DELIVERY_COLS " FROM deliveries ORDER BY rowid", "");
+    struct arena a;
+    arena_init(&a, 0);
+    int rc;
+    bool go = true;
+    while (go && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct dlv_delivery d;
+        row_delivery(&a, st, &d);
+        go = fn(ctx, &d);
+        arena_free(&a);
+        arena_init(&a, 0);
+    }
+    sq_done(st);
+    arena_free(&a);
+    return !go || rc == SQLITE_DONE ? C_OK : C_ERR;
+}
+
 /* ---------------- registration ---------------- */
 
 int store_delivery_init(sqlite3 *db, char *err, size_t errlen) {
@@ -601,4 +621,5 @@ void store_delivery_ops(struct store_ops *o) {
     o->dlv_update = delivery_update;
     o->dlv_delete = delivery_delete;
     o->dlv_route = delivery_route;
+    o->dlv_scan = delivery_scan;
 }
