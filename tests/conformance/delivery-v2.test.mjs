@@ -411,3 +411,18 @@ test('condition keys: logs:LogGeneratingResourceArns, logs:DeliveryDestinationRe
     deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:s3:::${noBucket}` } })), 'AccessDeniedException',
   /logs:PutDeliveryDestination/);
 });
+
+test('deliveries: mandatory fields and delimiters checked against the template', async () => {
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('agent'),
+    resourceArn: `arn:aws:bedrock:${REGION}:${acct}:agent/A${Date.now()}`, logType: 'EVENT_LOGS' }))).deliverySource;
+  const d = await groupDest(uniq('dst'));
+  await expectAwsError(() => logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: d.arn,
+    recordFields: ['event_timestamp'] })), 'ValidationException', "Mandatory field 'resource_arn' is missing from recordFields.");
+  await expectAwsError(() => logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: d.arn,
+    fieldDelimiter: '#' })), 'ValidationException',
+  'Provided fieldDelimiter is not allowed for this log type and destination.');
+  const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: d.arn,
+    recordFields: ['event_timestamp', 'resource_arn'], fieldDelimiter: ',' }))).delivery;
+  assert.deepEqual(del.recordFields, ['event_timestamp', 'resource_arn']);
+  assert.equal(del.fieldDelimiter, ',');
+});
