@@ -7,6 +7,7 @@
 #include "aws/model.h"
 #include "catalog/catalog.h"
 #include "delivery/delivery.h"
+#include "delivery/engine.h"
 #include "delivery/router.h"
 #include "firehose/firehose.h"
 #include "http/server.h"
@@ -36,7 +37,8 @@ static const char USAGE_SERVE[] =
     "                    [--max-body BYTES] [--dev-credentials] [--no-access-log]\n"
     "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
     "                    [--firehose-backlog-mb N] [--catalog FILE]\n"
-    "                    [--delivery-conflicts serialize|aws]\n";
+    "                    [--delivery-conflicts serialize|aws] [--delivery-flush-seconds N]\n"
+    "                    [--delivery-backlog-mb N] [--delivery-retention-hours N]\n";
 static const char USAGE_ACCOUNT[] =
     "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
     "       sluice account list [--data DIR]\n";
@@ -164,6 +166,9 @@ static int serve(int argc, char **argv) {
         else if (OPT("--sts-min-duration-seconds")) sts_min_duration_s = atoi(v);
         else if (OPT("--firehose-retry-seconds")) firehose_retry_seconds = atoi(v);
         else if (OPT("--firehose-backlog-mb")) firehose_backlog_mb = atoi(v);
+        else if (OPT("--delivery-flush-seconds")) dlv_flush_seconds = atoi(v);
+        else if (OPT("--delivery-backlog-mb")) dlv_backlog_mb = atoi(v);
+        else if (OPT("--delivery-retention-hours")) dlv_retention_hours = atoi(v);
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
@@ -279,6 +284,10 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "sluice: could not start the export task thread\n");
         return 1;
     }
+    if (dlv_engine_start(st, region) != C_OK) {
+        fprintf(stderr, "sluice: could not start the delivery engine\n");
+        return 1;
+    }
 
     const char *scheme = cert_pem ? "https" : "http";
     fprintf(stderr,
@@ -303,6 +312,7 @@ static int serve(int argc, char **argv) {
     pthread_join(sweeper, NULL);
     firehose_stop();
     logs_export_stop();
+    dlv_engine_stop();
     dlv_router_free();
     st->ops->close(st);
     free(cert_pem);

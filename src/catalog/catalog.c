@@ -835,7 +835,8 @@ static int logtype_directive(struct parser *p, struct line *ln) {
     struct blt *b = cur_lt(p);
     const char *d = ln->t[0];
     static const char *const KNOWN[] = {"seed", "resources", "fields", "field", "use",
-                                        "record-fields", "srccfg", "self-group", "self-stream"};
+                                        "record-fields", "srccfg", "self-group", "self-stream",
+                                        "key-name"};
     if (!in_list(KNOWN, ARRAY_LEN(KNOWN), d))
         return fail(p, "unknown directive '%s' in a %s", d, b->cells_started ? "cell" : "log type");
     if (b->cells_started)
@@ -872,6 +873,10 @@ static int logtype_directive(struct parser *p, struct line *ln) {
         return parse_record_fields(p, ln, &b->rec, &b->nrec, &b->caprec);
     } else if (strcmp(d, "srccfg") == 0) {
         return dir_srccfg(p, ln, b);
+    } else if (strcmp(d, "key-name") == 0) {
+        if (ln->n != 2 || !*ln->t[1] || strpbrk(ln->t[1], "/{}"))
+            return fail(p, "key-name wants one name without '/' or braces");
+        b->lt->key_name = ln->t[1];
     } else if (strcmp(d, "self-group") == 0 || strcmp(d, "self-stream") == 0) {
         if (ln->n != 2) return fail(p, "%s wants one name pattern", d);
         int depth = 0;

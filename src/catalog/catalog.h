@@ -87,6 +87,9 @@ struct cat_log_type {
     size_t nsrccfg;
     /* CAT_MODEL_SELF cells (issue 10): the service's own log group naming,
      * e.g. "/aws/lambda/{name}"; NULL when undocumented. */
+    /* The name AWS writes in V1 S3 keys and file names in place of the
+     * service ("vpcflowlogs" for VPC flow logs); NULL: the service's. */
+    const char *key_name;
     const char *self_group;
     const char *self_stream;
 };

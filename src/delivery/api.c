@@ -2,6 +2,7 @@
  * and what its handlers share: ARNs, tags, paging, the catalog lookups of a
  * resource, destination resources, and the per-object write guard. */
 #include "api_int.h"
+#include "engine.h"
 
 #include "../aws/arn.h"
 #include "../iam/authz.h"
@@ -104,11 +105,15 @@ static const struct op_def DLV_OPS[] = {
     OP(GetDeliveryDestination, res_dest, RT, NULL),
     OP(GetDeliveryDestinationPolicy, res_dest_policy, RT, NULL),
     OP(GetDeliverySource, res_source, RT, NULL),
+    OP(GetDeliveryStatus, res_delivery, 0, NULL),
     OP(GetLogDelivery, res_all, 0, NULL),
     OP(ListLogDeliveries, res_all, 0, NULL),
     OP(PutDeliveryDestination, res_dest, RQ | RT, ctx_dest),
     OP(PutDeliveryDestinationPolicy, res_dest_policy, RT, NULL),
     OP(PutDeliverySource, res_source, RQ | RT, ctx_source),
+    /* The handler authorizes: the resource's owner is the producing
+     * service's account, not the account the ARN names. */
+    {.name = "PutVendedLogEvents", .fn = dlv_PutVendedLogEvents},
     OP(UpdateDeliveryConfiguration, res_delivery, RT, NULL),
     OP(UpdateLogDelivery, res_all, 0, NULL),
     OP(UpdateVendedResourceStatus, res_all, 0, NULL),
@@ -130,6 +135,15 @@ const char *dlv_service_owner(struct call *c, const struct cat_service *svc) {
     for (size_t i = 0; i < n; i++)
         if (ac[i].name && strcmp(ac[i].name, "admin") == 0) return arena_strdup(c->a, ac[i].id);
     return NULL;
+}
+
+void dlv_deleted(struct call *c, const struct dlv_delivery *d) {
+    dlv_router_remove(d->resource_arn, d->log_type, d->id);
+    dlv_engine_forget(d->id);
+    struct aws_err e = {0};
+    if (c->store->ops->dq_drop && c->store->ops->dq_drop(c->store, d->id, &e) != C_OK)
+        fprintf(stderr, "sluice: delivery %s deleted; its queued records stay until the next "
+                        "start: %s\n", d->id, e.msg);
 }
 
 /* ---- tags ---- */

@@ -225,7 +225,7 @@ int dlv_DeleteDelivery(struct call *c) {
     const char *src_arn = dlv_arn(c, c->who.account_id, "delivery-source", d.source_name);
     if (dlv_guard_enter(c, src_arn) != C_OK) return C_ERR;
     int rc = c->store->ops->dlv_delete(c->store, c->who.account_id, c->region, DLV_V2, id, c->err);
-    if (rc == C_OK) dlv_router_remove(d.resource_arn, d.log_type, id);
+    if (rc == C_OK) dlv_deleted(c, &d);
     dlv_guard_leave(src_arn);
     return rc;
 }

@@ -111,5 +111,9 @@ int dlv_UpdateLogDelivery(struct call *c);
 int dlv_DeleteLogDelivery(struct call *c);
 int dlv_ListLogDeliveries(struct call *c);
 int dlv_UpdateVendedResourceStatus(struct call *c);
+int dlv_PutVendedLogEvents(struct call *c);
+int dlv_GetDeliveryStatus(struct call *c);
+/* A deleted delivery: its queued records and the engine's state go too. */
+void dlv_deleted(struct call *c, const struct dlv_delivery *d);
 
 #endif

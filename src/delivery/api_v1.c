@@ -183,7 +183,7 @@ int dlv_DeleteLogDelivery(struct call *c) {
         c->store->ops->dlv_delete(c->store, c->who.account_id, c->region, DLV_V1, id, c->err) !=
             C_OK)
         return C_ERR;
-    dlv_router_remove(d.resource_arn, d.log_type, id);
+    dlv_deleted(c, &d);
     return C_OK;
 }
 

@@ -18,83 +18,16 @@
 #define SESSION_NAME "AWSFirehoseDelivery"
 #define SERVICE "firehose.amazonaws.com"
 
-static void ctx_add(struct arena *a, struct iam_ctx *ctx, size_t *n, const char *key,
-                    const char *value) {
-    const char **v = arena_alloc(a, sizeof *v);
-    v[0] = value;
-    ctx[(*n)++] = (struct iam_ctx){key, v, 1};
-}
-
 int fh_assume_role(struct arena *a, struct store *st, const char *role_arn,
                    const char *source_acct, const char *source_arn, int64_t now,
                    struct fh_session *out, char *why, size_t n) {
-    /* arn:aws:iam::ACCT:role/PATH/NAME */
-    char acct[13];
-    int off = 0;
-    if (sscanf(role_arn, "arn:aws:iam::%12[0-9]:role/%n", acct, &off) != 1 || off == 0 ||
-        strlen(acct) != 12 || !role_arn[off]) {
-        snprintf(why, n, "%s is not a role ARN", role_arn);
-        return C_ERR;
-    }
-    const char *name = strrchr(role_arn, '/') + 1;
-    struct iam_role r;
-    struct aws_err e;
-    if (st->ops->iam_role_get(st, a, acct, name, &r, &e) != C_OK || strcmp(r.arn, role_arn) != 0) {
-        snprintf(why, n, "the role %s does not exist", role_arn);
-        return C_ERR;
-    }
-    struct iam_policy *trust;
-    if (iam_policy_parse(a, r.trust_policy, strlen(r.trust_policy), IAM_POLICY_TRUST, r.arn,
-                         &trust, &e) != C_OK) {
-        snprintf(why, n, "the trust policy of %s does not parse: %s", role_arn, e.msg);
-        return C_ERR;
-    }
-    struct iam_ctx ctx[8];
-    size_t nctx = 0;
-    ctx_add(a, ctx, &nctx, "aws:SourceAccount", source_acct);
-    ctx_add(a, ctx, &nctx, "aws:SourceArn", source_arn);
-    ctx_add(a, ctx, &nctx, "sts:ExternalId", source_acct);
-    ctx_add(a, ctx, &nctx, "aws:PrincipalServiceName", SERVICE);
-    ctx_add(a, ctx, &nctx, "sts:RoleSessionName", SESSION_NAME);
-    ctx_add(a, ctx, &nctx, "aws:SecureTransport", "true");
-    ctx_add(a, ctx, &nctx, "aws:CurrentTime", iam_time(a, now));
-    ctx_add(a, ctx, &nctx, "aws:EpochTime", arena_sprintf(a, "%lld", (long long)(now / 1000)));
-    const struct iam_policy *res[1] = {trust};
-    struct iam_policy_set ps = {.resource = res, .nresource = 1};
-    struct iam_request req = {
-        .action = "sts:AssumeRole", .resource = r.arn, .resource_account = acct,
-        .principal = {.type = IAM_PT_SERVICE, .arn = SERVICE, .account = ""},
-        .ctx = ctx, .nctx = nctx,
-    };
-    struct iam_decision d;
-    iam_decide(&ps, &req, &d);
-    if (d.effect != IAM_ALLOW) {
-        snprintf(why, n, "%s", iam_deny_message(a, &req, &d));
-        return C_ERR;
-    }
-    char *akid = iam_random_id(a, "ASIA", 16);
-    memset(out, 0, sizeof *out);
-    out->role_name = r.name;
-    struct access_key *k = &out->key;
-    k->akid = akid;
-    snprintf(k->account_id, sizeof k->account_id, "%s", acct);
-    k->principal_arn = arena_sprintf(a, "arn:aws:sts::%s:assumed-role/%s/%s", acct, r.name,
-                                     SESSION_NAME);
-    k->active = true;
-    k->principal_type = IAM_PT_ASSUMED_ROLE;
-    k->userid = arena_sprintf(a, "%s:%s", r.id, SESSION_NAME);
-    k->role_arn = r.arn;
-    k->expires_ms = now + 3600 * 1000;
-    return C_OK;
+    /* Firehose sends the stream's account as sts:ExternalId, which AWS's
+     * documented trust policy checks. */
+    return iam_assume_role_as_service(a, st, role_arn, SERVICE, SESSION_NAME, source_acct,
+                                      source_arn, source_acct, now, out, why, n);
 }
 
 void fh_session_call(struct call *c, struct arena *a, struct store *st, const char *region,
                      const struct fh_session *s, int64_t now, struct aws_err *err) {
-    *c = (struct call){
-        .a = a, .store = st, .region = region, .service = "firehose", .op = "Delivery",
-        .who = {.account_id = s->key.account_id, .arn = s->key.principal_arn,
-                .akid = s->key.akid},
-        .key = &s->key, .request_id = "firehose-delivery", .secure_transport = true,
-        .now_ms = now, .err = err,
-    };
+    iam_role_session_call(c, a, st, region, "firehose", s, now, err);
 }

@@ -5,6 +5,7 @@
 
 #include "firehose.h"
 #include "../aws/call.h"
+#include "../iam/iam.h"
 #include "../iam/policy.h"
 #include "../store/store.h"
 
@@ -58,10 +59,7 @@ const char *fh_object_key(struct arena *a, const struct fh_stream *f, int64_t ts
 
 /* ---- access.c: acting as the stream's role ---- */
 /* A session of the stream's role, as Firehose holds one after assuming it. */
-struct fh_session {
-    struct access_key key;   /* what authz sees: an assumed-role session */
-    const char *role_name;
-};
+#define fh_session iam_role_session   /* src/iam/iam.h */
 /* Assume role_arn as the service principal firehose.amazonaws.com on behalf
  * of the stream `source_arn` of account `source_acct`: the role's trust
  * policy decides (aws:SourceAccount, aws:SourceArn and sts:ExternalId = the

@@ -29,4 +29,14 @@ void firehose_stop(void);
  * what the thread does on each tick.  For tests. */
 void firehose_deliver_once(struct store *store, const char *region, int64_t now);
 
+/* The internal write path other services use (log delivery): append
+ * records to the stream stream_arn as the caller c, authorized through the
+ * one engine as firehose:PutRecordBatch with the stream's tags as
+ * aws:ResourceTag/ keys; durable on C_OK (all of them: a partial append is
+ * C_ERR "Slow down.", with *accepted saying how many went in). */
+struct call;
+struct fh_record_in;
+int firehose_put_internal(struct call *c, const char *stream_arn, const struct fh_record_in *r,
+                          size_t n, size_t *accepted);
+
 #endif

@@ -10,6 +10,9 @@
  * and FailedPutCount, the records before them accepted. */
 #include "fh_int.h"
 #include "../core/text.h"
+#include "../iam/authz.h"
+
+#include <stdio.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -125,5 +128,37 @@ int firehose_PutRecordBatch(struct call *c) {
         jw_obj_end(w);
     }
     jw_arr_end(w);
+    return C_OK;
+}
+
+int firehose_put_internal(struct call *c, const char *stream_arn, const struct fh_record_in *r,
+                          size_t n, size_t *accepted) {
+    /* arn:aws:firehose:REGION:ACCT:deliverystream/NAME */
+    const char *slash = strstr(stream_arn, ":deliverystream/");
+    char acct[16] = "";
+    if (!slash || sscanf(stream_arn, "arn:aws:firehose:%*[^:]:%15[0-9]:", acct) != 1)
+        return aws_errf(c->err, 400, ERR_INVALID_PARAM, "%s is not a delivery stream ARN",
+                        stream_arn);
+    struct fh_stream f;
+    if (c->store->ops->fh_stream_get(c->store, c->a, acct, c->region, slash + 16, &f, c->err) !=
+            C_OK ||
+        strcmp(f.status, "DELETING") == 0)
+        return aws_errf(c->err, 400, ERR_NOT_FOUND, "Firehose %s under account %s not found.",
+                        slash + 16, acct);
+    /* The stream's tags are its aws:ResourceTag/ keys (the log-delivery
+     * role's policy keys on LogDeliveryEnabled). */
+    struct tag *t;
+    size_t nt = 0;
+    c->store->ops->tags_get(c->store, c->a, f.arn, &t, &nt);
+    struct iam_ctx *x = arena_alloc(c->a, (nt + 1) * sizeof *x);
+    for (size_t i = 0; i < nt; i++) {
+        const char **v = arena_alloc(c->a, sizeof *v);
+        v[0] = t[i].value;
+        x[i] = (struct iam_ctx){arena_sprintf(c->a, "aws:ResourceTag/%s", t[i].key), v, 1};
+    }
+    if (iam_authorize_ctx(c, "firehose:PutRecordBatch", f.arn, x, nt) != C_OK) return C_ERR;
+    int64_t *seqs = arena_alloc(c->a, (n ? n : 1) * sizeof *seqs);
+    if (append(c, &f, r, n, accepted, seqs) != C_OK) return C_ERR;
+    if (*accepted < n) return aws_errf(c->err, 500, "ServiceUnavailableException", SLOW_DOWN);
     return C_OK;
 }

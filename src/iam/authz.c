@@ -152,6 +152,7 @@ struct rside {
     enum iam_policy_kind kind;
     const struct policy_doc *docs;
     size_t n;
+    const char *account;    /* the resource's owner when the ARN does not say it; NULL: the ARN's */
 };
 
 /* What S3's resource side (s3_authz.h) adds once the engine has decided:
@@ -200,6 +201,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     const char *racct = strcmp(resource_arn, "*") == 0 ? c->who.account_id
                                                        : arn_field(a, resource_arn, ARN_ACCOUNT);
     if (strcmp(racct, "aws") == 0) racct = c->who.account_id;
+    if (rs && rs->account) racct = rs->account;
     /* Every lookup below in one read snapshot (one transaction, not one per
      * statement). */
     bool snap = c->store->ops->read_begin(c->store);
@@ -211,7 +213,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     bool is_s3 = !rs && s3_resource_side(c, action, resource_arn, &s3);
     if (is_s3) {
         racct = s3.account;
-        s3rs = (struct rside){IAM_POLICY_RESOURCE, s3.docs, s3.n};
+        s3rs = (struct rside){IAM_POLICY_RESOURCE, s3.docs, s3.n, NULL};
         rs = &s3rs;
     }
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
@@ -315,6 +317,12 @@ int iam_authorize_with(struct call *c, const char *action, const char *resource_
                        enum iam_policy_kind kind, const struct policy_doc *resource_policies,
                        size_t n, const struct iam_ctx *extra, size_t nextra,
                        struct iam_decision *out) {
-    struct rside rs = {kind, resource_policies, n};
+    struct rside rs = {kind, resource_policies, n, NULL};
     return authorize(c, action, resource_arn, 0, extra, nextra, &rs, out);
+}
+
+int iam_authorize_owned(struct call *c, const char *action, const char *resource_arn,
+                        const char *owner, const struct policy_doc *resource_policies, size_t n) {
+    struct rside rs = {IAM_POLICY_RESOURCE, resource_policies, n, owner};
+    return authorize(c, action, resource_arn, 0, NULL, 0, &rs, NULL);
 }

@@ -34,6 +34,14 @@ int iam_authorize_with(struct call *c, const char *action, const char *resource_
                        size_t n, const struct iam_ctx *extra, size_t nextra,
                        struct iam_decision *out);
 
+/* The same for a resource whose owner is not the account its ARN names:
+ * a vended-log resource (a tenant's distribution, say) is the producing
+ * service's for PutVendedLogEvents, so `owner` is the resource account and
+ * its policies the resource side — another account (the tenant) needs both
+ * its own allow and the owner's grant. */
+int iam_authorize_owned(struct call *c, const char *action, const char *resource_arn,
+                        const char *owner, const struct policy_doc *resource_policies, size_t n);
+
 /* A call made by an AWS service principal ("logs.amazonaws.com",
  * "delivery.logs.amazonaws.com") on behalf of a resource of source_account
  * (source_arn: the log group, delivery source, ... ; either may be NULL):

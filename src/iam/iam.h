@@ -96,4 +96,24 @@ int iam_slr_remove(struct call *c, const struct iam_role *r);
 IAM_OPS(X)
 #undef X
 
+/* A role session of a service principal (iam_session.c). */
+struct iam_role_session {
+    struct access_key key;   /* what authz sees: an assumed-role session */
+    const char *role_name;
+};
+/* Assume role_arn as the service principal `service` ("firehose.amazonaws.com",
+ * "delivery.logs.amazonaws.com") on behalf of source_arn of source_acct:
+ * the role's trust policy decides, with aws:SourceAccount, aws:SourceArn
+ * and (when not NULL) sts:ExternalId.  C_ERR with the reason in why. */
+int iam_assume_role_as_service(struct arena *a, struct store *st, const char *role_arn,
+                               const char *service, const char *session_name,
+                               const char *source_acct, const char *source_arn,
+                               const char *external_id, int64_t now,
+                               struct iam_role_session *out, char *why, size_t n);
+/* A call made by the session (for iam_authorize_* as the role); `service`
+ * is the API the calls are attributed to ("firehose", "logs"). */
+void iam_role_session_call(struct call *c, struct arena *a, struct store *st, const char *region,
+                           const char *service, const struct iam_role_session *s, int64_t now,
+                           struct aws_err *err);
+
 #endif

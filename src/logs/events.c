@@ -23,12 +23,10 @@ static void write_token_seq(struct call *c) {
     jw_str(c->out, arena_sprintf(c->a, "%056" PRId64, c->now_ms));
 }
 
-int logs_PutLogEvents(struct call *c) {
-    const char *gname = in_str(c, "logGroupName"), *sname = in_str(c, "logStreamName");
-    const struct jval *evs = json_get(c->in, "logEvents");
-    size_t n = evs->u.a.n;
-
-    struct log_event_in *in = arena_alloc(c->a, n * sizeof(*in));
+int logs_batch_read(struct call *c, const char *member, struct logs_batch *b) {
+    const struct jval *evs = json_get(c->in, member);
+    size_t n = evs ? evs->u.a.n : 0;
+    struct log_event_in *in = arena_alloc(c->a, (n ? n : 1) * sizeof(*in));
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
         const struct jval *ev = &evs->u.a.v[i];
@@ -38,6 +36,7 @@ int logs_PutLogEvents(struct call *c) {
         in[i].len = msg->u.s.len;
         bytes += in[i].len + EVENT_OVERHEAD;
     }
+    *b = (struct logs_batch){.ev = in, .n = n, .too_new_start = n};
     if (bytes > MAX_BATCH_BYTES)
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Upload too large: %zu bytes exceeds limit of %d", bytes, MAX_BATCH_BYTES);
@@ -50,50 +49,65 @@ int logs_PutLogEvents(struct call *c) {
         return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "The batch of log events in a single PutLogEvents request cannot span "
                         "more than 24 hours.");
+    return C_OK;
+}
 
-    struct log_group g;
-    if (c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region, gname, &g,
-                                 c->err) != C_OK)
-        return C_ERR;
-    struct log_stream s;
-    if (c->store->ops->stream_get(c->store, c->a, g.id, sname, &s, c->err) != C_OK) return C_ERR;
-
+void logs_batch_window(struct call *c, struct logs_batch *b, int32_t retention_days) {
     /* Events are sorted, so the rejected ones form a prefix (too old or
      * expired) and a suffix (too new).  End indexes are exclusive, start
      * indexes inclusive, as the API reference defines them. */
-    size_t too_old_end = 0, expired_end = 0, too_new_start = n;
+    const struct log_event_in *in = b->ev;
+    size_t n = b->n, too_old_end = 0, expired_end = 0, too_new_start = n;
     int64_t old_limit = c->now_ms - TOO_OLD_MS;
-    int64_t exp_limit = g.retention_days ? c->now_ms - g.retention_days * DAY_MS : INT64_MIN;
+    int64_t exp_limit = retention_days ? c->now_ms - retention_days * DAY_MS : INT64_MIN;
     while (too_new_start > 0 && in[too_new_start - 1].timestamp > c->now_ms + TOO_NEW_MS)
         too_new_start--;
     for (size_t i = 0; i < too_new_start; i++) {
         if (in[i].timestamp < exp_limit) expired_end = i + 1;
         if (in[i].timestamp < old_limit) too_old_end = i + 1;
     }
-    size_t first = too_old_end > expired_end ? too_old_end : expired_end;
-    if (too_new_start > first &&
-        c->store->ops->events_append(c->store, s.id, in + first, too_new_start - first,
+    b->too_old_end = too_old_end;
+    b->expired_end = expired_end;
+    b->too_new_start = too_new_start;
+    b->first = too_old_end > expired_end ? too_old_end : expired_end;
+}
+
+void logs_batch_write_rejected(struct call *c, const struct logs_batch *b) {
+    if (!b->too_old_end && !b->expired_end && b->too_new_start >= b->n) return;
+    jw_key(c->out, "rejectedLogEventsInfo");
+    jw_obj_begin(c->out);
+    if (b->too_new_start < b->n) {
+        jw_key(c->out, "tooNewLogEventStartIndex");
+        jw_int(c->out, (int64_t)b->too_new_start);
+    }
+    if (b->too_old_end) {
+        jw_key(c->out, "tooOldLogEventEndIndex");
+        jw_int(c->out, (int64_t)b->too_old_end);
+    }
+    if (b->expired_end) {
+        jw_key(c->out, "expiredLogEventEndIndex");
+        jw_int(c->out, (int64_t)b->expired_end);
+    }
+    jw_obj_end(c->out);
+}
+
+int logs_PutLogEvents(struct call *c) {
+    const char *gname = in_str(c, "logGroupName"), *sname = in_str(c, "logStreamName");
+    struct logs_batch b;
+    if (logs_batch_read(c, "logEvents", &b) != C_OK) return C_ERR;
+    struct log_group g;
+    if (c->store->ops->group_get(c->store, c->a, c->who.account_id, c->region, gname, &g,
+                                 c->err) != C_OK)
+        return C_ERR;
+    struct log_stream s;
+    if (c->store->ops->stream_get(c->store, c->a, g.id, sname, &s, c->err) != C_OK) return C_ERR;
+    logs_batch_window(c, &b, g.retention_days);
+    if (b.too_new_start > b.first &&
+        c->store->ops->events_append(c->store, s.id, b.ev + b.first, b.too_new_start - b.first,
                                      c->now_ms, c->err) != C_OK)
         return C_ERR;
-
     write_token_seq(c);
-    if (too_old_end || expired_end || too_new_start < n) {
-        jw_key(c->out, "rejectedLogEventsInfo");
-        jw_obj_begin(c->out);
-        if (too_new_start < n) {
-            jw_key(c->out, "tooNewLogEventStartIndex");
-            jw_int(c->out, (int64_t)too_new_start);
-        }
-        if (too_old_end) {
-            jw_key(c->out, "tooOldLogEventEndIndex");
-            jw_int(c->out, (int64_t)too_old_end);
-        }
-        if (expired_end) {
-            jw_key(c->out, "expiredLogEventEndIndex");
-            jw_int(c->out, (int64_t)expired_end);
-        }
-        jw_obj_end(c->out);
-    }
+    logs_batch_write_rejected(c, &b);
     return C_OK;
 }
 

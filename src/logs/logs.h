@@ -41,6 +41,20 @@ void logs_write_tags(struct call *c, const char *member, const struct tag *t, si
 /* Read the input member (a string map) into tags. */
 size_t logs_read_tags(struct call *c, const char *member, struct tag **out);
 
+/* A PutLogEvents-shaped batch (PutLogEvents, and the producers'
+ * PutVendedLogEvents): the events of an input member, checked against
+ * AWS's limits (bytes, chronological order, 24-hour span), then the window
+ * of acceptable times: events [first, too_new_start) are accepted, the rest
+ * reported in rejectedLogEventsInfo. */
+struct logs_batch {
+    struct log_event_in *ev;
+    size_t n;
+    size_t first, too_old_end, expired_end, too_new_start;
+};
+int logs_batch_read(struct call *c, const char *member, struct logs_batch *b);
+void logs_batch_window(struct call *c, struct logs_batch *b, int32_t retention_days);
+void logs_batch_write_rejected(struct call *c, const struct logs_batch *b);
+
 /* Handlers */
 int logs_CreateLogGroup(struct call *c);
 int logs_DeleteLogGroup(struct call *c);

@@ -384,6 +384,31 @@ struct dlv_delivery {
     int64_t created;              /* ms */
 };
 
+/* ---- The delivery queue (dqueue.c): records PutVendedLogEvents accepted,
+ * per delivery, until the engine has delivered them.  An LMDB environment
+ * of its own, <data>/dqueue, with group commit like evstore: an append is
+ * acknowledged only once fsynced. ---- */
+struct dq_record {
+    int64_t ts_ms;                /* the event's timestamp */
+    const char *msg;              /* the event's message (JSON object or native line) */
+    size_t len;
+};
+/* One delivery's share of an append. */
+struct dq_put {
+    const char *delivery_id;
+    const struct dq_record *recs;
+    size_t n;
+};
+struct dq_stats {
+    uint64_t records, bytes;      /* backlog */
+    uint64_t first_seq;           /* oldest record's seq (0: none) */
+    int64_t oldest_arrival_ms;    /* when the oldest record was appended (0: none) */
+};
+/* One queued record (dq_read); msg valid during the call only.  Return
+ * false to stop. */
+typedef bool (*dq_record_fn)(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_ms,
+                             const void *msg, size_t len);
+
 enum stream_order { ORDER_BY_NAME, ORDER_BY_LAST_EVENT_TIME };
 
 struct store_ops {
@@ -862,6 +887,31 @@ struct store_ops {
      * only); fn returns false to stop.  The engine's router loads from it. */
     int (*dlv_scan)(struct store *s, bool (*fn)(void *ctx, const struct dlv_delivery *d),
                     void *ctx);
+    /* ---- Delivery queue (dqueue.c) ---- */
+    /* Append every put in ONE durable transaction (fsynced before C_OK;
+     * C_ERR: nothing stored).  Each delivery's records get consecutive seqs
+     * in the order given; arrival_ms is stamped on all.  When a delivery's
+     * backlog would pass max_backlog_bytes (0: no limit) nothing is stored
+     * and e is ThrottlingException "Rate exceeded for delivery ID: backlog
+     * of N bytes is full". */
+    int (*dq_append)(struct store *s, const struct dq_put *puts, size_t n, int64_t arrival_ms,
+                     uint64_t max_backlog_bytes, struct aws_err *e);
+    /* A delivery's records with seq > after, in seq order, to fn: at most
+     * max_n records and max_bytes of messages (at least one record when
+     * any is there). */
+    int (*dq_read)(struct store *s, const char *delivery_id, uint64_t after, size_t max_n,
+                   size_t max_bytes, dq_record_fn fn, void *ctx);
+    /* Remove a delivery's records with seq <= upto (delivered, or dropped),
+     * durably. */
+    int (*dq_ack)(struct store *s, const char *delivery_id, uint64_t upto, struct aws_err *e);
+    int (*dq_stats)(struct store *s, const char *delivery_id, struct dq_stats *out);
+    /* Remove every record of a delivery (DeleteDelivery drops its backlog). */
+    int (*dq_drop)(struct store *s, const char *delivery_id, struct aws_err *e);
+    /* Every delivery that has records (the engine's start-up), to fn. */
+    int (*dq_pending)(struct store *s,
+                      bool (*fn)(void *ctx, const char *delivery_id, const struct dq_stats *st),
+                      void *ctx);
+
 };
 
 struct store {

@@ -9,6 +9,7 @@
 #include "store.h"
 #include "store_sqlite.h"
 #include "evstore.h"
+#include "dqueue.h"
 
 #include <errno.h>
 #include <openssl/rand.h>
@@ -850,6 +851,7 @@ static int rpolicy_delete_scoped(struct store *s, const char *acct, const char *
 static void embedded_close(struct store *s) {
     struct embedded *m = M(s);
     if (m->ev) evstore_close(m->ev);
+    dqueue_close(m->dq);
     sqlite3 *db = pthread_getspecific(m->conn_key);
     if (db) { sq_close(db); pthread_setspecific(m->conn_key, NULL); }
     /* Connections of other (exited) threads were closed by the key
@@ -917,6 +919,7 @@ static void ops_init(void) {
     store_firehose_ops(&embedded_ops);
     store_export_ops(&embedded_ops);
     store_delivery_ops(&embedded_ops);
+    store_dqueue_ops(&embedded_ops);
 }
 
 int store_open_embedded(const char *dir, unsigned flags, struct store **out, char *err,
@@ -965,6 +968,8 @@ int store_open_embedded(const char *dir, unsigned flags, struct store **out, cha
         char evdir[4096];
         snprintf(evdir, sizeof evdir, "%s/events", dir);
             if (evstore_open(evdir, 0, &m->ev, err, errlen) != C_OK) goto error;
+        snprintf(evdir, sizeof evdir, "%s/dqueue", dir);
+        if (dqueue_open(evdir, 0, &m->dq, err, errlen) != C_OK) goto error;
     }
     /* After the event store: a second server's failed open must not have
      * opened firehose.db (SQLite would keep its descriptor). */
@@ -981,6 +986,7 @@ error:
         pthread_setspecific(m->conn_key, NULL);
     }
     if (m->ev) evstore_close(m->ev);
+    dqueue_close(m->dq);
     store_firehose_close(m);
     pthread_key_delete(m->conn_key);
     free(m->db_path);

@@ -10,6 +10,7 @@
 
 struct evstore;
 struct fh_db;
+struct dqueue;
 struct embedded {
     char *db_path;
     pthread_key_t conn_key;
@@ -17,6 +18,7 @@ struct embedded {
     unsigned char kms_master[32];   /* store_kms.c: <data>/kms-master.key */
     char *s3_dir;                   /* store_s3.c: <data>/s3 */
     struct fh_db *fh;               /* store_firehose.c: <data>/firehose.db (NULL: meta-only) */
+    struct dqueue *dq;              /* dqueue.c: <data>/dqueue (NULL: meta-only) */
 };
 #define M(s) ((struct embedded *)(s)->impl)
 

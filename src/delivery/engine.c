@@ -1,0 +1,511 @@
+/* The delivery engine (engine.h): one thread, a timer heap of deliveries
+ * with queued records ordered by when their next flush is due, and a table
+ * of their state (what the status reports).  Work per wake-up: the due
+ * deliveries only. */
+#include "engine.h"
+#include "format.h"
+#include "router.h"
+#include "sink.h"
+#include "status.h"
+
+#include "../catalog/catalog.h"
+#include "../json/json.h"
+#include "../store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int dlv_flush_seconds = 300;
+int dlv_backlog_mb = 1024;
+int dlv_retention_hours = 24;
+
+#define MAX_BACKOFF_MS (300 * 1000)
+#define FIRST_BACKOFF_MS 1000
+
+/* ---- state and the timer heap (under g.mu) ---- */
+
+struct dstate {
+    struct dlv_status st;       /* what GetDeliveryStatus reports */
+    int model;
+    int64_t due;                /* next flush (ms); valid while heap_at >= 0 */
+    long heap_at;               /* index in the heap, -1 when not scheduled */
+    int64_t backoff_ms;
+    struct dstate *next;        /* hash chain */
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    bool running, stop;
+    struct store *st;
+    const char *region;
+    struct dstate *table[4096];
+    struct dstate **heap;
+    size_t nheap, capheap;
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static size_t bucket_of(const char *id) {
+    size_t h = 5381;
+    for (; *id; id++) h = h * 33 + (unsigned char)*id;
+    return h % ARRAY_LEN(g.table);
+}
+
+static struct dstate *state_find(const char *id) {
+    for (struct dstate *s = g.table[bucket_of(id)]; s; s = s->next)
+        if (strcmp(s->st.id, id) == 0) return s;
+    return NULL;
+}
+
+static struct dstate *state_get(const char *id, const char *account, int model) {
+    struct dstate *s = state_find(id);
+    if (s) return s;
+    if (!(s = calloc(1, sizeof *s))) abort();
+    snprintf(s->st.id, sizeof s->st.id, "%s", id);
+    snprintf(s->st.account, sizeof s->st.account, "%s", account ? account : "");
+    s->model = model;
+    s->heap_at = -1;
+    size_t b = bucket_of(id);
+    s->next = g.table[b];
+    g.table[b] = s;
+    return s;
+}
+
+static void heap_swap(size_t i, size_t j) {
+    struct dstate *t = g.heap[i];
+    g.heap[i] = g.heap[j];
+    g.heap[j] = t;
+    g.heap[i]->heap_at = (long)i;
+    g.heap[j]->heap_at = (long)j;
+}
+
+static void heap_up(size_t i) {
+    while (i && g.heap[(i - 1) / 2]->due > g.heap[i]->due) {
+        heap_swap(i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < g.nheap && g.heap[l]->due < g.heap[m]->due) m = l;
+        if (r < g.nheap && g.heap[r]->due < g.heap[m]->due) m = r;
+        if (m == i) return;
+        heap_swap(i, m);
+        i = m;
+    }
+}
+
+/* Schedule s at `due`, or move it there. */
+static void schedule(struct dstate *s, int64_t due) {
+    if (s->heap_at < 0) {
+        if (g.nheap == g.capheap) {
+            g.capheap = g.capheap ? 2 * g.capheap : 64;
+            if (!(g.heap = realloc(g.heap, g.capheap * sizeof *g.heap))) abort();
+        }
+        s->due = due;
+        s->heap_at = (long)g.nheap;
+        g.heap[g.nheap++] = s;
+        heap_up((size_t)s->heap_at);
+        return;
+    }
+    int64_t old = s->due;
+    s->due = due;
+    if (due < old) heap_up((size_t)s->heap_at);
+    else heap_down((size_t)s->heap_at);
+}
+
+static void unschedule(struct dstate *s) {
+    if (s->heap_at < 0) return;
+    size_t i = (size_t)s->heap_at;
+    s->heap_at = -1;
+    if (i == --g.nheap) return;
+    g.heap[i] = g.heap[g.nheap];
+    g.heap[i]->heap_at = (long)i;
+    heap_up(i);
+    heap_down((size_t)g.heap[i]->heap_at);
+}
+
+/* ---- status (status.h) ---- */
+
+int dlv_status_get(const char *id, struct dlv_status *out) {
+    pthread_mutex_lock(&g.mu);
+    struct dstate *s = state_find(id);
+    if (s) *out = s->st;
+    pthread_mutex_unlock(&g.mu);
+    return s ? C_OK : C_ERR;
+}
+
+void dlv_status_each(void (*fn)(void *ctx, const struct dlv_status *st), void *ctx) {
+    pthread_mutex_lock(&g.mu);
+    for (size_t b = 0; b < ARRAY_LEN(g.table); b++)
+        for (struct dstate *s = g.table[b]; s; s = s->next) fn(ctx, &s->st);
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* One line per state change, not per record. */
+static void log_change(const struct dlv_status *st, bool ok, const char *what) {
+    if (ok) fprintf(stderr, "sluice: delivery %s: delivering again\n", st->id);
+    else fprintf(stderr, "sluice: delivery %s: failing: %s\n", st->id, what);
+}
+
+/* ---- the API side ---- */
+
+void dlv_engine_notify(const char *id, const char *account, int model) {
+    pthread_mutex_lock(&g.mu);
+    struct dstate *s = state_get(id, account, model);
+    if (s->heap_at < 0) {
+        /* The window starts with the oldest waiting record; the sink's
+         * window is applied at the first flush (we do not know the
+         * destination type here), so start with the shortest. */
+        schedule(s, now_ms() + (dlv_flush_seconds * 1000 < 5000 ? dlv_flush_seconds * 1000 : 5000));
+        pthread_cond_signal(&g.cv);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+void dlv_engine_forget(const char *id) {
+    pthread_mutex_lock(&g.mu);
+    struct dstate **pp = &g.table[bucket_of(id)];
+    while (*pp && strcmp((*pp)->st.id, id) != 0) pp = &(*pp)->next;
+    if (*pp) {
+        struct dstate *s = *pp;
+        unschedule(s);
+        *pp = s->next;
+        free(s);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* ---- one flush ---- */
+
+struct collect {
+    struct arena *a;
+    struct dlv_fmt fmt;
+    struct dlv_line *lines;
+    size_t n, cap, bytes;
+    uint64_t last_seq;
+    uint64_t bad;               /* records the format cannot render (dropped) */
+    const char *bad_why;
+    int64_t oldest_arrival;
+};
+
+static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_ms,
+                        const void *msg, size_t len) {
+    struct collect *k = ctx;
+    struct buf b;
+    buf_init(&b);
+    const char *why = NULL;
+    k->last_seq = seq;
+    if (!k->oldest_arrival) k->oldest_arrival = arrival_ms;
+    int rc = dlv_format_record(&k->fmt, msg, len, &b, &why);
+    if (rc != C_OK && k->fmt.format != DLV_FMT_JSON) {
+        /* A producer that sends the service's native line (VPC flow logs,
+         * access-log lines) for a plain or w3c delivery: the line is the
+         * record as it stands. */
+        struct dlv_fmt raw = {.format = DLV_FMT_RAW};
+        buf_free(&b);
+        buf_init(&b);
+        rc = dlv_format_record(&raw, msg, len, &b, &why);
+    }
+    if (rc != C_OK) {
+        k->bad++;
+        k->bad_why = why;
+        buf_free(&b);
+        return true;
+    }
+    size_t l = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
+    struct dlv_line *line = ARENA_PUSH(k->a, k->lines, k->n, k->cap);
+    *line = (struct dlv_line){ts_ms, arena_strndup(k->a, b.p, l), l};
+    k->bytes += l;
+    buf_free(&b);
+    return true;
+}
+
+/* The recordFields of a delivery (JSON array text) as a list. */
+static void fields_of(struct arena *a, const char *json, const char *const **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (!json) return;
+    size_t l = strlen(json);
+    char *p = arena_calloc(a, l + JSON_PADDING);
+    memcpy(p, json, l);
+    struct jval *v;
+    char perr[64];
+    if (json_parse(a, p, l, &v, perr, sizeof perr) != C_OK || v->t != J_ARR) return;
+    const char **f = arena_alloc(a, (v->u.a.n + 1) * sizeof *f);
+    for (size_t i = 0; i < v->u.a.n; i++)
+        if (json_str(&v->u.a.v[i])) f[(*n)++] = json_str(&v->u.a.v[i]);
+    *out = f;
+}
+
+/* Outcome of a flush for the scheduler. */
+enum flush_rc { FLUSH_DONE, FLUSH_MORE, FLUSH_FAILED, FLUSH_GONE, FLUSH_WAIT };
+
+static enum flush_rc flush(const char *id, const char *account, int model,
+                           int64_t now, int64_t *wait_ms, struct dlv_sink_error *why,
+                           uint64_t *delivered, uint64_t *bytes, uint64_t *dropped) {
+    struct arena a;
+    arena_init(&a, 1 << 16);
+    enum flush_rc rc = FLUSH_FAILED;
+    struct store *st = g.st;
+    struct aws_err e = {0};
+    struct dlv_delivery d;
+    if (st->ops->dlv_get(st, &a, account, g.region, model, id, &d, &e) != C_OK) {
+        rc = FLUSH_GONE;
+        goto out;
+    }
+    /* Where to and how: V2 reads its destination now (a destination updated
+     * in place moves its deliveries with it). */
+    const char *format = d.output_format, *rarn = d.destination_resource_arn;
+    const char *source_arn = d.arn;
+    if (model == 2) {
+        source_arn = arena_sprintf(&a, "arn:aws:logs:%s:%s:delivery-source:%s", g.region,
+                                   d.account_id, d.source_name);
+        char dacct[16] = "", dname[128] = "";
+        struct dlv_destination dest;
+        if (sscanf(d.destination_arn, "arn:aws:logs:%*[^:]:%15[0-9]:delivery-destination:%127s",
+                   dacct, dname) == 2 &&
+            st->ops->dlv_dest_get(st, &a, dacct, g.region, dname, &dest, &e) == C_OK) {
+            format = dest.output_format;
+            rarn = dest.resource_arn;
+        }
+    }
+    const struct dlv_sink *sink = dlv_sink_for(d.destination_type);
+    if (!sink) {
+        aws_errf(&why->err, 400, "UnsupportedDestination",
+                 "Sluice cannot deliver to %s destinations (no X-Ray service here); the records "
+                 "wait until the delivery is deleted or they expire.",
+                 d.destination_type);
+        why->action = "xray:PutTraceSegments";
+        goto out;
+    }
+    /* Not due yet for this sink's window? */
+    struct dq_stats qs;
+    if (st->ops->dq_stats(st, id, &qs) != C_OK || qs.records == 0) {
+        rc = FLUSH_DONE;
+        goto out;
+    }
+    int64_t due = qs.oldest_arrival_ms + sink->window_ms();
+    if (due > now) {
+        *wait_ms = due - now;
+        rc = FLUSH_WAIT;
+        goto out;
+    }
+    const struct catalog *cat = catalog_get();
+    const struct cat_service *svc = cat ? cat_service(cat, d.service) : NULL;
+    const struct cat_log_type *lt = svc ? cat_log_type(svc, d.log_type) : NULL;
+    if (!format) {
+        int t = cat_dest_parse(d.destination_type);
+        format = lt && t >= 0 && lt->cell[t].default_format ? lt->cell[t].default_format : "json";
+    }
+    struct collect k = {.a = &a};
+    int f = dlv_format_parse(format);
+    k.fmt.format = f < 0 ? DLV_FMT_JSON : (enum dlv_format)f;   /* parquet: issue 10 */
+    fields_of(&a, d.record_fields, &k.fmt.fields, &k.fmt.nfields);
+    k.fmt.delim = d.field_delimiter;
+    if (st->ops->dq_read(st, id, 0, sink->max_records, sink->max_bytes, collect_one, &k) != C_OK) {
+        aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
+        why->action = "read";
+        goto out;
+    }
+    struct buf hdr;
+    buf_init(&hdr);
+    dlv_format_header(&k.fmt, &hdr);
+    struct dlv_batch b = {.a = &a, .st = st, .region = g.region, .d = &d, .resource_arn = rarn,
+                          .source_arn = source_arn, .format = format,
+                          .key_name = lt ? lt->key_name : NULL,
+                          .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
+                          .lines = k.lines, .n = k.n, .now_ms = now,
+                          .window_ms = k.oldest_arrival ? k.oldest_arrival : now};
+    buf_free(&hdr);
+    int wrc = k.n ? sink->write(&b, why) : C_OK;
+    if (wrc != C_OK) {
+        /* Records past the retention are dropped, counted and logged. */
+        if (qs.oldest_arrival_ms && now - qs.oldest_arrival_ms > (int64_t)dlv_retention_hours * 3600000) {
+            struct aws_err ae;
+            if (st->ops->dq_ack(st, id, k.last_seq, &ae) == C_OK) {
+                *dropped += k.n + k.bad;
+                fprintf(stderr, "sluice: delivery %s: dropped %zu records older than %d h: %s\n",
+                        id, k.n + (size_t)k.bad, dlv_retention_hours, why->err.msg);
+            }
+        }
+        goto out;
+    }
+    if (k.bad)
+        fprintf(stderr, "sluice: delivery %s: dropped %llu records the %s format cannot render: "
+                        "%s\n",
+                id, (unsigned long long)k.bad, format, k.bad_why ? k.bad_why : "");
+    if (st->ops->dq_ack(st, id, k.last_seq, &e) != C_OK) {
+        /* Delivered but still queued: they will be delivered again (at
+         * least once). */
+        why->err = e;
+        why->action = "ack";
+        goto out;
+    }
+    *delivered += k.n;
+    *bytes += k.bytes;
+    *dropped += k.bad;
+    rc = qs.records > k.n + k.bad ? FLUSH_MORE : FLUSH_DONE;
+out:
+    arena_free(&a);
+    return rc;
+}
+
+/* ---- the thread ---- */
+
+static void run_due(int64_t now) {
+    struct dstate *s = g.heap[0];
+    char id[sizeof s->st.id], account[sizeof s->st.account];
+    snprintf(id, sizeof id, "%s", s->st.id);
+    snprintf(account, sizeof account, "%s", s->st.account);
+    int model = s->model;
+    unschedule(s);
+    pthread_mutex_unlock(&g.mu);
+
+    struct dlv_sink_error why = {0};
+    uint64_t delivered = 0, bytes = 0, dropped = 0;
+    int64_t wait = 0;
+    enum flush_rc rc = flush(id, account, model, now, &wait, &why, &delivered, &bytes,
+                             &dropped);
+
+    pthread_mutex_lock(&g.mu);
+    if (!(s = state_find(id))) return;   /* forgotten meanwhile */
+    s->st.delivered_records += delivered;
+    s->st.delivered_bytes += bytes;
+    s->st.dropped_records += dropped;
+    switch (rc) {
+    case FLUSH_GONE: {
+        struct dstate **pp = &g.table[bucket_of(id)];
+        while (*pp != s) pp = &(*pp)->next;
+        *pp = s->next;
+        free(s);
+        return;
+    }
+    case FLUSH_WAIT:
+        schedule(s, now + wait);
+        return;
+    case FLUSH_FAILED: {
+        bool was_ok = !s->st.failing;
+        s->st.failing = true;
+        s->st.last_error_ms = now;
+        s->st.failures++;
+        snprintf(s->st.last_error_code, sizeof s->st.last_error_code, "%s",
+                 why.err.code ? why.err.code : "Error");
+        snprintf(s->st.last_error_action, sizeof s->st.last_error_action, "%s",
+                 why.action ? why.action : "");
+        snprintf(s->st.last_error, sizeof s->st.last_error, "%.*s",
+                 (int)sizeof s->st.last_error - 1, why.err.msg);
+        if (was_ok) log_change(&s->st, false, why.err.msg);
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : FIRST_BACKOFF_MS;
+        if (s->backoff_ms > MAX_BACKOFF_MS) s->backoff_ms = MAX_BACKOFF_MS;
+        schedule(s, now + s->backoff_ms);
+        return;
+    }
+    case FLUSH_MORE:
+    case FLUSH_DONE:
+        if (s->st.failing) log_change(&s->st, true, NULL);
+        s->st.failing = false;
+        s->backoff_ms = 0;
+        if (delivered) s->st.last_success_ms = now;
+        if (rc == FLUSH_MORE) schedule(s, now);
+        return;
+    }
+}
+
+static void *engine_main(void *arg) {
+    pthread_mutex_lock(&g.mu);
+    while (!g.stop) {
+        int64_t now = now_ms();
+        if (g.nheap && g.heap[0]->due <= now) {
+            run_due(now);
+            continue;
+        }
+        if (!g.nheap) {
+            pthread_cond_wait(&g.cv, &g.mu);
+            continue;
+        }
+        int64_t due = g.heap[0]->due;
+        struct timespec ts = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
+        pthread_cond_timedwait(&g.cv, &g.mu, &ts);
+    }
+    pthread_mutex_unlock(&g.mu);
+    return NULL;
+}
+
+/* Deliveries with queued records at start-up: each is scheduled now;
+ * records of deliveries that no longer exist are dropped. */
+static bool pending_one(void *ctx, const char *id, const struct dq_stats *qs) {
+    struct dstate *s = state_get(id, NULL, 0);
+    s->st.backlog_records = qs->records;
+    return true;
+}
+
+/* Fill in the owner and model of the pending ones (the queue knows ids only). */
+static bool owner_of(void *ctx, const struct dlv_delivery *d) {
+    struct dstate *s = state_find(d->id);
+    if (s) {
+        snprintf(s->st.account, sizeof s->st.account, "%s", d->account_id);
+        s->model = d->model;
+    }
+    return true;
+}
+
+static void load_pending(struct store *st) {
+    if (!st->ops->dq_pending) return;
+    st->ops->dq_pending(st, pending_one, NULL);
+    st->ops->dlv_scan(st, owner_of, NULL);
+    int64_t now = now_ms();
+    for (size_t b = 0; b < ARRAY_LEN(g.table); b++) {
+        for (struct dstate **pp = &g.table[b]; *pp;) {
+            struct dstate *s = *pp;
+            if (s->model) {
+                schedule(s, now);
+                pp = &s->next;
+                continue;
+            }
+            struct aws_err e = {0};
+            if (st->ops->dq_drop(st, s->st.id, &e) == C_OK)
+                fprintf(stderr, "sluice: dropped %llu queued records of deleted delivery %s\n",
+                        (unsigned long long)s->st.backlog_records, s->st.id);
+            *pp = s->next;
+            free(s);
+        }
+    }
+}
+
+int dlv_engine_start(struct store *st, const char *region) {
+    g.st = st;
+    g.region = region;
+    g.stop = false;
+    pthread_mutex_lock(&g.mu);
+    load_pending(st);
+    pthread_mutex_unlock(&g.mu);
+    if (pthread_create(&g.thread, NULL, engine_main, NULL) != 0) return C_ERR;
+    g.running = true;
+    return C_OK;
+}
+
+void dlv_engine_stop(void) {
+    if (!g.running) return;
+    pthread_mutex_lock(&g.mu);
+    g.stop = true;
+    pthread_cond_signal(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    pthread_join(g.thread, NULL);
+    g.running = false;
+    for (size_t b = 0; b < ARRAY_LEN(g.table); b++)
+        for (struct dstate *s = g.table[b], *n; s; s = n) {
+            n = s->next;
+            free(s);
+        }
+    memset(g.table, 0, sizeof g.table);
+    free(g.heap);
+    g.heap = NULL;
+    g.nheap = g.capheap = 0;
+}

@@ -1,0 +1,45 @@
+/* The delivery engine: moves the records PutVendedLogEvents queued (the
+ * durable queue, store.h dq_*) to each delivery's destination, formatted
+ * as configured, as the service principal delivery.logs.amazonaws.com (or,
+ * for Firehose, the service-linked role AWSServiceRoleForLogDelivery), so
+ * the destination's own policies decide.
+ *
+ * One thread.  Deliveries with records are kept in a timer heap by the
+ * time their next flush is due (the oldest record's arrival plus the flush
+ * window; after a failure, the retry time), so the work grows with records
+ * and due flushes, never with the number of deliveries.  A flush reads
+ * the delivery's records from the queue, formats them, hands one batch to
+ * the destination type's sink (sink.h), and removes them from the queue
+ * only once the sink has committed them durably (at least once).  A failing
+ * destination is retried with backoff and never blocks the others; what it
+ * failed with is the delivery's status (status.h).
+ *
+ * Lifecycle: dlv_engine_start() after the store is open and the router
+ * loaded; dlv_engine_stop() after the endpoint has drained (it finishes the
+ * flush in progress). */
+#ifndef SLUICE_DELIVERY_ENGINE_H
+#define SLUICE_DELIVERY_ENGINE_H
+
+#include "../core/common.h"
+
+struct store;
+
+/* Options (`sluice serve`). */
+extern int dlv_flush_seconds;     /* --delivery-flush-seconds: S3's window (default 300);
+                                     CloudWatch Logs and Firehose flush within
+                                     min(window, 5 s) */
+extern int dlv_backlog_mb;        /* --delivery-backlog-mb: per delivery (default 1024);
+                                     past it PutVendedLogEvents answers ThrottlingException */
+extern int dlv_retention_hours;   /* --delivery-retention-hours: undeliverable records
+                                     older than this are dropped, counted and logged
+                                     (default 24) */
+
+int dlv_engine_start(struct store *st, const char *region);
+void dlv_engine_stop(void);
+/* Records were queued for the delivery (PutVendedLogEvents): make sure a
+ * flush is scheduled. */
+void dlv_engine_notify(const char *delivery_id, const char *account, int model);
+/* Forget a deleted delivery (its queue is dropped by the caller). */
+void dlv_engine_forget(const char *delivery_id);
+
+#endif

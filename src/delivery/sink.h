@@ -1,0 +1,63 @@
+/* The plugin boundary between the engine and a destination type: one
+ * struct per sink (CloudWatch Logs, S3, Firehose), like Fluent Bit's output
+ * plugins.  The engine reads a delivery's queued records, formats them and
+ * hands one batch to its sink; the sink writes it through the destination
+ * service's internal path as the identity AWS's log delivery uses, so the
+ * destination's own policies decide, and returns only once the batch is
+ * durable there (or failed: nothing of it is acknowledged). */
+#ifndef SLUICE_DELIVERY_SINK_H
+#define SLUICE_DELIVERY_SINK_H
+
+#include "../aws/error.h"
+#include "../core/arena.h"
+#include "../core/buf.h"
+#include "../core/common.h"
+
+struct store;
+struct dlv_delivery;
+
+/* One formatted record: its timestamp and its line (no trailing newline). */
+struct dlv_line {
+    int64_t ts_ms;
+    const char *text;
+    size_t len;
+};
+
+/* One batch for one delivery. */
+struct dlv_batch {
+    struct arena *a;                      /* lives for the flush */
+    struct store *st;
+    const char *region;
+    const struct dlv_delivery *d;
+    const char *resource_arn;             /* the destination resource written to */
+    const char *source_arn;               /* aws:SourceArn of the writes */
+    const char *format;                   /* output format name (S3 file extension) */
+    const char *key_name;                 /* the log type's name in V1 S3 keys, or NULL */
+    const char *header;                   /* w3c: the file header, else NULL */
+    const struct dlv_line *lines;
+    size_t n;
+    int64_t now_ms;
+    int64_t window_ms;                    /* the flush window's start (S3 keys) */
+};
+
+/* Why a batch failed, for the delivery's status: the AWS-style error of the
+ * refused call (code + the engine's explanation of the denial). */
+struct dlv_sink_error {
+    struct aws_err err;
+    const char *action;                   /* the call refused, e.g. "s3:PutObject" */
+};
+
+struct dlv_sink {
+    const char *type;                     /* "CWL", "S3", "FH" */
+    size_t max_records, max_bytes;        /* what one batch may hold (the destination
+                                             API's limits) */
+    int64_t (*window_ms)(void);           /* how long records wait to be batched */
+    int (*write)(const struct dlv_batch *b, struct dlv_sink_error *why);
+};
+
+extern const struct dlv_sink dlv_sink_cwl, dlv_sink_s3, dlv_sink_fh;
+/* The sink of a destination type ("CWL", ...), NULL for XRAY (Sluice has no
+ * X-Ray to deliver traces to). */
+const struct dlv_sink *dlv_sink_for(const char *type);
+
+#endif

@@ -1,0 +1,208 @@
+/* The three sinks (sink.h).  Each writes through its service's internal
+ * path as the identity AWS's log delivery uses:
+ *  - CloudWatch Logs and S3 as the service principal
+ *    delivery.logs.amazonaws.com with aws:SourceAccount (the delivery's
+ *    account) and aws:SourceArn (V2: the delivery source; V1: the log
+ *    delivery, an ARN under arn:aws:logs:R:A:), so only the destination's
+ *    resource policies (log group / bucket / key policy) can let it in;
+ *  - Firehose as the service-linked role AWSServiceRoleForLogDelivery of the
+ *    stream's account (its trust: delivery.logs.amazonaws.com; its policy:
+ *    firehose:PutRecordBatch where aws:ResourceTag/LogDeliveryEnabled is
+ *    "true").
+ * Log streams are named "<resource id>_<log type>" (AWS documents names
+ * only per service; see docs/ARCHITECTURE.md), created on first use. */
+#include "sink.h"
+#include "engine.h"
+#include "s3key.h"
+
+#include "../firehose/firehose.h"
+#include "../iam/authz.h"
+#include "../iam/aws_managed.h"
+#include "../iam/iam.h"
+#include "../s3/s3_write.h"
+#include "../store/store.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CWL_MAX_EVENTS 10000
+#define CWL_MAX_BYTES (1048576 - 10000 * 26)   /* PutLogEvents: sum(len + 26) <= 1 MiB */
+#define S3_MAX_BYTES (75u << 20)               /* AWS: at most 75 MB per file */
+#define FH_MAX_RECORDS 500                     /* PutRecordBatch */
+#define FH_MAX_BYTES (4u << 20)
+#define FAST_WINDOW_MS 5000                    /* CWL and Firehose: near real time */
+
+static int64_t window_fast(void) {
+    int64_t w = (int64_t)dlv_flush_seconds * 1000;
+    return w < FAST_WINDOW_MS ? w : FAST_WINDOW_MS;
+}
+static int64_t window_s3(void) { return (int64_t)dlv_flush_seconds * 1000; }
+
+/* The delivery principal's call for this batch. */
+static void as_delivery(const struct dlv_batch *b, struct call *c, struct aws_err *e) {
+    iam_service_call(c, b->a, b->st, b->region, LOG_DELIVERY_SERVICE, b->d->account_id,
+                     b->source_arn, b->now_ms, e);
+}
+
+static int fail(struct dlv_sink_error *why, const char *action, const struct aws_err *e) {
+    why->err = *e;
+    why->action = action;
+    return C_ERR;
+}
+
+/* ---- CloudWatch Logs ---- */
+
+static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
+    struct aws_err e = {0};
+    struct call c;
+    as_delivery(b, &c, &e);
+    /* arn:aws:logs:R:ACCT:log-group:NAME[:*] */
+    char acct[16] = "", region[32] = "";
+    int off = 0;
+    if (sscanf(b->resource_arn, "arn:aws:logs:%31[^:]:%15[0-9]:log-group:%n", region, acct,
+               &off) != 2 || !off) {
+        aws_errf(&e, 400, ERR_VALIDATION, "%s is not a log group ARN", b->resource_arn);
+        return fail(why, "logs:PutLogEvents", &e);
+    }
+    const char *gname = b->resource_arn + off;
+    size_t gl = strlen(gname);
+    if (gl >= 2 && strcmp(gname + gl - 2, ":*") == 0) gname = arena_strndup(b->a, gname, gl - 2);
+    const char *stream = arena_sprintf(b->a, "%s_%s", dlv_resource_id(b->a, b->d->resource_arn),
+                                       b->d->log_type);
+    const char *sarn =
+        arena_sprintf(b->a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region, acct, gname,
+                      stream);
+    struct log_group g;
+    if (b->st->ops->group_get(b->st, b->a, acct, region, gname, &g, &e) != C_OK)
+        return fail(why, "logs:PutLogEvents", &e);
+    struct log_stream ls;
+    if (b->st->ops->stream_get(b->st, b->a, g.id, stream, &ls, &e) != C_OK) {
+        if (iam_authorize(&c, "logs:CreateLogStream", sarn) != C_OK)
+            return fail(why, "logs:CreateLogStream", &e);
+        e = (struct aws_err){0};
+        if (b->st->ops->stream_create(b->st, g.id, stream, b->now_ms, &e) != C_OK &&
+            strcmp(e.code ? e.code : "", ERR_EXISTS) != 0)
+            return fail(why, "logs:CreateLogStream", &e);
+        e = (struct aws_err){0};
+        if (b->st->ops->stream_get(b->st, b->a, g.id, stream, &ls, &e) != C_OK)
+            return fail(why, "logs:CreateLogStream", &e);
+    }
+    if (iam_authorize(&c, "logs:PutLogEvents", sarn) != C_OK)
+        return fail(why, "logs:PutLogEvents", &e);
+    struct log_event_in *ev = arena_alloc(b->a, (b->n ? b->n : 1) * sizeof *ev);
+    for (size_t i = 0; i < b->n; i++)
+        ev[i] = (struct log_event_in){b->lines[i].ts_ms, b->lines[i].text, b->lines[i].len};
+    if (b->n && b->st->ops->events_append(b->st, ls.id, ev, b->n, b->now_ms, &e) != C_OK)
+        return fail(why, "logs:PutLogEvents", &e);
+    return C_OK;
+}
+
+const struct dlv_sink dlv_sink_cwl = {"CWL", CWL_MAX_EVENTS, CWL_MAX_BYTES, window_fast,
+                                      cwl_write};
+
+/* ---- S3 ---- */
+
+static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why) {
+    struct aws_err e = {0};
+    struct call c;
+    as_delivery(b, &c, &e);
+    const char *bucket_arn = b->resource_arn + 13;   /* arn:aws:s3:::bucket[/prefix] */
+    const char *slash = strchr(bucket_arn, '/');
+    const char *bucket = slash ? arena_strndup(b->a, bucket_arn, (size_t)(slash - bucket_arn))
+                               : bucket_arn;
+    const char *prefix = slash && slash[1] ? slash + 1 : NULL;
+    /* The bucket's owner was recorded at setup; a bucket that changed hands
+     * (deleted and re-created by another account) is not written to. */
+    struct s3_bucket bk;
+    if (b->st->ops->s3_bucket_get(b->st, b->a, bucket, &bk, &e) != C_OK)
+        return fail(why, "s3:PutObject", &e);
+    if (b->d->destination_owner && strcmp(bk.account_id, b->d->destination_owner) != 0) {
+        aws_errf(&e, 403, "AccessDenied",
+                 "The bucket %s is now owned by account %s, not %s as when the delivery was set "
+                 "up: log delivery does not write to it. Re-create the delivery to deliver to "
+                 "the new owner.",
+                 bucket, bk.account_id, b->d->destination_owner);
+        return fail(why, "s3:PutObject", &e);
+    }
+    uint32_t rnd = 0;
+    RAND_bytes((unsigned char *)&rnd, sizeof rnd);
+    bool parquet = b->format && strcmp(b->format, "parquet") == 0;
+    struct dlv_s3key k = {.model = b->d->model,
+                          .prefix = prefix,
+                          .suffix_path = b->d->suffix_path,
+                          .hive = b->d->hive == 1,
+                          .hourly = b->d->hourly == 1,
+                          .account = b->d->account_id,
+                          .region = b->region,
+                          .service = b->key_name ? b->key_name : b->d->service,
+                          .resource_arn = b->d->resource_arn,
+                          .ts_ms = b->window_ms,
+                          .ext = parquet ? ".parquet" : ".log.gz",
+                          .unique = rnd};
+    struct s3_write_req req = {.bucket = bucket,
+                               .key = dlv_s3_key(b->a, &k),
+                               .acl = "bucket-owner-full-control",
+                               .content_type = "text/plain",
+                               .gzip = true};
+    struct s3_write *w;
+    if (s3_write_open(&c, &req, &w) != C_OK) return fail(why, "s3:PutObject", &e);
+    if (b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
+    for (size_t i = 0; i < b->n; i++)
+        if (s3_write_data(w, b->lines[i].text, b->lines[i].len) != C_OK ||
+            s3_write_data(w, "\n", 1) != C_OK)
+            goto error;
+    if (s3_write_commit(w, NULL) != C_OK) return fail(why, "s3:PutObject", &e);
+    return C_OK;
+error:
+    s3_write_abort(w);
+    return fail(why, "s3:PutObject", &e);
+}
+
+const struct dlv_sink dlv_sink_s3 = {"S3", 1000000, S3_MAX_BYTES, window_s3, s3_write_batch};
+
+/* ---- Firehose ---- */
+
+static int fh_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
+    struct aws_err e = {0};
+    char acct[16] = "";
+    if (sscanf(b->resource_arn, "arn:aws:firehose:%*[^:]:%15[0-9]:", acct) != 1) {
+        aws_errf(&e, 400, ERR_VALIDATION, "%s is not a delivery stream ARN", b->resource_arn);
+        return fail(why, "firehose:PutRecordBatch", &e);
+    }
+    const char *role = arena_sprintf(
+        b->a, "arn:aws:iam::%s:role/aws-service-role/delivery.logs.amazonaws.com/%s", acct,
+        "AWSServiceRoleForLogDelivery");
+    struct iam_role_session sess;
+    char msg[1024];
+    if (iam_assume_role_as_service(b->a, b->st, role, LOG_DELIVERY_SERVICE, "LogDelivery",
+                                   b->d->account_id, b->source_arn, NULL, b->now_ms, &sess, msg,
+                                   sizeof msg) != C_OK) {
+        aws_errf(&e, 403, ERR_ACCESS_DENIED, "Log delivery cannot act as %s: %s", role, msg);
+        return fail(why, "sts:AssumeRole", &e);
+    }
+    struct call c;
+    iam_role_session_call(&c, b->a, b->st, b->region, "firehose", &sess, b->now_ms, &e);
+    /* One record per log line, newline-delimited (AWS: newline-delimited
+     * JSON / plain text lines). */
+    struct fh_record_in *r = arena_alloc(b->a, (b->n ? b->n : 1) * sizeof *r);
+    for (size_t i = 0; i < b->n; i++) {
+        char *p = arena_alloc(b->a, b->lines[i].len + 1);
+        memcpy(p, b->lines[i].text, b->lines[i].len);
+        p[b->lines[i].len] = '\n';
+        r[i] = (struct fh_record_in){p, b->lines[i].len + 1};
+    }
+    size_t accepted = 0;
+    if (b->n && firehose_put_internal(&c, b->resource_arn, r, b->n, &accepted) != C_OK)
+        return fail(why, "firehose:PutRecordBatch", &e);
+    return C_OK;
+}
+
+const struct dlv_sink dlv_sink_fh = {"FH", FH_MAX_RECORDS, FH_MAX_BYTES, window_fast, fh_write};
+
+const struct dlv_sink *dlv_sink_for(const char *type) {
+    static const struct dlv_sink *const ALL[] = {&dlv_sink_cwl, &dlv_sink_s3, &dlv_sink_fh};
+    for (size_t i = 0; i < ARRAY_LEN(ALL); i++)
+        if (type && strcmp(ALL[i]->type, type) == 0) return ALL[i];
+    return NULL;
+}

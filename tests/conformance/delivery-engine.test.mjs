@@ -1,0 +1,144 @@
+// The delivery engine end to end: the platform produces records with
+// PutVendedLogEvents (Sluice's extension, signed JSON 1.1), and every
+// delivery of (resource, log type) receives them, formatted, at its
+// destination, written as delivery.logs.amazonaws.com so the destination's
+// own policies decide; failures show in GetDeliveryStatus with the reason and
+// the backlog is delivered once fixed. Flush window: 1 s.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import {
+  PutDeliverySourceCommand, PutDeliveryDestinationCommand, CreateDeliveryCommand, CreateLogGroupCommand,
+  GetLogEventsCommand, DescribeLogStreamsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { CreateBucketCommand, ListObjectsV2Command, GetObjectCommand, DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { startServer, teardown, uniq, REGION, sleep } from './harness.mjs';
+import { clients, bucketName } from './delivery-helpers.mjs';
+import { s3Client } from './s3-helpers.mjs';
+
+let srv, logs, acct, s3, iam, fh;
+
+async function call(op, body, creds = srv.credentials()) {
+  const r = await srv.raw({ target: op, body: JSON.stringify(body), sign: creds });
+  return { status: r.status, json: r.json };
+}
+async function produce(resourceArn, logType, messages, creds) {
+  const now = Date.now();
+  const logEvents = messages.map((m, i) => ({ timestamp: now - messages.length + i,
+    message: typeof m === 'string' ? m : JSON.stringify(m) }));
+  return call('PutVendedLogEvents', { resourceArn, logType, logEvents }, creds);
+}
+async function until(what, fn, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+const status = async (id, creds) => (await call('GetDeliveryStatus', { id }, creds)).json.deliveryStatus;
+const dist = () => `arn:aws:cloudfront::${acct}:distribution/E${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 1e6)}`;
+const cf = (i) => ({ date: '2026-12-07', time: `10:00:0${i % 10}`, 'x-edge-location': 'SOF50-P2', 'c-ip': `192.0.2.${i}`,
+  'cs-method': 'GET', 'cs(Host)': 'd111111abcdef8.cloudfront.net', 'cs-uri-stem': `/img/${i}.png`, 'sc-status': 200,
+  'sc-bytes': 1000 + i });
+
+before(async () => {
+  srv = await startServer({ extraArgs: ['--delivery-flush-seconds', '1'] });
+  ({ logs, acct, s3, iam, fh } = clients(srv));
+});
+after(async () => { await teardown(srv); });
+
+test('V2 to a log group: records arrive as JSON of the selected fields, in order', async () => {
+  const res = dist();
+  const group = uniq('/aws/vendedlogs/cf');
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('src'), resourceArn: res, logType: 'ACCESS_LOGS' }))).deliverySource;
+  const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'), outputFormat: 'json',
+    deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:logs:${REGION}:${acct}:log-group:${group}` } }))).deliveryDestination;
+  const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn,
+    recordFields: ['date', 'time', 'c-ip', 'sc-status'] }))).delivery;
+  const r = await produce(res, 'ACCESS_LOGS', [cf(1), cf(2), cf(3)]);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const stream = `${res.split('/').pop()}_ACCESS_LOGS`;
+  const events = await until('events in the log group', async () => {
+    try {
+      const e = (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events;
+      return e.length === 3 ? e : null;
+    } catch { return null; }
+  });
+  assert.deepEqual(events.map((e) => JSON.parse(e.message)), [1, 2, 3].map((i) => ({ date: '2026-12-07',
+    time: `10:00:0${i}`, 'c-ip': `192.0.2.${i}`, 'sc-status': '200' })));
+  assert.deepEqual(Object.keys(JSON.parse(events[0].message)), ['date', 'time', 'c-ip', 'sc-status'], 'recordFields order');
+  const st = await until('status', async () => { const s = await status(del.id); return s.deliveredRecords === 3 ? s : null; });
+  assert.equal(st.state, 'IDLE');
+  assert.equal(st.backlogRecords, 0);
+});
+
+test('V1 to S3: a gzip object under AWSLogs/{account}/{service}/{region}/yyyy/MM/dd/HH/, plain lines', async () => {
+  const bucket = bucketName('eng');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const vpc = `arn:aws:ec2:${REGION}:${acct}:vpc/vpc-${Date.now().toString(16)}`;
+  const r = await call('CreateLogDelivery', { resourceArn: vpc, logType: 'VPC_FLOW_LOGS', destinationArn: `arn:aws:s3:::${bucket}`,
+    s3DeliveryOptions: { perHourPartition: true } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const lines = ['2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK',
+    '2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK'];
+  const p = await produce(vpc, 'VPC_FLOW_LOGS', lines);
+  assert.equal(p.status, 200, JSON.stringify(p.json));
+  const obj = await until('an object in the bucket', async () => {
+    const l = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'AWSLogs/' }));
+    return l.Contents?.[0];
+  });
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, '0');
+  const dir = `AWSLogs/${acct}/vpcflowlogs/${REGION}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`;
+  const hour = `${dir}${pad(d.getUTCHours())}/`;
+  assert.ok(obj.Key.startsWith(dir), `${obj.Key} under ${dir}`);
+  assert.match(obj.Key.slice(dir.length), new RegExp(`^(\\d\\d/)?${acct}_vpcflowlogs_${REGION}_[^/]+_\\d{8}T\\d{4}Z_[0-9a-f]+\\.log\\.gz$`), obj.Key);
+  assert.ok(obj.Key.startsWith(hour) || obj.Key.slice(dir.length, dir.length + 3).match(/^\d\d\//), 'per-hour partition');
+  const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key }))).Body.transformToByteArray());
+  const text = gunzipSync(body).toString('utf8');
+  assert.ok(text.includes(lines[0]) && text.includes(lines[1]), text);
+});
+
+test('a denial shows in the status with its reason, and the backlog is delivered once fixed', async () => {
+  const bucket = bucketName('deny');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const res = dist();
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('src'), resourceArn: res, logType: 'ACCESS_LOGS' }))).deliverySource;
+  const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'), outputFormat: 'plain',
+    deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:s3:::${bucket}` } }))).deliveryDestination;
+  const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn,
+    recordFields: ['date', 'c-ip'], fieldDelimiter: ' ' }))).delivery;
+  const policy = (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+  await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+  assert.equal((await produce(res, 'ACCESS_LOGS', [cf(1), cf(2)])).status, 200);
+  const failing = await until('FAILING', async () => { const s = await status(del.id); return s.state === 'FAILING' ? s : null; });
+  assert.equal(failing.lastErrorAction, 's3:PutObject');
+  assert.match(failing.lastErrorMessage, /delivery\.logs\.amazonaws\.com/);
+  assert.equal(failing.backlogRecords, 2);
+  const none = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  assert.equal(none.KeyCount ?? 0, 0, 'nothing delivered');
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
+  const ok = await until('delivered after the fix', async () => { const s = await status(del.id); return s.deliveredRecords === 2 ? s : null; }, 30000);
+  assert.equal(ok.backlogRecords, 0);
+  const l = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: l.Contents[0].Key }))).Body.transformToByteArray());
+  assert.equal(gunzipSync(body).toString('utf8'), '2026-12-07 192.0.2.1\n2026-12-07 192.0.2.2\n');
+});
+
+test('who may produce: the platform account; a tenant cannot forge records, its own resources included', async () => {
+  const tenant = `p${Date.now().toString(36)}`;
+  const tId = await srv.accountCreate(tenant);
+  const creds = srv.credentials(tenant);
+  const res = `arn:aws:cloudfront::${tId}:distribution/EFORGE1`;
+  const forged = await produce(res, 'ACCESS_LOGS', [cf(1)], creds);
+  assert.equal(forged.status, 400);
+  assert.equal(forged.json.__type, 'AccessDeniedException');
+  const unknown = await produce(`arn:aws:sqs:${REGION}:${acct}:q`, 'X', ['x']);
+  assert.equal(unknown.json.__type, 'ResourceNotFoundException');
+  // No delivery for the pair: accepted and dropped (AWS does the same).
+  assert.equal((await produce(dist(), 'ACCESS_LOGS', [cf(1)])).status, 200);
+});
