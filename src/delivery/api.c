@@ -128,13 +128,23 @@ int dlv_api_register(void) { return service_register_ops("logs", DLV_OPS, ARRAY_
 
 const char *dlv_service_owner(struct call *c, const struct cat_service *svc) {
     if (svc->owner_account) return svc->owner_account;
-    /* Built-in services belong to the admin account made at first start. */
-    struct account *ac;
-    size_t n;
-    if (c->store->ops->account_list(c->store, c->a, &ac, &n) != C_OK) return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (ac[i].name && strcmp(ac[i].name, "admin") == 0) return arena_strdup(c->a, ac[i].id);
-    return NULL;
+    /* Built-in services belong to the admin account made at first start.
+     * It never changes once made, so it is looked up once (every produce
+     * call asks). */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char admin[13];
+    pthread_mutex_lock(&mu);
+    if (!admin[0]) {
+        struct account *ac;
+        size_t n;
+        if (c->store->ops->account_list(c->store, c->a, &ac, &n) == C_OK)
+            for (size_t i = 0; i < n && !admin[0]; i++)
+                if (ac[i].name && strcmp(ac[i].name, "admin") == 0)
+                    snprintf(admin, sizeof admin, "%s", ac[i].id);
+    }
+    const char *out = admin[0] ? arena_strdup(c->a, admin) : NULL;
+    pthread_mutex_unlock(&mu);
+    return out;
 }
 
 void dlv_deleted(struct call *c, const struct dlv_delivery *d) {

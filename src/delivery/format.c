@@ -33,13 +33,24 @@ static const char *delim_of(const struct dlv_fmt *f) {
 
 /* Room for n more bytes; returns where they go.  Callers advance out->len
  * themselves and finish with end(). */
-static char *room(struct buf *out, size_t n) {
-    buf_reserve(out, n);
+static inline char *room(struct buf *out, size_t n) {
+    if (out->len + n + 1 > out->cap) buf_reserve(out, n);
     return out->p + out->len;
 }
-static void end(struct buf *out, char *p) {
+static inline void end(struct buf *out, char *p) {
     out->len = (size_t)(p - out->p);
     out->p[out->len] = 0;
+}
+/* buf_add / buf_addc without a call when there is room. */
+static inline void add(struct buf *out, const char *s, size_t n) {
+    char *p = room(out, n);
+    memcpy(p, s, n);
+    end(out, p + n);
+}
+static inline void addc(struct buf *out, char c) {
+    char *p = room(out, 1);
+    *p = c;
+    end(out, p + 1);
 }
 
 /* ---- scalar text ---- */
@@ -347,20 +358,20 @@ static int format_obj(const struct dlv_fmt *f, const struct jval *obj, const cha
     size_t n;
     if (f->format == DLV_FMT_JSON) {
         bool first = true;
-        buf_addc(out, '{');
+        addc(out, '{');
         for (size_t i = 0; i < f->nfields; i++) {
             const char *k = f->fields[i];
             size_t kl = strlen(k);
             const struct jval *v = field(obj, k, kl, &hint);
             if (!v) continue;
-            if (!first) buf_addc(out, ',');
+            if (!first) addc(out, ',');
             first = false;
             put_json_str(out, k, kl);
-            buf_addc(out, ':');
+            addc(out, ':');
             value_text(v, t, &scratch, &s, &n);
             put_json_str(out, s, n);
         }
-        buf_add(out, "}\n", 2);
+        add(out, "}\n", 2);
     } else {
         const char *d = delim_of(f);
         size_t dl = strlen(d);
@@ -369,14 +380,14 @@ static int format_obj(const struct dlv_fmt *f, const struct jval *obj, const cha
         for (size_t i = 0; i < f->nfields; i++) {
             const char *k = f->fields[i];
             const struct jval *v = field(obj, k, strlen(k), &hint);
-            if (i) buf_add(out, d, dl);
+            if (i) add(out, d, dl);
             n = 0;
             if (v) value_text(v, t, &scratch, &s, &n);
-            if (!n) buf_addc(out, '-');
+            if (!n) addc(out, '-');
             else if (f->format == DLV_FMT_W3C) put_w3c(out, &enc, s, n);
             else put_plain(out, s, n);
         }
-        buf_addc(out, '\n');
+        addc(out, '\n');
     }
     buf_free(&scratch);
     return C_OK;
