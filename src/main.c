@@ -1,13 +1,17 @@
 /* sluice — command line: `serve` runs the endpoint, `account create` adds
  * an account (safe while the server runs: both use SQLite's WAL locking),
  * `catalog` prints the log-source catalog, `policy simulate` asks the policy
- * engine.  Every subcommand answers --help / -h on stdout with status 0 and
+ * engine, `produce` sends vended log records as a service would
+ * (src/cli/produce.c).  Every subcommand answers --help / -h on stdout with status 0 and
  * touches nothing (no data directory is created). */
 #include "aws/dispatch.h"
 #include "aws/model.h"
 #include "catalog/catalog.h"
+#include "cli/cli.h"
+#include "cli/status.h"
 #include "delivery/delivery.h"
 #include "delivery/engine.h"
+#include "delivery/metrics.h"
 #include "delivery/router.h"
 #include "firehose/firehose.h"
 #include "http/server.h"
@@ -38,7 +42,8 @@ static const char USAGE_SERVE[] =
     "                    [--sweep-interval SECONDS] [--firehose-retry-seconds N]\n"
     "                    [--firehose-backlog-mb N] [--catalog FILE]\n"
     "                    [--delivery-conflicts serialize|aws] [--delivery-flush-seconds N]\n"
-    "                    [--delivery-backlog-mb N] [--delivery-retention-hours N]\n";
+    "                    [--delivery-backlog-mb N] [--delivery-retention-hours N]\n"
+    "                    [--metrics-token TOKEN]\n";
 static const char USAGE_ACCOUNT[] =
     "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
     "       sluice account list [--data DIR]\n";
@@ -53,11 +58,26 @@ static const char USAGE_SIMULATE[] =
     "statement (or what was missing) and the AccessDenied message a client\n"
     "would get. Exit status: 0 allow, 1 deny, 2 usage or policy error.\n";
 static const char USAGE_CATALOG[] = "usage: sluice catalog [--json] [--catalog FILE]\n";
+static const char USAGE_PRODUCE[] =
+    "usage: sluice produce --resource ARN --log-type TYPE [--endpoint URL]\n"
+    "         [--profile P] [--credentials FILE] [--region R] [--catalog FILE]\n"
+    "         [--file F|-] [--count N] [--rate N] [--batch N] [--raw] [--seed S]\n"
+    "         [--dry-run]\n"
+    "Sends the resource's vended log records with PutVendedLogEvents, as the\n"
+    "service that owns it would: the lines of --file (- is stdin; empty lines\n"
+    "are skipped), or --count generated samples of the log type (default 100;\n"
+    "JSON objects of its fields, --raw the service's native line where it has\n"
+    "one; --seed makes them repeatable). --rate caps records per second;\n"
+    "--batch events per call (default 500, at most 10000). Defaults: endpoint\n"
+    "http://127.0.0.1:4566, profile default of $AWS_SHARED_CREDENTIALS_FILE or\n"
+    "./data/credentials, region $AWS_REGION or us-east-1. --dry-run prints the\n"
+    "records instead. Progress on stderr: sent N records (R rec/s), rejected K.\n"
+    "Exit status: 0 sent, 1 failed, 2 usage.\n";
 static const char USAGE_VERSION[] = "usage: sluice version\n";
 
 static void usage(void) {
-    fprintf(stderr, "%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
-            USAGE_VERSION);
+    fprintf(stderr, "%s%s%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
+            USAGE_PRODUCE, USAGE_DELIVERY, USAGE_VERSION);
 }
 
 static bool is_help(const char *a) { return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0; }
@@ -140,6 +160,7 @@ static int serve(int argc, char **argv) {
     if (want_help(argc, argv, USAGE_SERVE)) return 0;
     const char *listen = "127.0.0.1:4566", *data = "./data", *region = "us-east-1";
     const char *catalog_file = NULL;
+    const char *metrics_token = NULL;
     const char *tls_cert = NULL, *tls_key = NULL;
     bool tls = false, dev = false, access_log = true;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -169,6 +190,8 @@ static int serve(int argc, char **argv) {
         else if (OPT("--delivery-flush-seconds")) dlv_flush_seconds = atoi(v);
         else if (OPT("--delivery-backlog-mb")) dlv_backlog_mb = atoi(v);
         else if (OPT("--delivery-retention-hours")) dlv_retention_hours = atoi(v);
+        /* GET /metrics for Prometheus: Authorization: Bearer TOKEN (every account). */
+        else if (OPT("--metrics-token")) metrics_token = v;
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
@@ -203,6 +226,10 @@ static int serve(int argc, char **argv) {
     if (dlv_api_register() != C_OK) {
         fprintf(stderr, "sluice: could not register the delivery operations\n");
         return 1;
+    }
+    if (dlv_metrics_register(metrics_token) != C_OK) {
+        fprintf(stderr, "sluice: could not register GET /metrics (an empty --metrics-token?)\n");
+        return 2;
     }
     if (model_load_all(err, sizeof err) != C_OK) {
         fprintf(stderr, "sluice: models: %s\n", err);
@@ -430,13 +457,18 @@ int main(int argc, char **argv) {
     if (argc < 2) { usage(); return 2; }
     const char *cmd = argv[1];
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {
-        printf("%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
-               USAGE_VERSION);
+        printf("%s%s%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,
+               USAGE_PRODUCE, USAGE_DELIVERY, USAGE_VERSION);
         return 0;
     }
     if (strcmp(cmd, "serve") == 0) return serve(argc - 2, argv + 2);
     if (strcmp(cmd, "account") == 0) return account_cmd(argc - 2, argv + 2);
     if (strcmp(cmd, "catalog") == 0) return catalog_cmd(argc - 2, argv + 2);
+    if (strcmp(cmd, "delivery") == 0) return delivery_cmd(argc - 2, argv + 2);
+    if (strcmp(cmd, "produce") == 0) {
+        if (want_help(argc - 2, argv + 2, USAGE_PRODUCE)) return 0;
+        return produce_cmd(argc - 2, argv + 2);
+    }
     if (strcmp(cmd, "policy") == 0) {
         if (argc > 2 && strcmp(argv[2], "simulate") == 0) {
             if (want_help(argc - 3, argv + 3, USAGE_SIMULATE)) return 0;

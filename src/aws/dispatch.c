@@ -47,6 +47,22 @@ int service_register_ops(const char *service, const struct op_def *ops, size_t n
     return C_OK;
 }
 
+/* Plain HTTP resources (dispatch_register_get): same life as g_ext. */
+#define MAX_PATHS 4
+static struct {
+    const char *path, *service, *log_op;
+    path_get_fn fn;
+    void *ctx;
+} g_paths[MAX_PATHS];
+static size_t g_npaths;
+
+int dispatch_register_get(const char *path, const char *service, const char *log_op,
+                          path_get_fn fn, void *ctx) {
+    if (g_npaths == MAX_PATHS || !path || path[0] != '/' || !service || !fn) return C_ERR;
+    g_paths[g_npaths++] = (typeof(g_paths[0])){path, service, log_op, fn, ctx};
+    return C_OK;
+}
+
 static int cmp_op(const void *k, const void *e) {
     return strcmp((const char *)k, ((const struct op_def *)e)->name);
 }
@@ -103,12 +119,43 @@ static void render_error(struct http_req *rq, struct http_resp *rs, enum sigv4_e
     json_proto_error(rs, e);
 }
 
+/* The service of a request's SigV4 credential scope (header or presigned
+ * query) is s3.  A cheap look at header time; authentication proper comes
+ * later. */
+static bool signed_for_s3(const struct http_req *rq) {
+    const char *v = NULL;
+    const char *h = http_header(rq, "Authorization");
+    if (h && (v = strstr(h, "Credential="))) v += 11;
+    else if (rq->query && (v = strstr(rq->query, "X-Amz-Credential="))) v += 17;
+    if (!v) return false;
+    /* AKID/DATE/REGION/SERVICE/aws4_request, '/' maybe as %2F. */
+    for (int seps = 0; *v && *v != ',' && *v != '&' && *v != ' ';) {
+        size_t sep = *v == '/' ? 1 : (strncasecmp(v, "%2F", 3) == 0 ? 3 : 0);
+        if (!sep) { v++; continue; }
+        v += sep;
+        if (++seps == 3)
+            return strncmp(v, "s3", 2) == 0 && (v[2] == '/' || strncasecmp(v + 2, "%2F", 3) == 0);
+    }
+    return false;
+}
+
+/* The plain HTTP resource a request is for: a GET of a registered path
+ * that no AWS protocol claims (no X-Amz-Target, form body or Action) and
+ * that is not signed for s3 (that one is a path-style bucket). */
+static int path_route(const struct http_req *rq) {
+    if (!g_npaths || strcmp(rq->method, "GET") != 0) return -1;
+    for (size_t i = 0; i < g_npaths; i++)
+        if (strcmp(rq->path, g_paths[i].path) == 0)
+            return guess_style(rq) == SIGV4_S3 && !signed_for_s3(rq) ? (int)i : -1;
+    return -1;
+}
+
 /* Headers are in: S3-style requests (REST-XML) are taken over by the S3
  * layer before their body arrives, so object bodies stream to disk and a
  * refusal reaches a client waiting on "Expect: 100-continue" at once.
  * Every other request is buffered and handled by sluice_handle. */
 void sluice_on_headers(void *ctx, struct http_req *rq) {
-    if (guess_style(rq) == SIGV4_S3) s3_on_headers(ctx, rq);
+    if (guess_style(rq) == SIGV4_S3 && path_route(rq) < 0) s3_on_headers(ctx, rq);
 }
 
 /* Constant-time string equality (session tokens). */
@@ -172,12 +219,69 @@ int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_e
     return C_OK;
 }
 
+/* A plain HTTP resource (dispatch_register_get): a bearer token for the
+ * handler to judge, or SigV4 verified here; errors in the S3 shape, as for
+ * any request no AWS protocol claims. */
+static void handle_path(struct sluice_ctx *sx, struct http_req *rq, struct http_resp *rs,
+                        int route) {
+    struct arena *a = &rq->arena;
+    struct aws_err err = {0};
+    const char *scope_service = NULL;
+    rs->log_op = g_paths[route].log_op;
+    struct path_req pr = {.store = sx->store, .region = sx->region, .a = a, .query = rq->query,
+                          .err = &err};
+    struct sigv4_auth au;
+    struct access_key key;
+    struct call c;
+    const char *authz = http_header(rq, "Authorization");
+    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
+        const char *t = authz + 7;
+        while (*t == ' ') t++;
+        pr.bearer = t;
+    } else {
+        char body_hash[65];
+        const char *stated = http_header(rq, "x-amz-content-sha256");
+        sigv4_sha256_hex(rq->body ? rq->body : "", rq->body_len, body_hash);
+        if (stated && strcmp(stated, body_hash) != 0) {
+            aws_errf(&err, 400, "XAmzContentSHA256Mismatch",
+                     "The provided 'x-amz-content-sha256' header does not match what was "
+                     "computed.");
+            goto fail;
+        }
+        int auth_rc = sluice_authenticate(sx, rq, SIGV4_S3, body_hash, &au, &key, &err);
+        scope_service = au.service;
+        if (auth_rc != C_OK) goto fail;
+        rs->log_account = arena_strdup(a, key.account_id);
+        if (sigv4_check_scope(&au, sx->region, g_paths[route].service, SIGV4_S3, &err) != C_OK)
+            goto fail;
+        c = (struct call){
+            .a = a, .store = sx->store, .region = sx->region,
+            .service = g_paths[route].service, .op = g_paths[route].log_op,
+            .who = {.account_id = arena_strdup(a, key.account_id), .arn = key.principal_arn,
+                    .akid = key.akid},
+            .key = &key,
+            .request_id = rq->request_id, .source_ip = rq->remote_ip,
+            .secure_transport = rq->tls, .now_ms = now_ms(), .err = &err,
+        };
+        pr.c = &c;
+    }
+    if (g_paths[route].fn(g_paths[route].ctx, &pr, rs) == C_OK) return;
+fail:
+    rs->log_error = err.code;
+    render_error(rq, rs, SIGV4_S3, scope_service, &err);
+}
+
 void sluice_handle(void *ctx, struct http_req *rq, struct http_resp *rs) {
     struct sluice_ctx *sx = ctx;
     struct arena *a = &rq->arena;
     struct aws_err err = {0};
     enum sigv4_errstyle st = guess_style(rq);
     const char *scope_service = NULL;
+    int route = path_route(rq);
+    if (route >= 0) {
+        handle_path(sx, rq, rs, route);
+        return;
+    }
 
     /* 1. Authenticate.  Buffered (non-S3) bodies are always hashed: a hash
      * the client states in x-amz-content-sha256 is what the signature

@@ -32,6 +32,35 @@ int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_e
                         const char *payload_hash, struct sigv4_auth *au, struct access_key *key,
                         struct aws_err *err);
 
+/* Plain HTTP resources at fixed paths beside the AWS APIs (GET /metrics).
+ * A higher layer hands the dispatcher a handler at start-up, as with
+ * service_register_ops (call.h), so the dispatcher never calls up into it.
+ * Every such request is authenticated here first, one of two ways:
+ *   - SigV4 for `service` in the server's region: the handler gets the
+ *     verified call (pr->c: who, key, store, ...) and must authorize through
+ *     iam_authorize like any operation;
+ *   - `Authorization: Bearer TOKEN`: pr->c is NULL and pr->bearer is TOKEN;
+ *     the handler must check it (constant time) and refuse it otherwise.
+ * Anything else — unsigned, a bad signature — is refused before the handler
+ * runs, with the error any unsigned request gets (S3 shape: 403
+ * AccessDenied).  A GET of the path signed for s3 stays S3's (a path-style
+ * bucket of that name).  Errors are rendered in the S3 shape (<Error>). */
+struct path_req {
+    struct call *c;             /* SigV4: the verified caller; NULL with a bearer token */
+    const char *bearer;         /* the bearer token, or NULL */
+    struct store *store;
+    const char *region;
+    struct arena *a;            /* the request's */
+    const char *query;          /* raw query string, or NULL */
+    struct aws_err *err;        /* fill and return C_ERR to refuse */
+};
+/* Fill rs (status, content_type, body) and return C_OK, or fill pr->err. */
+typedef int (*path_get_fn)(void *ctx, const struct path_req *pr, struct http_resp *rs);
+/* Serve GET `path` (exact, no trailing slash) with fn; log_op names it in
+ * the access log.  Start-up only, before http_start.  C_ERR when full. */
+int dispatch_register_get(const char *path, const char *service, const char *log_op,
+                          path_get_fn fn, void *ctx);
+
 /* Services known to the endpoint (logs now; s3, firehose, iam, sts, kms later). */
 const struct service_def *service_by_name(const char *name);
 const struct service_def *service_by_target(const char *target, size_t prefix_len);

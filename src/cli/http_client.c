@@ -312,6 +312,8 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 int http_client_aws_json(struct http_client *c, const struct aws_creds *cr, const char *region,
                          const char *service, const char *target, const void *body, size_t len,
                          struct http_response *resp, char *err, size_t errlen) {
+    memset(resp, 0, sizeof *resp);   /* freeable even when signing fails */
+    buf_init(&resp->body);
     struct arena a;
     arena_init(&a, 8192);
     char amz_date[17], hash[65];

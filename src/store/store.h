@@ -892,8 +892,9 @@ struct store_ops {
      * C_ERR: nothing stored).  Each delivery's records get consecutive seqs
      * in the order given; arrival_ms is stamped on all.  When a delivery's
      * backlog would pass max_backlog_bytes (0: no limit) nothing is stored
-     * and e is ThrottlingException "Rate exceeded for delivery ID: backlog
-     * of N bytes is full". */
+     * and e is ThrottlingException "Rate exceeded for delivery ID: its
+     * backlog of N bytes is full" (N: the limit).  max_n / max_bytes 0 in
+     * dq_read mean no bound. */
     int (*dq_append)(struct store *s, const struct dq_put *puts, size_t n, int64_t arrival_ms,
                      uint64_t max_backlog_bytes, struct aws_err *e);
     /* A delivery's records with seq > after, in seq order, to fn: at most
