@@ -234,8 +234,8 @@ static void handle_path(struct sluice_ctx *sx, struct http_req *rq, struct http_
     struct access_key key;
     struct call c;
     const char *authz = http_header(rq, "Authorization");
-    if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-        const char *t = authz + 7;
+    if (authz && strncasecmp(authz, "Bearer", 6) == 0 && (!authz[6] || authz[6] == ' ')) {
+        const char *t = authz + 6;
         while (*t == ' ') t++;
         pr.bearer = t;
     } else {

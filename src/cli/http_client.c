@@ -200,7 +200,8 @@ static int read_chunked(struct http_client *c, struct buf *out) {
         unsigned long long n = strtoull(line, &end, 16);
         if (end == line) return C_ERR;
         if (n == 0) break;
-        if (take(c, (size_t)n, out) != C_OK || take_line(c, line, sizeof line) != C_OK) return C_ERR;
+        if (take(c, (size_t)n, out) != C_OK || take_line(c, line, sizeof line) != C_OK)
+            return C_ERR;
     }
     do {   /* trailers, then the empty line */
         if (take_line(c, line, sizeof line) != C_OK) return C_ERR;
@@ -224,10 +225,11 @@ static int read_response(struct http_client *c, const char *method, struct http_
             ssize_t n = fill(c);
             if (n <= 0) {
                 *none = empty && (n == 0 || errno == ECONNRESET || errno == EPIPE);
+                bool slow = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
                 snprintf(err, errlen, "%s: %s", c->hostport,
                          n == 0 ? "connection closed before an answer"
-                         : errno == EAGAIN || errno == EWOULDBLOCK ? "timed out waiting for an answer"
-                                                                  : strerror(errno));
+                         : slow ? "timed out waiting for an answer"
+                                : strerror(errno));
                 return C_ERR;
             }
         }
@@ -241,7 +243,8 @@ static int read_response(struct http_client *c, const char *method, struct http_
         memcpy(head, c->in.p, hlen);
         head[hlen] = 0;
         consume(&c->in, hlen);
-        if (r->status >= 100 && r->status < 200) continue;   /* 100 Continue: the real one follows */
+        /* 100 Continue and the like: the real answer follows. */
+        if (r->status >= 100 && r->status < 200) continue;
         size_t vl;
         const char *v = header(head, hlen, "x-amzn-ErrorType", &vl);
         if (v) snprintf(r->error_type, sizeof r->error_type, "%.*s", (int)vl, v);

@@ -11,7 +11,8 @@
  * stdin), so records never sit unseen.
  *
  * ThrottlingException and ServiceUnavailableException (and 502/503/504)
- * are retried with exponential backoff and jitter; any other error is
+ * are retried with exponential backoff and jitter (0.2 s doubling to 10 s,
+ * 10 attempts per batch); any other error is
  * printed as AWS wrote it (type: message) and stops the run (exit 1).
  * Progress goes to stderr: "sent N records (R rec/s), rejected K", where K
  * counts the events the answers' rejectedLogEventsInfo names. */
@@ -159,7 +160,8 @@ static int parse_opts(int argc, char **argv, struct opts *o) {
         return 2;
     }
     if (o->raw && o->file) {
-        usage_error("--raw chooses the form of generated records; a file's lines are sent as they are");
+        usage_error("--raw chooses the form of generated records; "
+                    "a file's lines are sent as they are");
         return 2;
     }
     return 0;
@@ -409,7 +411,10 @@ static int run_generated(struct producer *p, const struct cat_log_type *lt) {
 static size_t utf8_seq(const unsigned char *s, size_t n) {
     unsigned char c = s[0];
     if (c < 0x80) return 1;
-    size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
     if (!len || len > n) return 0;
     unsigned char lo = 0x80, hi = 0xbf;   /* the second byte's range (no overlongs, surrogates) */
     if (c == 0xe0) lo = 0xa0;
@@ -544,8 +549,8 @@ static int run_file(struct producer *p) {
         rc = add(p, next_ts(p), line, len);
     }
     if (repaired)
-        fprintf(stderr, "sluice produce: %s: %" PRIu64 " line(s) were not UTF-8; invalid bytes were "
-                        "sent as U+FFFD\n", name, repaired);
+        fprintf(stderr, "sluice produce: %s: %" PRIu64 " line(s) were not UTF-8; invalid "
+                        "bytes were sent as U+FFFD\n", name, repaired);
     if (!is_stdin) close(r.fd);
     buf_free(&r.b);
     buf_free(&fixed);
@@ -578,7 +583,8 @@ int produce_cmd(int argc, char **argv) {
         status = 2;
         goto out;
     }
-    if (!o.dry_run && cli_load_credentials(o.credentials, o.profile, &p.cr, err, sizeof err) != C_OK) {
+    if (!o.dry_run &&
+        cli_load_credentials(o.credentials, o.profile, &p.cr, err, sizeof err) != C_OK) {
         fprintf(stderr, "sluice produce: %s (--credentials, --profile)\n", err);
         status = 1;
         goto out;

@@ -175,24 +175,53 @@ static inline uint64_t load8(const char *s) {
     return w;
 }
 
+/* Index of the first byte of s[0..n) that MASK(word) / IS(byte) flag, or
+ * n: whole words while they are clean; the last partial word is loaded
+ * overlapping the (clean) bytes before it, or, for strings under 8 bytes,
+ * padded with PAD (a byte outside the set). */
+#define DEFINE_SCAN(name, ARGS, MASK, IS, PAD)                          \
+    static inline size_t name(const char *s, size_t n ARGS) {          \
+        size_t k = 0;                                                  \
+        uint64_t w;                                                    \
+        for (; k + 8 <= n; k += 8) {                                   \
+            w = load8(s + k);                                          \
+            if (MASK) goto found;                                      \
+        }                                                              \
+        if (k == n) return n;                                          \
+        if (n >= 8) {                                                  \
+            k = n - 8;                                                 \
+            w = load8(s + k);                                          \
+        } else {                                                       \
+            w = ONES * (unsigned char)(PAD);                           \
+            memcpy(&w, s, n);                                          \
+        }                                                              \
+        if (!(MASK)) return n;                                         \
+    found:                                                             \
+        for (; k < n; k++) {                                           \
+            unsigned char c = (unsigned char)s[k];                     \
+            if (IS) return k;                                          \
+        }                                                              \
+        return n;                                                      \
+    }
+
+#define NOARGS
+DEFINE_SCAN(scan_json, NOARGS, has_less(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\'),
+            c < 0x20 || c == '"' || c == '\\', 'a')
+DEFINE_SCAN(scan_plain, NOARGS, has_byte(w, '\n') | has_byte(w, '\r'), c == '\n' || c == '\r', 'a')
+
 /* JSON string literal of s (control characters, '"' and '\' escaped; the
  * parser has checked the UTF-8). */
 static void put_json_str(struct buf *out, const char *s, size_t n) {
     char *p = room(out, n * 6 + 2);
     *p++ = '"';
     size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w = load8(s + i);
-            if (!(has_less(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\'))) {
-                memcpy(p, s + i, 8);
-                p += 8;
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = (unsigned char)s[i++];
-        if (c >= 0x20 && c != '"' && c != '\\') { *p++ = (char)c; continue; }
+    for (;;) {
+        size_t j = i + scan_json(s + i, n - i);
+        memcpy(p, s + i, j - i);
+        p += j - i;
+        if (j == n) break;
+        unsigned char c = (unsigned char)s[j];
+        i = j + 1;
         *p++ = '\\';
         switch (c) {
         case '"': *p++ = '"'; break;
@@ -215,20 +244,14 @@ static void put_json_str(struct buf *out, const char *s, size_t n) {
 static void put_plain(struct buf *out, const char *s, size_t n) {
     char *p = room(out, n * 2);
     size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w = load8(s + i);
-            if (!(has_byte(w, '\n') | has_byte(w, '\r'))) {
-                memcpy(p, s + i, 8);
-                p += 8;
-                i += 8;
-                continue;
-            }
-        }
-        char c = s[i++];
-        if (c == '\n') { *p++ = '\\'; *p++ = 'n'; }
-        else if (c == '\r') { *p++ = '\\'; *p++ = 'r'; }
-        else *p++ = c;
+    for (;;) {
+        size_t j = i + scan_plain(s + i, n - i);
+        memcpy(p, s + i, j - i);
+        p += j - i;
+        if (j == n) break;
+        *p++ = '\\';
+        *p++ = s[j] == '\n' ? 'n' : 'r';
+        i = j + 1;
     }
     end(out, p);
 }
@@ -246,12 +269,14 @@ static inline bool in_set(const struct byteset *bs, unsigned char c) {
     return (bs->w[c >> 6] >> (c & 63)) & 1;
 }
 
-/* The delimiter bytes put_w3c checks beyond the base set (a delimiter has
- * at most 5 characters; a tab or space needs none). */
+/* The set for one delimiter: the delimiter bytes beyond the base set (a
+ * delimiter has at most 5 characters; a tab or space adds none), and a pad
+ * byte outside the set. */
 struct w3c_enc {
     struct byteset set;
     unsigned char extra[8];
     size_t nextra;
+    unsigned char pad;
 };
 
 static void w3c_enc_init(struct w3c_enc *e, const char *d, size_t dl) {
@@ -263,27 +288,30 @@ static void w3c_enc_init(struct w3c_enc *e, const char *d, size_t dl) {
         e->set.w[c >> 6] |= 1ull << (c & 63);
         if (e->nextra < sizeof e->extra) e->extra[e->nextra++] = c;
     }
+    e->pad = 'a';
+    while (in_set(&e->set, e->pad)) e->pad++;
 }
+
+static inline uint64_t w3c_mask(uint64_t w, const struct w3c_enc *e) {
+    uint64_t hit = (w & HIGHS) | has_less(w, 0x21) | has_byte(w, '"') | has_byte(w, '%') |
+                   has_byte(w, '\\') | has_byte(w, 0x7F);
+    for (size_t j = 0; j < e->nextra; j++) hit |= has_byte(w, e->extra[j]);
+    return hit;
+}
+#define W3C_ARGS , const struct w3c_enc *e
+DEFINE_SCAN(scan_w3c, W3C_ARGS, w3c_mask(w, e), in_set(&e->set, c), e->pad)
 
 static void put_w3c(struct buf *out, const struct w3c_enc *e, const char *s, size_t n) {
     char *p = room(out, n * 3);
     size_t i = 0;
-    while (i < n) {
-        if (i + 8 <= n) {
-            uint64_t w = load8(s + i);
-            uint64_t hit = (w & HIGHS) | has_less(w, 0x21) | has_byte(w, '"') | has_byte(w, '%') |
-                           has_byte(w, '\\') | has_byte(w, 0x7F);
-            for (size_t j = 0; j < e->nextra; j++) hit |= has_byte(w, e->extra[j]);
-            if (!hit) {
-                memcpy(p, s + i, 8);
-                p += 8;
-                i += 8;
-                continue;
-            }
-        }
-        unsigned char c = (unsigned char)s[i++];
-        if (!in_set(&e->set, c)) { *p++ = (char)c; continue; }
+    for (;;) {
+        size_t j = i + scan_w3c(s + i, n - i, e);
+        memcpy(p, s + i, j - i);
+        p += j - i;
+        if (j == n) break;
+        unsigned char c = (unsigned char)s[j];
         *p++ = '%'; *p++ = HEXU[c >> 4]; *p++ = HEXU[c & 15];
+        i = j + 1;
     }
     end(out, p);
 }

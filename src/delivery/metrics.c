@@ -218,10 +218,12 @@ static int metrics_get(void *ctx, const struct path_req *pr, struct http_resp *r
         return aws_errf(pr->err, 500, "InternalError",
                         "We encountered an internal error. Please try again.");
     }
-    qsort(r.v, r.n, sizeof *r.v, by_id);
-    dlv_status_each(join_status, &r);
-    if (pr->store->ops->dq_pending) pr->store->ops->dq_pending(pr->store, join_queue, &r);
-    qsort(r.v, r.n, sizeof *r.v, by_account_id);
+    if (r.n) {
+        qsort(r.v, r.n, sizeof *r.v, by_id);
+        dlv_status_each(join_status, &r);
+        if (pr->store->ops->dq_pending) pr->store->ops->dq_pending(pr->store, join_queue, &r);
+        qsort(r.v, r.n, sizeof *r.v, by_account_id);
+    }
 
     rs->body.len = 0;
     buf_reserve(&rs->body, 4096 + r.n * ARRAY_LEN(FAMILIES) * 96);

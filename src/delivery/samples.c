@@ -222,8 +222,10 @@ static void sc_canonical(struct smp_gen *g, char *o, size_t n) {
     uint64_t h = 1469598103934665603ull;
     for (const char *p = g->arn; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
     size_t k = 0;
-    for (int i = 0; i < 4 && k + 17 <= n; i++, h = h * 6364136223846793005ull + 1442695040888963407ull)
+    for (int i = 0; i < 4 && k + 17 <= n; i++) {
         k += (size_t)snprintf(o + k, n - k, "%016" PRIx64, h);
+        h = h * 6364136223846793005ull + 1442695040888963407ull;
+    }
 }
 static void sc_cfdomain(struct smp_gen *g, char *o, size_t n) {
     /* A distribution's domain: fixed per ARN, like sc_canonical. */
@@ -274,7 +276,9 @@ static void sc_dur_ms(struct smp_gen *g, char *o, size_t n) {
     const char *d = sc(g, "dur");
     snprintf(o, n, "%" PRId64, (int64_t)(strtod(d, NULL) * 1000 + 0.5));
 }
-static void sc_edge(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, EDGES, 0)); }
+static void sc_edge(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%s", PICK(g, EDGES, 0));
+}
 static void sc_edge_reqid(struct smp_gen *g, char *o, size_t n) {
     static const char B64URL[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -287,7 +291,9 @@ static void sc_hms(struct smp_gen *g, char *o, size_t n) {
     tm_of(g, &tm);
     strftime(o, n, "%H:%M:%S", &tm);
 }
-static void sc_host(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, HOSTS, 0)); }
+static void sc_host(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%s", PICK(g, HOSTS, 0));
+}
 static void sc_iso(struct smp_gen *g, char *o, size_t n) {
     struct tm tm;
     tm_of(g, &tm);
@@ -307,14 +313,18 @@ static void sc_isous(struct smp_gen *g, char *o, size_t n) {
     strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(o, n, "%s.%03d%03dZ", s, (int)(g->t_ms % 1000), (int)rnd_n(g, 1000));
 }
-static void sc_level(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, LEVELS, 70)); }
+static void sc_level(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%s", PICK(g, LEVELS, 70));
+}
 static void sc_method(struct smp_gen *g, char *o, size_t n) {
     snprintf(o, n, "%s", PICK(g, METHODS, 65));
 }
 static void sc_packets(struct smp_gen *g, char *o, size_t n) {
     snprintf(o, n, "%" PRId64, sc_int(g, "bytes_out") / 1400 + 1);
 }
-static void sc_path(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, PATHS, 0)); }
+static void sc_path(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%s", PICK(g, PATHS, 0));
+}
 static void sc_pip(struct smp_gen *g, char *o, size_t n) {
     snprintf(o, n, "10.0.%d.%d", (int)rnd_range(g, 0, 15), (int)rnd_range(g, 4, 250));
 }
@@ -377,7 +387,9 @@ static void sc_status(struct smp_gen *g, char *o, size_t n) {
     snprintf(o, n, "%d", STATUSES[rnd_n(g, ARRAY_LEN(STATUSES))]);
 }
 static void sc_t_ms(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%" PRId64, g->t_ms); }
-static void sc_t_s(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%" PRId64, g->t_ms / 1000); }
+static void sc_t_s(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%" PRId64, g->t_ms / 1000);
+}
 static void sc_t_sms(struct smp_gen *g, char *o, size_t n) {
     snprintf(o, n, "%" PRId64 ".%03d", g->t_ms / 1000, (int)(g->t_ms % 1000));
 }
@@ -400,7 +412,9 @@ static void sc_trace(struct smp_gen *g, char *o, size_t n) {
              rnd(g), rnd(g) >> 32);
 }
 static void sc_ua(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, UAS, 0)); }
-static void sc_user(struct smp_gen *g, char *o, size_t n) { snprintf(o, n, "%s", PICK(g, USERS, 0)); }
+static void sc_user(struct smp_gen *g, char *o, size_t n) {
+    snprintf(o, n, "%s", PICK(g, USERS, 0));
+}
 
 /* Sorted by name (strcmp): looked up with bsearch; smp_new checks the order. */
 static const struct scene_def SCENE[] = {
@@ -741,7 +755,8 @@ static const struct rule RULES[] = {
     S(VPC, "ecs-container-id", "{hex:64}"),
     S(VPC, "ecs-second-container-id", "-"),
     S(VPC, "ecs-service-name", "web-svc"),
-    S(VPC, "ecs-task-definition-arn", "arn:aws:ecs:{region}:{account}:task-definition/web:{int:1-40}"),
+    S(VPC, "ecs-task-definition-arn",
+      "arn:aws:ecs:{region}:{account}:task-definition/web:{int:1-40}"),
     S(VPC, "ecs-task-arn", "arn:aws:ecs:{region}:{account}:task/web/{task}"),
     S(VPC, "ecs-task-id", "{task}"),
     S(VPC, "reject-reason", "-"),
@@ -843,7 +858,8 @@ static const struct rule RULES[] = {
     S(ALBC, "listener_port", "443"),
     S(ALBC, "tls_handshake_latency", "0.0{dec:2}"),
     S(ALBC, "leaf_client_cert_subject", "CN={user}.example.com,O=Example Corp"),
-    S(ALBC, "leaf_client_cert_validity", "NotBefore=2025-01-01T00:00:00Z,NotAfter=2027-01-01T00:00:00Z"),
+    S(ALBC, "leaf_client_cert_validity",
+      "NotBefore=2025-01-01T00:00:00Z,NotAfter=2027-01-01T00:00:00Z"),
     S(ALBC, "leaf_client_cert_serial_number", "{HEX:32}"),
     S(ALBC, "tls_verify_status", "Success"),
     S(ALBC, "tls_keyexchange", "{pick:x25519|secp256r1}"),
@@ -943,7 +959,8 @@ static const struct rule RULES[] = {
     S(WAF, "timestamp", "{t_ms}"),
     S(WAF, "formatVersion", "1"),
     S(WAF, "webaclId", "{arn}"),
-    S(WAF, "terminatingRuleId", "{pick:Default_Action|Default_Action|AWS-AWSManagedRulesCommonRuleSet|RateLimit}"),
+    S(WAF, "terminatingRuleId",
+      "{pick:Default_Action|Default_Action|AWS-AWSManagedRulesCommonRuleSet|RateLimit}"),
     S(WAF, "terminatingRuleType", "{pick:REGULAR|MANAGED_RULE_GROUP|RATE_BASED}"),
     S(WAF, "action", "{pick:ALLOW|ALLOW|ALLOW|BLOCK|CAPTCHA}"),
     S(WAF, "httpSourceName", "{pick:ALB|CF|APIGW}"),
@@ -1007,10 +1024,13 @@ static const struct rule RULES[] = {
     /* CloudTrail. */
     J("cloudtrail", NULL, "userIdentity",
       "{\"type\":\"IAMUser\",\"principalId\":\"AIDA{HEX:17}\",\"arn\":"
-      "\"arn:aws:iam::{account}:user/{user}\",\"accountId\":\"{account}\",\"userName\":\"{user}\"}"),
-    J("cloudtrail", NULL, "requestParameters", "{\"bucketName\":\"{word}-bucket\",\"key\":\"{s3key}\"}"),
+      "\"arn:aws:iam::{account}:user/{user}\",\"accountId\":\"{account}\","
+      "\"userName\":\"{user}\"}"),
+    J("cloudtrail", NULL, "requestParameters",
+      "{\"bucketName\":\"{word}-bucket\",\"key\":\"{s3key}\"}"),
     J("cloudtrail", NULL, "responseElements", "{\"x-amz-request-id\":\"{HEX:16}\"}"),
-    S("cloudtrail", NULL, "eventSource", "{pick:s3.amazonaws.com|ec2.amazonaws.com|iam.amazonaws.com}"),
+    S("cloudtrail", NULL, "eventSource",
+      "{pick:s3.amazonaws.com|ec2.amazonaws.com|iam.amazonaws.com}"),
     S("cloudtrail", NULL, "eventName", "{pick:GetObject|PutObject|DescribeInstances|AssumeRole}"),
     S("cloudtrail", NULL, "eventType", "AwsApiCall"),
     S("cloudtrail", NULL, "eventCategory", "{pick:Management|Data}"),
@@ -1246,8 +1266,8 @@ static int native_cols(struct smp_gen *g) {
 /* Making records. */
 
 static bool rule_applies(const struct rule *r, const struct cat_log_type *lt, const char *field) {
-    return (!r->svc || strcmp(r->svc, lt->svc->name) == 0) && (!r->lt || strcmp(r->lt, lt->name) == 0) &&
-           fnmatch(r->pat, field, FNM_CASEFOLD) == 0;
+    return (!r->svc || strcmp(r->svc, lt->svc->name) == 0) &&
+           (!r->lt || strcmp(r->lt, lt->name) == 0) && fnmatch(r->pat, field, FNM_CASEFOLD) == 0;
 }
 
 static const struct rule DEFAULT_RULE = {NULL, NULL, "*", gen_default, NULL};
@@ -1437,7 +1457,8 @@ int smp_check_templates(char *err, size_t errlen) {
             const char *arg, *end;
             size_t alen;
             if (!placeholder(p, name, sizeof name, &arg, &alen, &end)) continue;
-            if (!bsearch(name, DYN, ARRAY_LEN(DYN), sizeof *DYN, dyn_cmp) && scene_index(name) < 0) {
+            bool dyn = bsearch(name, DYN, ARRAY_LEN(DYN), sizeof *DYN, dyn_cmp) != NULL;
+            if (!dyn && scene_index(name) < 0) {
                 snprintf(err, errlen, "rule %s: unknown placeholder {%s}", RULES[i].pat, name);
                 return C_ERR;
             }
