@@ -142,3 +142,51 @@ test('who may produce: the platform account; a tenant cannot forge records, its 
   // No delivery for the pair: accepted and dropped (AWS does the same).
   assert.equal((await produce(dist(), 'ACCESS_LOGS', [cf(1)])).status, 200);
 });
+
+test('byte for byte: V2 to S3 in w3c, plain and json; prefix and hive keys', async () => {
+  const rec = { date: '2026-12-07', time: '10:00:01', 'c-ip': '192.0.2.1', 'cs(User-Agent)': 'Mozilla/5.0 (X11)',
+    'cs-uri-query': '', 'sc-status': 404, 'sc-bytes': 0.251 };
+  const fields = ['date', 'time', 'c-ip', 'cs(User-Agent)', 'cs-uri-query', 'sc-status', 'sc-bytes', 'x-edge-location'];
+  const cases = [
+    { format: 'w3c', delim: undefined, want: '#Version: 1.0\n#Fields: date time c-ip cs(User-Agent) cs-uri-query sc-status sc-bytes x-edge-location\n'
+      + '2026-12-07\t10:00:01\t192.0.2.1\tMozilla/5.0%20(X11)\t-\t404\t0.251\t-\n' },
+    { format: 'plain', delim: ',', want: '2026-12-07,10:00:01,192.0.2.1,Mozilla/5.0 (X11),-,404,0.251,-\n' },
+    { format: 'json', delim: undefined, want: `${JSON.stringify({ date: '2026-12-07', time: '10:00:01', 'c-ip': '192.0.2.1',
+      'cs(User-Agent)': 'Mozilla/5.0 (X11)', 'cs-uri-query': '', 'sc-status': '404', 'sc-bytes': '0.251' })}\n` },
+  ];
+  for (const c of cases) {
+    const bucket = bucketName(`fmt-${c.format}`);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const res = dist();
+    const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('src'), resourceArn: res, logType: 'ACCESS_LOGS' }))).deliverySource;
+    const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'), outputFormat: c.format,
+      deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:s3:::${bucket}` } }))).deliveryDestination;
+    const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn,
+      recordFields: fields, ...(c.delim ? { fieldDelimiter: c.delim } : {}),
+      s3DeliveryConfiguration: { suffixPath: 'cf/{DistributionId}/{yyyy}/{MM}/{dd}/' } }))).delivery;
+    assert.equal((await produce(res, 'ACCESS_LOGS', [rec])).status, 200);
+    const obj = await until(`the ${c.format} object`, async () =>
+      (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.[0]);
+    const d = new Date();
+    const pad = (n) => String(n).padStart(2, '0');
+    const distId = res.split('/').pop();
+    assert.ok(obj.Key.startsWith(`AWSLogs/${acct}/CloudFront/cf/${distId}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`),
+      obj.Key);
+    const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key }))).Body.transformToByteArray());
+    assert.equal(gunzipSync(body).toString('utf8'), c.want, `${c.format} file`);
+    assert.equal((await status(del.id)).deliveredRecords, 1);
+  }
+  // A destination prefix and Hive-compatible paths (delivery-behaviour.md §3.2).
+  const bucket = bucketName('hive');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const res = dist();
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('src'), resourceArn: res, logType: 'ACCESS_LOGS' }))).deliverySource;
+  const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'),
+    deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:s3:::${bucket}/MyLogPrefix` } }))).deliveryDestination;
+  await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn,
+    s3DeliveryConfiguration: { suffixPath: '{DistributionId}/{yyyy}/{MM}/', enableHiveCompatiblePath: true } }));
+  assert.equal((await produce(res, 'ACCESS_LOGS', [rec])).status, 200);
+  const obj = await until('the hive object', async () => (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.[0]);
+  const d = new Date();
+  assert.ok(obj.Key.startsWith(`MyLogPrefix/DistributionId=${res.split('/').pop()}/year=${d.getUTCFullYear()}/month=${String(d.getUTCMonth() + 1).padStart(2, '0')}/`), obj.Key);
+});

@@ -327,10 +327,22 @@ test('without --metrics-token no bearer token is accepted; an empty one does not
 });
 
 test('sluice delivery status --json lists the account\'s deliveries with their state', async () => {
+  // A V1 log delivery too: listed by ListLogDeliveries, and in the metrics.
+  const bucket = bucketName('metv1');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const v1 = await logsCall(srv, 'CreateLogDelivery', { resourceArn: `arn:aws:ec2:${REGION}:${acct}:vpc/vpc-${Date.now().toString(16)}`,
+    logType: 'VPC_FLOW_LOGS', destinationArn: `arn:aws:s3:::${bucket}` });
+  assert.equal(v1.status, 200, JSON.stringify(v1.json));
+  const v1id = v1.json.logDelivery.id;
+  const m = metrics(await signedGet('/metrics', srv.credentials()));
+  assert.ok(m.ids.includes(v1id), 'the V1 delivery has its series');
+
   const common = ['--endpoint', srv.endpoint, '--credentials', srv.credentialsFile()];
   const r = await sluice(['delivery', 'status', '--json', ...common]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.deliveries.filter((x) => x.id === v1id).map((x) => [x.model, x.deliveryDestinationType, x.state]),
+    [['V1', 'S3', 'IDLE']]);
   const d = out.deliveries.find((x) => x.id === adminDel);
   assert.ok(d, r.stdout);
   assert.ok(!out.deliveries.some((x) => x.id === tenantDel), 'only the profile\'s account');
