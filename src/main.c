@@ -2,7 +2,8 @@
  * an account (safe while the server runs: both use SQLite's WAL locking),
  * `catalog` prints the log-source catalog, `policy simulate` asks the policy
  * engine, `produce` sends vended log records as a service would
- * (src/cli/produce.c).  Every subcommand answers --help / -h on stdout
+ * (src/cli/produce.c), `delivery status` shows why deliveries are or are
+ * not delivering (src/cli/status.c).  Every subcommand answers --help / -h on stdout
  * with status 0 and touches nothing (no data directory is created). */
 #include "aws/dispatch.h"
 #include "aws/model.h"

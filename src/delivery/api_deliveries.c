@@ -5,6 +5,7 @@
  * catalog's template for (log type, destination type), and a same-account
  * destination gets the seed's automatic permissions (autopolicy.h). */
 #include "api_int.h"
+#include "s3key.h"
 
 #include "../iam/authz.h"
 #include "../json/json.h"
@@ -39,33 +40,14 @@ static void write_delivery(struct call *c, const struct dlv_delivery *d, const s
     jw_obj_end(w);
 }
 
-/* The effective suffixPath at creation: the template's default, with the
- * user's suffix appended (AWS prefixes on create, never on update).  A
- * destination whose ARN carries a key prefix replaces the default's
- * "AWSLogs/{account-id}/<service>/" part, so nothing is prepended then. */
+/* The effective suffixPath at creation (s3key.h: AWS prefixes the
+ * template's AWSLogs/{account-id}/<service>/ head on create, never on
+ * update; a destination key prefix replaces that head). */
 static const char *effective_suffix(struct call *c, const struct cat_cell *cell,
                                     const char *dest_rarn, const char *user) {
     const char *bucket, *prefix;
     dlv_s3_split(c, dest_rarn, &bucket, &prefix);
-    const char *dflt = cell->suffix_path;
-    if (prefix) {
-        if (user) return user;
-        if (dflt && strncmp(dflt, "AWSLogs/", 8) == 0) {
-            /* AWSLogs/{account-id}/<service>/rest -> rest */
-            const char *p = dflt + 8;
-            for (int i = 0; i < 2 && p; i++) {
-                p = strchr(p, '/');
-                if (p) p++;
-            }
-            return p && *p ? p : NULL;
-        }
-        return dflt;
-    }
-    if (!dflt) return user;
-    if (!user) return dflt;
-    size_t dl = strlen(dflt);
-    return arena_sprintf(c->a, "%s%s%s", dflt, dl && dflt[dl - 1] == '/' ? "" : "/",
-                         user[0] == '/' ? user + 1 : user);
+    return dlv_s3_effective_suffix(c->a, cell->suffix_path, user, prefix != NULL);
 }
 
 /* The S3 options of the input against the destination type and template. */

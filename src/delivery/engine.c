@@ -193,13 +193,14 @@ struct collect {
     uint64_t bad;               /* records the format cannot render (dropped) */
     const char *bad_why;
     int64_t oldest_arrival;
+    struct buf scratch;         /* one record's formatted line */
 };
 
 static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_ms,
                         const void *msg, size_t len) {
     struct collect *k = ctx;
-    struct buf b;
-    buf_init(&b);
+    struct buf b = k->scratch;   /* reused across records: one allocation per flush */
+    b.len = 0;
     const char *why = NULL;
     k->last_seq = seq;
     if (!k->oldest_arrival) k->oldest_arrival = arrival_ms;
@@ -209,21 +210,19 @@ static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_
          * access-log lines) for a plain or w3c delivery: the line is the
          * record as it stands. */
         struct dlv_fmt raw = {.format = DLV_FMT_RAW};
-        buf_free(&b);
-        buf_init(&b);
+        b.len = 0;
         rc = dlv_format_record(&raw, msg, len, &b, &why);
     }
+    k->scratch = b;
     if (rc != C_OK) {
         k->bad++;
         k->bad_why = why;
-        buf_free(&b);
         return true;
     }
     size_t l = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
     struct dlv_line *line = ARENA_PUSH(k->a, k->lines, k->n, k->cap);
     *line = (struct dlv_line){ts_ms, arena_strndup(k->a, b.p, l), l};
     k->bytes += l;
-    buf_free(&b);
     return true;
 }
 
@@ -305,11 +304,14 @@ static enum flush_rc flush(const char *id, const char *account, int model,
         format = lt && t >= 0 && lt->cell[t].default_format ? lt->cell[t].default_format : "json";
     }
     struct collect k = {.a = &a};
+    buf_init(&k.scratch);
     int f = dlv_format_parse(format);
     k.fmt.format = f < 0 ? DLV_FMT_JSON : (enum dlv_format)f;   /* parquet: issue 10 */
     fields_of(&a, d.record_fields, &k.fmt.fields, &k.fmt.nfields);
     k.fmt.delim = d.field_delimiter;
-    if (st->ops->dq_read(st, id, 0, sink->max_records, sink->max_bytes, collect_one, &k) != C_OK) {
+    int qrc = st->ops->dq_read(st, id, 0, sink->max_records, sink->max_bytes, collect_one, &k);
+    buf_free(&k.scratch);
+    if (qrc != C_OK) {
         aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
         why->action = "read";
         goto out;
