@@ -573,6 +573,110 @@ static void e2e_print(const char *name, const char *what, const struct e2e *r) {
            r->failed);
 }
 
+/* The engine alone: nbatches queued for delivery `id` while its destination
+ * is broken, the destination mended, the server restarted — deliveries with
+ * a backlog are due at start-up, so the engine drains at once and nothing
+ * else runs.  From the server's start (it listens before the engine thread
+ * starts its first flush) until GetDeliveryStatus shows no backlog. */
+enum dest_kind { DEST_S3, DEST_CWL };
+
+struct drain {
+    double secs, records, bytes;   /* what was queued at the restart */
+    double produce_secs;
+};
+
+static void dest_break(struct client *cl, enum dest_kind k, const char *where) {
+    char body[256];
+    if (k == DEST_S3) {
+        snprintf(body, sizeof body, "/%s", where);
+        if (s3_call(cl, "DELETE", body) != 204) die("DeleteBucket: %s", cl->sink);
+    } else {
+        snprintf(body, sizeof body, "{\"logGroupName\":\"%s\"}", where);
+        must(cl, "DeleteLogGroup", body);
+    }
+}
+
+/* S3: the bucket again, and its policy for log delivery again (the first
+ * CreateDelivery to a bucket writes it: a second source's delivery to the
+ * same destination).  CloudWatch Logs: the log group again (the delivery
+ * resource policy is the account's, it stayed). */
+static void dest_mend(struct client *cl, enum dest_kind k, const char *where, const char *name) {
+    char body[512], rarn[128], dist[32];
+    if (k == DEST_S3) {
+        snprintf(body, sizeof body, "/%s", where);
+        if (s3_call(cl, "PUT", body) != 200) die("CreateBucket: %s", cl->sink);
+        snprintf(dist, sizeof dist, "EMEND%s", name);
+        snprintf(body, sizeof body,
+                 "{\"name\":\"%s-mend\",\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\"}",
+                 name, resource(rarn, sizeof rarn, cl->s, dist));
+        must(cl, "PutDeliverySource", body);
+        snprintf(body, sizeof body,
+                 "{\"deliverySourceName\":\"%s-mend\",\"deliveryDestinationArn\":\"arn:aws:"
+                 "logs:" REGION ":%s:delivery-destination:%s-dst\"}",
+                 name, cl->s->acct, name);
+        must(cl, "CreateDelivery", body);
+    } else {
+        snprintf(body, sizeof body, "{\"logGroupName\":\"%s\"}", where);
+        must(cl, "CreateLogGroup", body);
+    }
+}
+
+/* from_progress: time from the first flush's end (the first status that
+ * shows records delivered) to the last one's, over the records delivered
+ * in between — leaves out the start-up (on a server holding 100,000
+ * deliveries, loading them) and suits many small flushes (CloudWatch Logs:
+ * <= 10,000 records); else from the server's start. */
+static struct drain drain_run(struct srv *s, struct bodies *bs, const char *id, size_t nbatches,
+                              enum dest_kind k, const char *where, const char *name,
+                              bool from_progress) {
+    struct client cl = {0};
+    cl_open(&cl, s);
+    dest_break(&cl, k, where);
+    struct load l = {.s = s, .op = "PutVendedLogEvents", .bs = bs, .nbatches = nbatches};
+    load_run(&l);
+    free(l.lat);
+    dest_mend(&cl, k, where, name);
+    cl_close(&cl);
+    srv_stop(s);
+    sync();   /* the drain does not pay for the produce phase's write-back */
+    srv_start(s, 0);
+    int64_t t0 = mono_ns();
+    cl_open(&cl, s);
+    struct dstatus d = status_of(&cl, id);
+    struct drain r = {.records = (double)d.backlog, .produce_secs = load_secs(&l)};
+    r.bytes = (double)json_int(&cl, "backlogBytes");
+    long long rec1 = 0, bytes1 = 0;
+    int64_t t1 = 0, deadline = t0 + 120 * (int64_t)1000000000;
+    for (bool first = true; d.backlog > 0; first = false) {
+        if (mono_ns() > deadline) die("%s", "the drain did not finish within 120 s");
+        if (!first) {
+            usleep(from_progress && !t1 ? 2000 : 10000);
+            d = status_of(&cl, id);
+        }
+        if (from_progress && !t1 && d.delivered > 0) {
+            t1 = mono_ns();
+            rec1 = d.delivered;
+            bytes1 = json_int(&cl, "deliveredBytes");
+        }
+    }
+    int64_t t_end = mono_ns();
+    if (d.failed > 0) die("the drain failed: %s", cl.sink);
+    if (from_progress && t1 && t_end > t1 && d.delivered > rec1) {
+        r.records = (double)(d.delivered - rec1);
+        r.bytes = (double)(json_int(&cl, "deliveredBytes") - bytes1);
+        r.secs = (double)(t_end - t1) / 1e9;
+    } else {
+        r.secs = (double)(t_end - t0) / 1e9;
+    }
+    cl_close(&cl);
+    return r;
+}
+
+static void drain_print(const char *name, const char *what, const struct drain *r) {
+    printf("%-30s %-48s records/s=%-8.0f MB/s=%-6.1f secs=%.2f\n", name, what,
+           r->records / r->secs, r->bytes / r->secs / 1e6, r->secs);
+}
+
 /* ---------------- baselines ---------------- */
 
 /* store->dq_append of the same batches: CONNS threads, one delivery, on an
@@ -771,19 +875,22 @@ static double populate_idle(struct srv *s, const char *tmpl, int n) {
     if (st->ops->dlv_list(st, &a, s->acct, REGION, 2, NULL, NULL, NULL, 10, &d, &nd, &more) !=
             C_OK || nd != 1)
         die("%s", "template delivery: not exactly one");
-    sqlite3_exec(sq_conn(M(st)), "PRAGMA synchronous=OFF", NULL, NULL, NULL);
+    /* A bulk load with the server stopped: no fsync, no file locks per
+     * transaction. */
+    sqlite3_exec(sq_conn(M(st)), "PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE",
+                 NULL, NULL, NULL);
     char name[32], rarn[128], dist[32];
     int64_t t0 = mono_ns();
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "idle-%06d", i);
         snprintf(dist, sizeof dist, "EIDLE%09d", i);
         store_clone(st, &tsrc, &d[0], name, resource(rarn, sizeof rarn, s, dist));
-        if (getenv("DBG_POP") && (i + 1) % 10000 == 0)
-            fprintf(stderr, "pop %d %.2f s\n", i + 1, (double)(mono_ns() - t0) / 1e9);
     }
     double rate = n * 1e9 / (double)(mono_ns() - t0);
-    sqlite3_exec(sq_conn(M(st)), "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-    sqlite3_exec(sq_conn(M(st)), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_exec(sq_conn(M(st)),
+                 "PRAGMA synchronous=FULL; PRAGMA wal_checkpoint(TRUNCATE); "
+                 "PRAGMA locking_mode=NORMAL",
+                 NULL, NULL, NULL);
     arena_free(&a);
     st->ops->close(st);
     return rate;
@@ -794,6 +901,19 @@ static double populate_idle(struct srv *s, const char *tmpl, int n) {
 static size_t batches_for_mb(double mb) {
     size_t n = (size_t)(mb * 1048576.0 / (g_pool_avg * BATCH) + 0.5);
     return n < 1 ? 1 : n;
+}
+
+static double median3(const double *v, int n) {
+    double t[8];
+    memcpy(t, v, (size_t)n * sizeof *t);
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && t[j - 1] > t[j]; j--) { double x = t[j]; t[j] = t[j - 1]; t[j - 1] = x; }
+    return t[n / 2];
+}
+
+static void rss_print(const char *what, const struct rss *r) {
+    printf("%-30s %-48s rss_MB=%-7.1f anon_MB=%-7.1f file_MB=%-7.1f hwm_MB=%.1f\n", "server_rss",
+           what, r->rss_kb / 1024.0, r->anon_kb / 1024.0, r->file_kb / 1024.0, r->hwm_kb / 1024.0);
 }
 
 int main(int argc, char **argv) {
@@ -816,86 +936,120 @@ int main(int argc, char **argv) {
     const size_t n1 = batches_for_mb(256);                 /* case 1 */
     const size_t n6 = batches_for_mb(backlog_mb);          /* case 6 (from case 1's) */
     const size_t n2 = batches_for_mb(96 * scale);           /* case 2 */
-    const size_t n3 = batches_for_mb(64 * scale);           /* cases 3 and 5 */
-    printf("# records: CloudFront-like JSON, %.0f B avg (360..440), %d per call, %d connections; "
-           "servers: --dev-credentials --delivery-flush-seconds 1 --no-access-log\n",
-           g_pool_avg, BATCH, CONNS);
+    const size_t n3 = batches_for_mb(128 * scale);          /* cases 3 and 5 */
+    size_t lmin = SIZE_MAX, lmax = 0;
+    for (int i = 0; i < POOL; i++) {
+        if (g_pool_len[i] < lmin) lmin = g_pool_len[i];
+        if (g_pool_len[i] > lmax) lmax = g_pool_len[i];
+    }
+    printf("# records: CloudFront-like JSON objects of %zu..%zu B (%.0f avg), %d per call, %d "
+           "connections; servers: --dev-credentials --delivery-flush-seconds 1 --no-access-log\n",
+           lmin, lmax, g_pool_avg, BATCH, CONNS);
 
     /* ======== 1 (baseline): dq_append of the same batches ======== */
+    sync();
     double dq_mbs;
     double dq_rps = dq_baseline(n1, &dq_mbs);
 
-    /* ======== 1 and 6: produce -> durable, a failing S3 delivery ======== */
-    static struct srv A, B, C;
-    srv_init(&A, "failing");
-    srv_start(&A, big ? 2048 : 0);
+    /* ======== 1: produce -> durable, a failing CloudWatch Logs delivery ======== */
+    char rarn[128], head[512], what[128];
+    static struct srv A1, A2, B, C;
+    srv_init(&A1, "failing-cwl");
+    srv_start(&A1, 0);
     struct client ca = {0};
-    cl_open(&ca, &A);
-    char id_fail[17], rarn[128], head[512];
-    make_s3_delivery(&ca, "fail", "EFAILING0001", "bench-engine-failing", id_fail);
-    if (s3_call(&ca, "DELETE", "/bench-engine-failing") != 204)
-        die("DeleteBucket: %s", ca.sink);
-    struct rss rss0 = rss_of(A.pid);
+    cl_open(&ca, &A1);
+    char id_failc[17];
+    make_cwl_delivery(&ca, "failc", "EFAILCWL0001", "/aws/vendedlogs/bench-fail", id_failc);
+    must(&ca, "DeleteLogGroup", "{\"logGroupName\":\"/aws/vendedlogs/bench-fail\"}");
     struct bodies bfail;
     snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
-             resource(rarn, sizeof rarn, &A, "EFAILING0001"));
+             resource(rarn, sizeof rarn, &A1, "EFAILCWL0001"));
     bodies_build(&bfail, head);
-    struct load l1 = {.s = &A, .op = "PutVendedLogEvents", .bs = &bfail, .nbatches = n1};
+    sync();
+    struct load l1c = {.s = &A1, .op = "PutVendedLogEvents", .bs = &bfail, .nbatches = n1};
+    load_run(&l1c);
+    struct dstatus sfc = status_of(&ca, id_failc);
+    cl_close(&ca);
+    srv_stop(&A1);
+    bodies_free(&bfail);
+
+    /* ======== 1 and 6: the same with a failing S3 delivery; the server's memory ======== */
+    srv_init(&A2, "failing-s3");
+    srv_start(&A2, big ? 2048 : 0);   /* 1 GiB is the default backlog limit per delivery */
+    cl_open(&ca, &A2);
+    char id_fail[17];
+    make_s3_delivery(&ca, "fail", "EFAILS30001", "bench-engine-failing", id_fail);
+    if (s3_call(&ca, "DELETE", "/bench-engine-failing") != 204)
+        die("DeleteBucket: %s", ca.sink);
+    struct rss rss0 = rss_of(A2.pid);
+    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
+             resource(rarn, sizeof rarn, &A2, "EFAILS30001"));
+    bodies_build(&bfail, head);
+    sync();
+    struct load l1 = {.s = &A2, .op = "PutVendedLogEvents", .bs = &bfail, .nbatches = n1};
     load_run(&l1);
-    struct rss rss1 = rss_of(A.pid);
+    struct rss rss1 = rss_of(A2.pid);
     struct dstatus sf = status_of(&ca, id_fail);
-    struct load l6 = {.s = &A, .op = "PutVendedLogEvents", .bs = &bfail, .nbatches = n6 - n1};
+    struct load l6 = {.s = &A2, .op = "PutVendedLogEvents", .bs = &bfail, .nbatches = n6 - n1};
     if (n6 > n1) load_run(&l6);
-    struct rss rss6 = rss_of(A.pid);
+    struct rss rss6 = rss_of(A2.pid);
     usleep(1500000);   /* a retry or two of the failing flush */
-    struct rss rss6b = rss_of(A.pid);
+    struct rss rss6b = rss_of(A2.pid);
     struct dstatus sf6 = status_of(&ca, id_fail);
     cl_close(&ca);
-    srv_stop(&A);
+    srv_stop(&A2);
     bodies_free(&bfail);
-    printf("-- 1. produce -> durable: PutVendedLogEvents to a delivery whose S3 bucket is gone "
-           "(records stay queued) vs dq_append of the same batches --\n");
-    char what[128];
-    snprintf(what, sizeof what, "%zu x %d records, %.0f MiB", n1, BATCH,
-             (double)n1 * BATCH * g_pool_avg / 1048576);
-    load_print("produce_durable", what, &l1);
-    printf("%-30s %-48s records/s=%-8.0f MB/s=%.1f\n", "dq_append_4t_b1000", what, dq_rps,
-           dq_mbs);
-    printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_delivery_status",
-           "after case 1", sf.state, sf.backlog, sf.failed);
+    sync();
 
     /* ======== 2, 3: server B, S3 and CloudWatch Logs deliveries ======== */
     srv_init(&B, "busy");
     srv_start(&B, 0);
     struct client cb = {0};
     cl_open(&cb, &B);
-    char id_s3[17], id_cwl[17];
+    char id_s3[17], id_cwl[17], id_s3d[17], id_cwld[17];
     make_s3_delivery(&cb, "s3", "ES3BENCH0001", "bench-engine-s3", id_s3);
     make_cwl_delivery(&cb, "cwl", "ECWLBENCH001", "/aws/vendedlogs/bench-engine", id_cwl);
+    make_s3_delivery(&cb, "s3d", "ES3DRAIN0001", "bench-engine-drain", id_s3d);
+    make_cwl_delivery(&cb, "cwld", "ECWLDRAIN001", "/aws/vendedlogs/bench-drain", id_cwld);
     must(&cb, "CreateLogGroup", "{\"logGroupName\":\"bench-direct\"}");
     must(&cb, "CreateLogStream", "{\"logGroupName\":\"bench-direct\",\"logStreamName\":\"s\"}");
+    struct rss rss_b0 = rss_of(B.pid);
 
     /* 2: produce -> S3 vs ISA-L gzip of the same bytes */
     double gz_cr, gz_cr_line;
     double gz_mbs = gzip_baseline(n2, false, &gz_cr);
     double gz_line_mbs = gzip_baseline(n2, true, &gz_cr_line);
-    struct bodies bs3;
+    struct bodies bb;
     snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
              resource(rarn, sizeof rarn, &B, "ES3BENCH0001"));
-    bodies_build(&bs3, head);
-    struct e2e r2 = engine_run(&B, &bs3, id_s3, n2);
-    bodies_free(&bs3);
+    bodies_build(&bb, head);
+    sync();
+    struct e2e r2 = engine_run(&B, &bb, id_s3, n2);
+    bodies_free(&bb);
+    struct rss rss_b2 = rss_of(B.pid);
+
+    /* 2 and 3, the engine alone: drains of the same volumes (restarts B) */
+    cl_close(&cb);
+    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
+             resource(rarn, sizeof rarn, &B, "ES3DRAIN0001"));
+    bodies_build(&bb, head);
+    struct drain d2 = drain_run(&B, &bb, id_s3d, n2, DEST_S3, "bench-engine-drain", "s3d", false);
+    bodies_free(&bb);
+    struct rss rss_b2d = rss_of(B.pid);
+    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
+             resource(rarn, sizeof rarn, &B, "ECWLDRAIN001"));
+    bodies_build(&bb, head);
+    struct drain d3 = drain_run(&B, &bb, id_cwld, n3, DEST_CWL, "/aws/vendedlogs/bench-drain",
+                                "cwld", true);
+    bodies_free(&bb);
+    cl_open(&cb, &B);
 
     /* 3 (baseline): PutLogEvents of the same events */
-    struct bodies bput;
-    bodies_build(&bput, "{\"logGroupName\":\"bench-direct\",\"logStreamName\":\"s\",");
-    struct load l3 = {.s = &B, .op = "PutLogEvents", .bs = &bput, .nbatches = n3};
+    bodies_build(&bb, "{\"logGroupName\":\"bench-direct\",\"logStreamName\":\"s\",");
+    sync();
+    struct load l3 = {.s = &B, .op = "PutLogEvents", .bs = &bb, .nbatches = n3};
     load_run(&l3);
-    bodies_free(&bput);
-    struct bodies bcwl;
-    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
-             resource(rarn, sizeof rarn, &B, "ECWLBENCH001"));
-    bodies_build(&bcwl, head);
+    bodies_free(&bb);
 
     /* ======== 5: server C, the same CWL delivery beside 100,000 idle ones ======== */
     srv_init(&C, "idle100k");
@@ -910,19 +1064,28 @@ int main(int argc, char **argv) {
     srv_stop(&C);
     double pop_rate = populate_idle(&C, "cwl", IDLE);
     double start_idle = srv_start(&C, 0);
-    struct rss rss_c = rss_of(C.pid), rss_b = rss_of(B.pid);
-    struct bodies bcwl_c;
+    struct rss rss_c = rss_of(C.pid);
+    struct bodies bcwl, bcwl_c;
+    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
+             resource(rarn, sizeof rarn, &B, "ECWLBENCH001"));
+    bodies_build(&bcwl, head);
     snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
              resource(rarn, sizeof rarn, &C, "ECWLBENCH001"));
     bodies_build(&bcwl_c, head);
-    /* alternated: B (no idle), C (100,000 idle), twice */
-    enum { ROUNDS = 2 };
+    /* alternated, the order swapped every round: B (no idle), C (100,000 idle) */
+    enum { ROUNDS = 3 };
     struct e2e r3[ROUNDS], r5[ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-        r3[r] = engine_run(&B, &bcwl, id_cwl, n3);
-        r5[r] = engine_run(&C, &bcwl_c, id_cwl_c, n3);
-    }
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < 2; k++) {
+            bool idle = (k == 0) == (r % 2 == 1);
+            sync();
+            if (idle) r5[r] = engine_run(&C, &bcwl_c, id_cwl_c, n3);
+            else r3[r] = engine_run(&B, &bcwl, id_cwl, n3);
+        }
     bodies_free(&bcwl);
+    /* the engine alone beside the 100,000 (restarts C) */
+    struct drain d5 = drain_run(&C, &bcwl_c, id_cwl_c, n3, DEST_CWL,
+                                "/aws/vendedlogs/bench-engine", "cwl", true);
     bodies_free(&bcwl_c);
     srv_stop(&C);
 
@@ -949,10 +1112,24 @@ int main(int argc, char **argv) {
     srv_stop(&B);
 
     /* ======== figures ======== */
+    printf("-- 1. produce -> durable: PutVendedLogEvents to a delivery whose destination is gone "
+           "(records stay queued) vs dq_append of the same batches --\n");
+    snprintf(what, sizeof what, "%zu x %d records, %.0f MiB", n1, BATCH,
+             (double)n1 * BATCH * g_pool_avg / 1048576);
+    printf("%-30s %-48s records/s=%-8.0f MB/s=%.1f\n", "dq_append_4t_b1000", what, dq_rps,
+           dq_mbs);
+    load_print("produce_durable_cwl_failing", what, &l1c);
+    load_print("produce_durable_s3_failing", what, &l1);
+    printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_status",
+           "CloudWatch Logs (log group deleted)", sfc.state, sfc.backlog, sfc.failed);
+    printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_status",
+           "S3 (bucket deleted)", sf.state, sf.backlog, sf.failed);
+
     printf("-- 2. produce -> S3 (V2, json, gzip objects), first produce until GetDeliveryStatus "
            "shows all delivered, vs ISA-L gzip of the same bytes --\n");
     snprintf(what, sizeof what, "%zu x %d records, %.0f MiB", n2, BATCH, r2.bytes / 1048576);
     e2e_print("produce_s3_delivered", what, &r2);
+    drain_print("engine_drain_s3", "the same volume queued, the engine alone", &d2);
     printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip", "64 KiB writes",
            gz_mbs, gz_cr);
     printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip",
@@ -962,6 +1139,7 @@ int main(int argc, char **argv) {
            "PutLogEvents of the same events --\n");
     snprintf(what, sizeof what, "%zu x %d events, %.0f MiB", n3, BATCH, r3[0].bytes / 1048576);
     for (int r = 0; r < ROUNDS; r++) e2e_print("produce_cwl_delivered", what, &r3[r]);
+    drain_print("engine_drain_cwl", "the same volume queued, the engine alone", &d3);
     load_print("put_log_events_direct", what, &l3);
 
     printf("-- 4. latency produce -> GetLogEvents sees it (1 s flush window, polled every "
@@ -971,51 +1149,54 @@ int main(int argc, char **argv) {
            "produce_to_visible_cwl", "1 record per sample", q_of(lat, nlat, 0.5) / 1e6,
            q_of(lat, nlat, 0.99) / 1e6, q_of(lat, nlat, 0) / 1e6, q_of(lat, nlat, 1) / 1e6);
 
-    printf("-- 5. the busy delivery's produce -> delivered with %d idle deliveries vs none "
-           "(case 3's server), runs alternated --\n", IDLE);
+    printf("-- 5. the busy delivery with %d idle deliveries vs none (case 3's server; runs "
+           "alternated) --\n", IDLE);
     printf("%-30s %-48s pairs/s=%.0f\n", "store_insert_source+delivery",
            "100,000 idle, no fsync (bulk load)", pop_rate);
     printf("%-30s %-48s secs=%.2f\n", "server_start", "1 delivery", start_empty);
     printf("%-30s %-48s secs=%.2f\n", "server_start", "100,001 deliveries", start_idle);
-    printf("%-30s %-48s rss_MB=%.1f\n", "server_rss_idle", "1 delivery (case 3's server, 7 "
-           "deliveries)", rss_b.rss_kb / 1024.0);
-    printf("%-30s %-48s rss_MB=%.1f\n", "server_rss_idle", "100,001 deliveries",
-           rss_c.rss_kb / 1024.0);
+    rss_print("fresh, 6 deliveries (case 3's server)", &rss_b0);
+    rss_print("fresh, 100,001 deliveries", &rss_c);
     for (int r = 0; r < ROUNDS; r++) e2e_print("produce_cwl_delivered_100k", what, &r5[r]);
+    drain_print("engine_drain_cwl_100k", "the same volume queued, the engine alone", &d5);
 
-    printf("-- 6. server memory with a backlog queued (the failing delivery of case 1) --\n");
-    printf("%-30s %-48s rss_MB=%-7.1f anon_MB=%-7.1f file_MB=%.1f\n", "server_rss",
-           "before producing", rss0.rss_kb / 1024.0, rss0.anon_kb / 1024.0,
-           rss0.file_kb / 1024.0);
-    printf("%-30s %-48s rss_MB=%-7.1f anon_MB=%-7.1f file_MB=%-7.1f hwm_MB=%.1f\n", "server_rss",
-           "256 MiB queued", rss1.rss_kb / 1024.0, rss1.anon_kb / 1024.0,
-           rss1.file_kb / 1024.0, rss1.hwm_kb / 1024.0);
-    if (big)
-        printf("%-30s %-48s rss_MB=%-7.1f anon_MB=%-7.1f file_MB=%-7.1f hwm_MB=%.1f\n",
-               "server_rss", "1 GiB queued", rss6.rss_kb / 1024.0, rss6.anon_kb / 1024.0,
-               rss6.file_kb / 1024.0, rss6.hwm_kb / 1024.0);
+    printf("-- 6. server memory with a backlog queued (case 1's failing S3 delivery), and after "
+           "S3 flushes --\n");
+    rss_print("before producing", &rss0);
+    rss_print("256 MiB queued", &rss1);
+    if (big) rss_print("1 GiB queued", &rss6);
     snprintf(what, sizeof what, "%.0f MiB queued, 1.5 s later", backlog_mb);
-    printf("%-30s %-48s rss_MB=%-7.1f anon_MB=%-7.1f file_MB=%-7.1f hwm_MB=%.1f\n", "server_rss",
-           what, rss6b.rss_kb / 1024.0, rss6b.anon_kb / 1024.0, rss6b.file_kb / 1024.0,
-           rss6b.hwm_kb / 1024.0);
-    printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_delivery_status",
-           "at the end", sf6.state, sf6.backlog, sf6.failed);
+    rss_print(what, &rss6b);
+    printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_status",
+           "S3, at the end", sf6.state, sf6.backlog, sf6.failed);
+    rss_print("case 2's server after case 2 (96 MiB to S3)", &rss_b2);
+    rss_print("restarted, after the S3 drain (96 MiB)", &rss_b2d);
     if (!big) printf("note: BENCH_BIG=1 queues 1 GiB instead of 256 MiB\n");
 
     /* ======== ratios ======== */
-    double best3 = 0, best5 = 0;
+    double v3[ROUNDS], v5[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
-        if (r3[r].records / r3[r].secs > best3) best3 = r3[r].records / r3[r].secs;
-        if (r5[r].records / r5[r].secs > best5) best5 = r5[r].records / r5[r].secs;
+        v3[r] = r3[r].records / r3[r].secs;
+        v5[r] = r5[r].records / r5[r].secs;
     }
-    ratio("1. produce -> durable / dq_append of the same batches (records/s)",
+    double m3 = median3(v3, ROUNDS), m5 = median3(v5, ROUNDS);
+    double put_eps = (double)n3 * BATCH / load_secs(&l3);
+    ratio("1. produce -> durable, S3 failing / dq_append of the same batches (records/s)",
           (double)n1 * BATCH / load_secs(&l1), dq_rps);
+    ratio("1. produce -> durable, CWL failing / dq_append of the same batches (records/s)",
+          (double)n1 * BATCH / load_secs(&l1c), dq_rps);
     ratio("2. produce -> S3 delivered / ISA-L gzip alone, 64 KiB writes (MB/s; goal >= 0.5)",
           r2.bytes / r2.secs / 1e6, gz_mbs);
+    ratio("2. engine drain to S3 alone / ISA-L gzip alone, 64 KiB writes (MB/s)",
+          d2.bytes / d2.secs / 1e6, gz_mbs);
     ratio("2. ISA-L gzip a line per write / 64 KiB writes (MB/s)", gz_line_mbs, gz_mbs);
-    ratio("3. produce -> log group delivered (best of 2) / PutLogEvents (events/s; goal >= 0.5)",
-          best3, (double)n3 * BATCH / load_secs(&l3));
-    ratio("5. busy delivery with 100,000 idle / none (events/s, best of 2)", best5, best3);
+    ratio("3. produce -> log group delivered (median of 3) / PutLogEvents (events/s; goal >= 0.5)",
+          m3, put_eps);
+    ratio("3. engine drain to a log group alone / PutLogEvents (events/s)", d3.records / d3.secs,
+          put_eps);
+    ratio("5. busy delivery with 100,000 idle / none, produce -> delivered (median of 3)", m5, m3);
+    ratio("5. engine drain with 100,000 idle / none (events/s)", d5.records / d5.secs,
+          d3.records / d3.secs);
     ratio("5. server start with 100,001 deliveries / 1", start_idle, start_empty);
     return 0;
 }

@@ -36,7 +36,8 @@ int dlv_PutVendedLogEvents(struct call *c) {
     if (!res) return aws_errf(c->err, 400, ERR_NOT_FOUND, "Cannot access provided service.");
     const struct cat_log_type *lt = cat_log_type(svc, log_type);
     if (!lt || !cat_log_type_has_resource(lt, res))
-        return aws_errf(c->err, 400, ERR_VALIDATION,
+        /* PutLogEvents' family answers bad input with InvalidParameterException. */
+        return aws_errf(c->err, 400, ERR_INVALID_PARAM,
                         "Log type '%s' is not vended by %s resources of service '%s'.", log_type,
                         res->type, svc->name);
 

@@ -23,7 +23,7 @@ int dlv_flush_seconds = 300;
 int dlv_backlog_mb = 1024;
 int dlv_retention_hours = 24;
 
-#define MAX_BACKOFF_MS (300 * 1000)
+#define MAX_BACKOFF_MS (60 * 1000)   /* a fixed destination is retried within a minute */
 #define FIRST_BACKOFF_MS 1000
 
 /* ---- state and the timer heap (under g.mu) ---- */

@@ -4,10 +4,13 @@
  * Prometheus' text format 0.0.4.
  *
  * Which deliveries: the store's, not only the engine's, so a delivery has
- * its series from creation on.  One snapshot of the queue's backlog
- * (dq_pending: one read transaction) and one pass over the engine's table
- * (dlv_status_each) are joined with the deliveries by id; the work grows
- * with the deliveries shown, never per-delivery lookups. */
+ * its series from creation on.  The operator's view (every account) joins
+ * them by id with one snapshot of the queue's backlog (dq_pending: one read
+ * transaction) and one pass over the engine's table (dlv_status_each); an
+ * account's view looks up its own deliveries one by one (dlv_status_get,
+ * dq_stats), so what a tenant's scrape costs does not grow with the other
+ * tenants' deliveries.  Rows hold numbers only (a status's error texts
+ * would make them kilobytes). */
 #include "metrics.h"
 #include "autopolicy.h"
 #include "status.h"
@@ -31,10 +34,15 @@
 static unsigned char g_token_sha[SHA256_DIGEST_LENGTH];
 static bool g_token_set;
 
+/* One delivery's figures: the engine's counters (zero when it has none)
+ * and the queue's backlog (zero when nothing is queued).  Numbers only —
+ * a status's error texts would make a row kilobytes. */
 struct row {
     char id[17], account[13];
-    struct dlv_status st;       /* zero when the engine has none */
-    struct dq_stats q;          /* zero when nothing is queued */
+    bool failing;
+    uint64_t delivered_records, delivered_bytes, dropped_records, failures;
+    int64_t last_success_ms;
+    uint64_t backlog_records, backlog_bytes;
 };
 
 struct rows {
@@ -76,12 +84,21 @@ static struct row *find(struct rows *r, const char *id) {
 
 static void join_status(void *ctx, const struct dlv_status *st) {
     struct row *w = find(ctx, st->id);
-    if (w) w->st = *st;
+    if (!w) return;
+    w->failing = st->failing;
+    w->delivered_records = st->delivered_records;
+    w->delivered_bytes = st->delivered_bytes;
+    w->dropped_records = st->dropped_records;
+    w->failures = st->failures;
+    w->last_success_ms = st->last_success_ms;
 }
 
 static bool join_queue(void *ctx, const char *id, const struct dq_stats *q) {
     struct row *w = find(ctx, id);
-    if (w) w->q = *q;
+    if (w) {
+        w->backlog_records = q->records;
+        w->backlog_bytes = q->bytes;
+    }
     return true;
 }
 
@@ -147,21 +164,21 @@ static const struct family {
 };
 
 static void value(struct buf *b, const struct row *w, enum field f) {
+    uint64_t n = 0;
     switch (f) {
-    case F_BACKLOG_RECORDS: buf_printf(b, "%llu", (unsigned long long)w->q.records); return;
-    case F_BACKLOG_BYTES: buf_printf(b, "%llu", (unsigned long long)w->q.bytes); return;
-    case F_DELIVERED_RECORDS:
-        buf_printf(b, "%llu", (unsigned long long)w->st.delivered_records);
-        return;
-    case F_DELIVERED_BYTES: buf_printf(b, "%llu", (unsigned long long)w->st.delivered_bytes); return;
-    case F_DROPPED_RECORDS: buf_printf(b, "%llu", (unsigned long long)w->st.dropped_records); return;
-    case F_FAILURES: buf_printf(b, "%llu", (unsigned long long)w->st.failures); return;
-    case F_FAILING: buf_adds(b, w->st.failing ? "1" : "0"); return;
+    case F_BACKLOG_RECORDS: n = w->backlog_records; break;
+    case F_BACKLOG_BYTES: n = w->backlog_bytes; break;
+    case F_DELIVERED_RECORDS: n = w->delivered_records; break;
+    case F_DELIVERED_BYTES: n = w->delivered_bytes; break;
+    case F_DROPPED_RECORDS: n = w->dropped_records; break;
+    case F_FAILURES: n = w->failures; break;
+    case F_FAILING: n = w->failing; break;
     case F_LAST_SUCCESS:
-        buf_printf(b, "%lld.%03lld", (long long)(w->st.last_success_ms / 1000),
-                   (long long)(w->st.last_success_ms % 1000));
+        buf_printf(b, "%lld.%03lld", (long long)(w->last_success_ms / 1000),
+                   (long long)(w->last_success_ms % 1000));
         return;
     }
+    buf_printf(b, "%llu", (unsigned long long)n);
 }
 
 static void render(struct buf *b, const struct rows *r, bool server_wide) {
@@ -218,12 +235,24 @@ static int metrics_get(void *ctx, const struct path_req *pr, struct http_resp *r
         return aws_errf(pr->err, 500, "InternalError",
                         "We encountered an internal error. Please try again.");
     }
-    if (r.n) {
+    if (r.n && !account) {
+        /* Everyone's: one pass over the engine's table, one queue snapshot. */
         qsort(r.v, r.n, sizeof *r.v, by_id);
         dlv_status_each(join_status, &r);
-        if (pr->store->ops->dq_pending) pr->store->ops->dq_pending(pr->store, join_queue, &r);
-        qsort(r.v, r.n, sizeof *r.v, by_account_id);
+        pr->store->ops->dq_pending(pr->store, join_queue, &r);
+    } else {
+        /* One account's: its own deliveries only, so a tenant's scrape costs
+         * what it has, whatever the others have. */
+        for (size_t i = 0; i < r.n; i++) {
+            struct dlv_status st;
+            struct dq_stats q;
+            struct rows one = {.v = &r.v[i], .n = 1};
+            if (dlv_status_get(r.v[i].id, &st) == C_OK) join_status(&one, &st);
+            if (pr->store->ops->dq_stats(pr->store, r.v[i].id, &q) == C_OK)
+                join_queue(&one, r.v[i].id, &q);
+        }
     }
+    if (r.n) qsort(r.v, r.n, sizeof *r.v, by_account_id);
 
     rs->body.len = 0;
     buf_reserve(&rs->body, 4096 + r.n * ARRAY_LEN(FAMILIES) * 96);

@@ -15,7 +15,7 @@ struct dlv_status {
     int64_t last_success_ms, last_error_ms;        /* 0: never */
     char last_error_code[64];
     char last_error_action[64];
-    char last_error[1024];
+    char last_error[4096];          /* AWS's message, then the engine's trace */
     uint64_t delivered_records, delivered_bytes;
     uint64_t dropped_records;                      /* past retention, or unrenderable */
     uint64_t failures;                             /* failed flushes */

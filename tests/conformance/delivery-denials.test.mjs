@@ -92,7 +92,7 @@ const sorted = (a) => [...a].sort();
 const deniedService = (action, resource) =>
   `User: ${LOGS_DELIVERY} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
 /** The same for an S3 object key of a V2 CloudFront delivery (the key is random). */
-const deniedPutRe = (bucket, a = acct) => new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${a}/CloudFront/`)}[^ ]+\\.log\\.gz${esc(' because no resource-based policy allows the s3:PutObject action')}$`);
+const deniedPutRe = (bucket, a = acct) => new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${a}/CloudFront/`)}[^ ]+\\.log\\.gz${esc(' because no resource-based policy allows the s3:PutObject action')}\\.?$`);
 
 /** A V2 delivery of a new distribution's ACCESS_LOGS (json, cs-uri-stem) to an S3 bucket. */
 async function s3Delivery({ bucket, create = true, l = logs, s3c = s3, destLogs = l } = {}) {
@@ -126,12 +126,16 @@ const seedBucketPolicy = (bucket, a, sourceArn = `arn:aws:logs:${REGION}:${a}:de
         ArnLike: { 'aws:SourceArn': [sourceArn] } } },
   ] });
 /** Assert a FAILING status: the refused call, its code and message, what waits. */
-function assertFailing(st, { code, action, message, backlog, delivered = 0 }) {
+function assertFailing(st, { code, action, message, why, backlog, delivered = 0 }) {
   assert.equal(st.state, 'FAILING');
   assert.equal(st.lastErrorCode, code, JSON.stringify(st));
   assert.equal(st.lastErrorAction, action, JSON.stringify(st));
-  if (message instanceof RegExp) assert.match(st.lastErrorMessage, message);
-  else assert.equal(st.lastErrorMessage, message);
+  // The message is AWS's (first line) followed by the engine's trace of the
+  // policies it evaluated, which says which statement or condition failed.
+  const [first] = st.lastErrorMessage.split('\n');
+  if (message instanceof RegExp) assert.match(first, message);
+  else if (message !== undefined) assert.equal(first === `${message}.` ? message : first, message);
+  if (why) assert.match(st.lastErrorMessage, why, st.lastErrorMessage);
   assert.equal(st.backlogRecords, backlog, 'every record waits');
   assert.equal(st.deliveredRecords, delivered, 'nothing more delivered');
   assert.ok(st.failedAttempts >= 1);
@@ -145,7 +149,8 @@ test('S3: a bucket policy whose aws:SourceAccount is another account refuses; th
   const good = await bucketPolicy(d.bucket);
   await putBucketPolicy(d.bucket, withConditions(good, (c) => { c.StringEquals['aws:SourceAccount'] = ['111122223333']; }));
   await produceOk(d.res, ['/sa/1', '/sa/2']);
-  assertFailing(await failing(d.del.id), { code: 'AccessDenied', action: 's3:PutObject', message: deniedPutRe(d.bucket), backlog: 2 });
+  assertFailing(await failing(d.del.id), { code: 'AccessDenied', action: 's3:PutObject', message: deniedPutRe(d.bucket), backlog: 2,
+    why: /aws:SourceAccount fails/ });
   assert.deepEqual(await stems(d.bucket), [], 'nothing delivered');
   await putBucketPolicy(d.bucket, good);
   const ok = await deliveredAll(d.del.id, 2);
@@ -190,11 +195,33 @@ test('S3 (V1): a V2-style aws:SourceArn (delivery-source:*) does not match a V1 
   assert.equal(p.status, 200, JSON.stringify(p.json));
   const st = await failing(id);
   assertFailing(st, { code: 'AccessDenied', action: 's3:PutObject', backlog: 1,
-    message: new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${acct}/vpcflowlogs/${REGION}/`)}\\S+ because no resource-based policy allows the s3:PutObject action$`) });
+    message: new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${acct}/vpcflowlogs/${REGION}/`)}\\S+ because no resource-based policy allows the s3:PutObject action\\.?$`),
+    why: /aws:SourceArn fails/ });
   assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount, 0);
   await putBucketPolicy(bucket, good);
   await deliveredAll(id, 1);
   assert.deepEqual(await s3Lines(s3, bucket), [line]);
+});
+
+test('a failing destination holds back nothing else: the same source\'s log group delivery receives while its S3 delivery fails', async () => {
+  const d = await s3Delivery();
+  const group = uniq('/aws/vendedlogs/den');
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const gdst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'), outputFormat: 'json',
+    deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:logs:${REGION}:${acct}:log-group:${group}` } }))).deliveryDestination;
+  const gdel = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: d.src.name, deliveryDestinationArn: gdst.arn,
+    recordFields: ['cs-uri-stem'] }))).delivery;
+  const policy = (await s3.send(new GetBucketPolicyCommand({ Bucket: d.bucket }))).Policy;
+  await s3.send(new DeleteBucketPolicyCommand({ Bucket: d.bucket }));
+  await produceOk(d.res, ['/both/1', '/both/2']);
+  assertFailing(await failing(d.del.id), { code: 'AccessDenied', action: 's3:PutObject', message: deniedPutRe(d.bucket), backlog: 2 });
+  const g = await deliveredAll(gdel.id, 2);
+  assert.equal(g.state, 'IDLE');
+  const ev = (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: `${distId(d.res)}_ACCESS_LOGS`, startFromHead: true }))).events;
+  assert.deepEqual(ev.map((e) => JSON.parse(e.message)['cs-uri-stem']), ['/both/1', '/both/2']);
+  await s3.send(new PutBucketPolicyCommand({ Bucket: d.bucket, Policy: policy }));
+  await deliveredAll(d.del.id, 2);
+  assert.deepEqual(await stems(d.bucket), ['/both/1', '/both/2']);
 });
 
 // ---- 2. SSE-KMS default encryption ----
@@ -319,6 +346,7 @@ test('Firehose: records arrive in the stream\'s S3 destination, newline-delimite
   await fh.send(new UntagDeliveryStreamCommand({ DeliveryStreamName: stream, TagKeys: ['LogDeliveryEnabled'] }));
   await produceOk(res, ['/fh/3']);
   assertFailing(await failing(del.id), { code: 'AccessDeniedException', action: 'firehose:PutRecordBatch', backlog: 1, delivered: 2,
+    why: /aws:ResourceTag\/LogDeliveryEnabled fails/,
     message: `User: arn:aws:sts::${acct}:assumed-role/AWSServiceRoleForLogDelivery/LogDelivery is not authorized to perform: firehose:PutRecordBatch on resource: ${arn} because no identity-based policy allows the firehose:PutRecordBatch action` });
   assert.deepEqual(await stems(bucket), ['/fh/1', '/fh/2'], 'nothing more reached the stream');
 
@@ -508,12 +536,13 @@ test('PutVendedLogEvents: PutLogEvents\' limits and messages; rejected events re
   const bad = async (logEvents, message) => {
     const r = await put(logEvents);
     assert.equal(r.status, 400, JSON.stringify(r.json)?.slice(0, 300));
-    assert.equal(r.json.__type, 'InvalidParameterException');
+    assert.equal(r.json.__type, 'InvalidParameterException', `PutLogEvents' error type for: ${r.json.message?.slice(-160)}`);
     if (message instanceof RegExp) assert.match(r.json.message, message);
     else assert.equal(r.json.message, message);
   };
   const now = Date.now();
   const small = (n, tag) => Array.from({ length: n }, (_, i) => ({ timestamp: now - 60000, message: JSON.stringify({ 'cs-uri-stem': `/${tag}/${i}` }) }));
+  await bad([], "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
   await bad(small(10001, 'many'),
     /^1 validation error detected: Value .* at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000$/s);
   // sum(len + 26): 4 * (200,000 + 26) + (248,447 + 26) = 1,048,577

@@ -99,18 +99,23 @@ async function assertAllDelivered(t, d, acked, sent = acked) {
 test('kill -9 right after acknowledged calls: after the restart every acknowledged record reaches both deliveries', async (t) => {
   const d = await fanOut();
   const acked = new Set();
+  const t0 = Date.now();
   for (let i = 0; i < 10; i++) {
     const stems = Array.from({ length: 100 }, (_, j) => `/k/${i}/${j}`);
     const r = await produce(d.res, stems);
     assert.equal(r.status, 200, JSON.stringify(r.json));
     stems.forEach((s) => acked.add(s));
   }
-  // Acknowledged and still queued (the window is 3 s): the crash finds them there.
-  for (const del of [d.s3Del, d.cwlDel]) {
-    const st = await deliveryStatus(srv, del.id);
-    assert.equal(st.backlogRecords, 1000, JSON.stringify(st));
-    assert.equal(st.deliveredRecords, 0);
-  }
+  // Acknowledged and still queued (the window is 3 s): the crash finds them
+  // there. (On a machine too loaded to make 10 calls within 2.5 s the window
+  // may have passed: then this step is not checked.)
+  const sts = await Promise.all([d.s3Del, d.cwlDel].map((x) => deliveryStatus(srv, x.id)));
+  if (Date.now() - t0 < 2500) {
+    for (const st of sts) {
+      assert.equal(st.backlogRecords, 1000, JSON.stringify(st));
+      assert.equal(st.deliveredRecords, 0);
+    }
+  } else t.diagnostic(`slow machine: ${Date.now() - t0} ms to produce; the queue was not checked before the kill`);
   await kill9AndRestart();
   await assertAllDelivered(t, d, acked);
   const st = await until('both statuses drained', async () => {
