@@ -190,3 +190,15 @@ test('byte for byte: V2 to S3 in w3c, plain and json; prefix and hive keys', asy
   const d = new Date();
   assert.ok(obj.Key.startsWith(`MyLogPrefix/DistributionId=${res.split('/').pop()}/year=${d.getUTCFullYear()}/month=${String(d.getUTCMonth() + 1).padStart(2, '0')}/`), obj.Key);
 });
+
+test('X-Ray destinations are stored but cannot be delivered here: the status says so', async () => {
+  const kb = `arn:aws:bedrock:${REGION}:${acct}:knowledge-base/KB${Date.now()}`;
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('kb'), resourceArn: kb, logType: 'TRACES' }))).deliverySource;
+  const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('xray'), deliveryDestinationType: 'XRAY' }))).deliveryDestination;
+  const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn }))).delivery;
+  assert.equal((await produce(kb, 'TRACES', [{ trace_id: '1-5759e988-bd862e3fe1be46a994272793', name: 'kb' }])).status, 200);
+  const st = await until('FAILING', async () => { const s = await status(del.id); return s.state === 'FAILING' ? s : null; });
+  assert.equal(st.lastErrorCode, 'UnsupportedDestination');
+  assert.match(st.lastErrorMessage, /X-Ray/);
+  assert.equal(st.backlogRecords, 1);
+});
