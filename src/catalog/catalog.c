@@ -836,7 +836,7 @@ static int logtype_directive(struct parser *p, struct line *ln) {
     const char *d = ln->t[0];
     static const char *const KNOWN[] = {"seed", "resources", "fields", "field", "use",
                                         "record-fields", "srccfg", "self-group", "self-stream",
-                                        "key-name"};
+                                        "key-name", "stream-name"};
     if (!in_list(KNOWN, ARRAY_LEN(KNOWN), d))
         return fail(p, "unknown directive '%s' in a %s", d, b->cells_started ? "cell" : "log type");
     if (b->cells_started)
@@ -873,6 +873,15 @@ static int logtype_directive(struct parser *p, struct line *ln) {
         return parse_record_fields(p, ln, &b->rec, &b->nrec, &b->caprec);
     } else if (strcmp(d, "srccfg") == 0) {
         return dir_srccfg(p, ln, b);
+    } else if (strcmp(d, "stream-name") == 0) {
+        if (ln->n != 2 || strpbrk(ln->t[1], ":*")) return fail(p, "stream-name wants one pattern without ':' or '*'");
+        static const char *const VARS[] = {"{region}", "{account}", "{id}", "{log-type}"};
+        for (const char *c = strchr(ln->t[1], '{'); c; c = strchr(c + 1, '{')) {
+            bool ok = false;
+            for (size_t i = 0; i < ARRAY_LEN(VARS) && !ok; i++) ok = !strncmp(c, VARS[i], strlen(VARS[i]));
+            if (!ok) return fail(p, "stream-name: unknown variable at '%s' ({region} {account} {id} {log-type})", c);
+        }
+        b->lt->stream_name = ln->t[1];
     } else if (strcmp(d, "key-name") == 0) {
         if (ln->n != 2 || !*ln->t[1] || strpbrk(ln->t[1], "/{}"))
             return fail(p, "key-name wants one name without '/' or braces");

@@ -90,6 +90,9 @@ struct cat_log_type {
     /* The name AWS writes in V1 S3 keys and file names in place of the
      * service ("vpcflowlogs" for VPC flow logs); NULL: the service's. */
     const char *key_name;
+    /* The log stream V1/V2 deliveries to CloudWatch Logs write, as the
+     * service names it ("{region}_{id}_0" for WAF); NULL: "{id}_{log-type}". */
+    const char *stream_name;
     const char *self_group;
     const char *self_stream;
 };

@@ -322,6 +322,7 @@ static enum flush_rc flush(const char *id, const char *account, int model,
     struct dlv_batch b = {.a = &a, .st = st, .region = g.region, .d = &d, .resource_arn = rarn,
                           .source_arn = source_arn, .format = format,
                           .key_name = lt ? lt->key_name : NULL,
+                          .stream_name = lt ? lt->stream_name : NULL,
                           .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
                           .lines = k.lines, .n = k.n, .now_ms = now,
                           .window_ms = k.oldest_arrival ? k.oldest_arrival : now};

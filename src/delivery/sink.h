@@ -33,6 +33,7 @@ struct dlv_batch {
     const char *source_arn;               /* aws:SourceArn of the writes */
     const char *format;                   /* output format name (S3 file extension) */
     const char *key_name;                 /* the log type's name in V1 S3 keys, or NULL */
+    const char *stream_name;              /* the catalog's log stream pattern, or NULL */
     const char *header;                   /* w3c: the file header, else NULL */
     const struct dlv_line *lines;
     size_t n;

@@ -53,6 +53,34 @@ static int fail(struct dlv_sink_error *why, const char *action, const struct aws
 
 /* ---- CloudWatch Logs ---- */
 
+/* The stream a delivery writes: the catalog's pattern for the log type
+ * ({region} {account} {id} {log-type}), else "<resource id>_<log type>". */
+static const char *stream_name(const struct dlv_batch *b, const char *region) {
+    const char *pat = b->stream_name ? b->stream_name : "{id}_{log-type}";
+    const char *id = dlv_resource_id(b->a, b->d->resource_arn);
+    struct {
+        const char *var, *val;
+    } subst[] = {{"{region}", region},
+                 {"{account}", b->d->account_id},
+                 {"{id}", id},
+                 {"{log-type}", b->d->log_type}};
+    struct buf o;
+    buf_init(&o);
+    for (const char *p = pat; *p;) {
+        size_t i = 0;
+        while (i < ARRAY_LEN(subst) && strncmp(p, subst[i].var, strlen(subst[i].var)) != 0) i++;
+        if (i < ARRAY_LEN(subst)) {
+            buf_adds(&o, subst[i].val);
+            p += strlen(subst[i].var);
+        } else {
+            buf_addc(&o, *p++);
+        }
+    }
+    char *out = arena_strndup(b->a, o.p, o.len);
+    buf_free(&o);
+    return out;
+}
+
 static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     struct aws_err e = {0};
     struct call c;
@@ -68,8 +96,7 @@ static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     const char *gname = b->resource_arn + off;
     size_t gl = strlen(gname);
     if (gl >= 2 && strcmp(gname + gl - 2, ":*") == 0) gname = arena_strndup(b->a, gname, gl - 2);
-    const char *stream = arena_sprintf(b->a, "%s_%s", dlv_resource_id(b->a, b->d->resource_arn),
-                                       b->d->log_type);
+    const char *stream = stream_name(b, region);
     const char *sarn =
         arena_sprintf(b->a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region, acct, gname,
                       stream);

@@ -13,8 +13,14 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, ListObjectsV2Command, GetObjectCommand, DeleteBucketPolicyCommand,
   GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { startServer, teardown, uniq, REGION, sleep } from './harness.mjs';
-import { clients, bucketName } from './delivery-helpers.mjs';
+import { startServer, teardown, uniq, REGION, sleep, AWS_CLI } from './harness.mjs';
+import { clients, bucketName, firehoseStream } from './delivery-helpers.mjs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 import { s3Client } from './s3-helpers.mjs';
 
 let srv, logs, acct, s3, iam, fh;
@@ -201,4 +207,67 @@ test('X-Ray destinations are stored but cannot be delivered here: the status say
   assert.equal(st.lastErrorCode, 'UnsupportedDestination');
   assert.match(st.lastErrorMessage, /X-Ray/);
   assert.equal(st.backlogRecords, 1);
+});
+
+test('V1 to a log group (WAF: stream us-east-1_<acl>_0, json) and to Firehose (VPC flow logs, native lines)', async () => {
+  const group = uniq('/aws/vendedlogs/waf');
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const acl = `arn:aws:wafv2:${REGION}:${acct}:regional/webacl/TestWebACL${Date.now()}/a1b2c3`;
+  const r = await call('CreateLogDelivery', { resourceArn: acl, logType: 'WAF_LOGS',
+    destinationArn: `arn:aws:logs:${REGION}:${acct}:log-group:${group}` });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const waf = { timestamp: 1733570000000, formatVersion: 1, webaclId: acl, action: 'BLOCK',
+    httpRequest: { clientIp: '198.51.100.7', country: 'BG', uri: '/login', httpMethod: 'POST' } };
+  assert.equal((await produce(acl, 'WAF_LOGS', [waf])).status, 200);
+  const stream = `${REGION}_${acl.split('/')[2]}_0`;
+  const ev = await until('the WAF event', async () => {
+    try {
+      const e = (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events;
+      return e.length ? e : null;
+    } catch { return null; }
+  });
+  const got = JSON.parse(ev[0].message);
+  assert.equal(got.action, 'BLOCK');
+  assert.equal(got.webaclId, acl);
+  assert.deepEqual(JSON.parse(got.httpRequest), waf.httpRequest, 'nested objects as their JSON text');
+
+  // Firehose: the stream's S3 destination gets one newline-terminated record per line.
+  const fhs = await firehoseStream({ iam, s3, fh, acct });
+  const vpc = `arn:aws:ec2:${REGION}:${acct}:vpc/vpc-${Date.now().toString(16)}`;
+  const c = await call('CreateLogDelivery', { resourceArn: vpc, logType: 'VPC_FLOW_LOGS', destinationArn: fhs.arn });
+  assert.equal(c.status, 200, JSON.stringify(c.json));
+  const lines = ['2 123456789010 eni-1 10.0.0.1 10.0.0.2 443 49152 6 10 840 1733570000 1733570060 ACCEPT OK',
+    '2 123456789010 eni-1 10.0.0.3 10.0.0.2 22 49153 6 1 40 1733570000 1733570060 REJECT OK'];
+  assert.equal((await produce(vpc, 'VPC_FLOW_LOGS', lines)).status, 200);
+  const st = await until('delivered to Firehose', async () => {
+    const s = (await call('GetDeliveryStatus', { id: c.json.logDelivery.id })).json.deliveryStatus;
+    return s.deliveredRecords === 2 ? s : null;
+  });
+  assert.equal(st.state, 'IDLE');
+});
+
+test('the aws CLI produces through the model extension (put-vended-log-events)', { skip: !existsSync(AWS_CLI) && 'aws CLI not installed' }, async () => {
+  const res = dist();
+  const group = uniq('/aws/vendedlogs/cli');
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const src = (await logs.send(new PutDeliverySourceCommand({ name: uniq('src'), resourceArn: res, logType: 'ACCESS_LOGS' }))).deliverySource;
+  const dst = (await logs.send(new PutDeliveryDestinationCommand({ name: uniq('dst'),
+    deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:logs:${REGION}:${acct}:log-group:${group}` } }))).deliveryDestination;
+  await logs.send(new CreateDeliveryCommand({ deliverySourceName: src.name, deliveryDestinationArn: dst.arn, recordFields: ['c-ip'] }));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const out = await new Promise((resolve) => execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', 'logs',
+    'put-vended-log-events', '--resource-arn', res, '--log-type', 'ACCESS_LOGS', '--log-events',
+    `timestamp=${Date.now()},message=${JSON.stringify(JSON.stringify(cf(7)))}`], {
+    timeout: 60000, env: { ...env, AWS_DATA_PATH: path.resolve(here, '../../models'),
+      AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(), AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' },
+  }, (err, stdout, stderr) => resolve({ err, stdout, stderr })));
+  assert.equal(out.err, null, out.stderr);
+  const stream = `${res.split('/').pop()}_ACCESS_LOGS`;
+  const ev = await until('the event', async () => {
+    try {
+      const e = (await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }))).events;
+      return e.length ? e : null;
+    } catch { return null; }
+  });
+  assert.deepEqual(JSON.parse(ev[0].message), { 'c-ip': '192.0.2.7' });
 });
