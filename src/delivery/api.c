@@ -465,6 +465,25 @@ int dlv_update_fields(struct call *c, struct dlv_delivery *d, int *type,
     return C_OK;
 }
 
+int dlv_list_page(struct call *c, int model, const char *resource_arn, const char *log_type,
+                  const char *member, void (*write)(struct call *c, const struct dlv_delivery *d)) {
+    const char *after;
+    size_t limit;
+    if (dlv_page_in(c, &after, &limit) != C_OK) return C_ERR;
+    struct dlv_delivery *d;
+    size_t n;
+    bool more;
+    if (c->store->ops->dlv_list(c->store, c->a, c->who.account_id, c->region, model, resource_arn,
+                                log_type, after, limit, &d, &n, &more) != C_OK)
+        return aws_errf(c->err, 500, ERR_SERVICE_UNAVAILABLE, "The service is unavailable.");
+    jw_key(c->out, member);
+    jw_arr_begin(c->out);
+    for (size_t i = 0; i < n; i++) write(c, &d[i]);
+    jw_arr_end(c->out);
+    dlv_page_out(c, more, n ? d[n - 1].id : NULL);
+    return C_OK;
+}
+
 /* ---- paging ---- */
 
 int dlv_page_in(struct call *c, const char **after, size_t *limit) {

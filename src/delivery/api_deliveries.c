@@ -180,22 +180,12 @@ int dlv_GetDelivery(struct call *c) {
     return C_OK;
 }
 
+static void write_listed(struct call *c, const struct dlv_delivery *d) {
+    write_delivery(c, d, NULL, 0);
+}
+
 int dlv_DescribeDeliveries(struct call *c) {
-    const char *after;
-    size_t limit;
-    if (dlv_page_in(c, &after, &limit) != C_OK) return C_ERR;
-    struct dlv_delivery *d;
-    size_t n;
-    bool more;
-    if (c->store->ops->dlv_list(c->store, c->a, c->who.account_id, c->region, DLV_V2, NULL, NULL,
-                                after, limit, &d, &n, &more) != C_OK)
-        return aws_errf(c->err, 500, ERR_SERVICE_UNAVAILABLE, "The service is unavailable.");
-    jw_key(c->out, "deliveries");
-    jw_arr_begin(c->out);
-    for (size_t i = 0; i < n; i++) write_delivery(c, &d[i], NULL, 0);
-    jw_arr_end(c->out);
-    dlv_page_out(c, more, n ? d[n - 1].id : NULL);
-    return C_OK;
+    return dlv_list_page(c, DLV_V2, NULL, NULL, "deliveries", write_listed);
 }
 
 int dlv_DeleteDelivery(struct call *c) {

@@ -84,6 +84,10 @@ const char *dlv_service_owner(struct call *c, const struct cat_service *svc);
 /* Paging: "<after>" carried in an opaque token; limit from "limit" (default 50). */
 int dlv_page_in(struct call *c, const char **after, size_t *limit);
 void dlv_page_out(struct call *c, bool more, const char *last);
+/* A page of the account's deliveries of `model` (V1: optionally of one
+ * resource / log type) as the array `member`, each written by `write`. */
+int dlv_list_page(struct call *c, int model, const char *resource_arn, const char *log_type,
+                  const char *member, void (*write)(struct call *c, const struct dlv_delivery *d));
 
 /* Write a JSON array text (record_fields) as member `key`. */
 void dlv_write_json_array(struct call *c, const char *key, const char *json);

@@ -188,20 +188,6 @@ int dlv_DeleteLogDelivery(struct call *c) {
 }
 
 int dlv_ListLogDeliveries(struct call *c) {
-    const char *after;
-    size_t limit;
-    if (dlv_page_in(c, &after, &limit) != C_OK) return C_ERR;
-    struct dlv_delivery *d;
-    size_t n;
-    bool more;
-    if (c->store->ops->dlv_list(c->store, c->a, c->who.account_id, c->region, DLV_V1,
-                                in_str(c, "resourceArn"), in_str(c, "logType"), after, limit, &d,
-                                &n, &more) != C_OK)
-        return aws_errf(c->err, 500, ERR_SERVICE_UNAVAILABLE, "The service is unavailable.");
-    jw_key(c->out, "logDeliveries");
-    jw_arr_begin(c->out);
-    for (size_t i = 0; i < n; i++) write_log_delivery(c, &d[i]);
-    jw_arr_end(c->out);
-    dlv_page_out(c, more, n ? d[n - 1].id : NULL);
-    return C_OK;
+    return dlv_list_page(c, DLV_V1, in_str(c, "resourceArn"), in_str(c, "logType"),
+                         "logDeliveries", write_log_delivery);
 }
