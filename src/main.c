@@ -14,6 +14,7 @@
 #include "delivery/engine.h"
 #include "delivery/metrics.h"
 #include "delivery/router.h"
+#include "delivery/s3_access.h"
 #include "firehose/firehose.h"
 #include "http/server.h"
 #include "http/tlscert.h"
@@ -228,6 +229,7 @@ static int serve(int argc, char **argv) {
         fprintf(stderr, "sluice: could not register the delivery operations\n");
         return 1;
     }
+    dlv_s3_access_register();   /* S3 server access logs: the S3 layer's hooks */
     if (dlv_metrics_register(metrics_token) != C_OK) {
         fprintf(stderr, "sluice: could not register GET /metrics (an empty --metrics-token?)\n");
         return 2;
@@ -340,6 +342,7 @@ static int serve(int argc, char **argv) {
     pthread_join(sweeper, NULL);
     firehose_stop();
     logs_export_stop();
+    dlv_s3_access_stop();
     dlv_engine_stop();
     dlv_router_free();
     st->ops->close(st);

@@ -912,6 +912,10 @@ static int service_directive(struct parser *p, struct line *ln) {
         if (!c || c == ln->t[1] || !c[1] || strchr(c + 1, ':'))
             return fail(p, "allow-action wants SERVICE:Action, not '%s'", ln->t[1]);
         s->s->allow_action = ln->t[1];
+    } else if (strcmp(d, "principal") == 0) {
+        if (ln->n != 2 || !strchr(ln->t[1], '.'))
+            return fail(p, "principal wants a service principal (NAME.amazonaws.com)");
+        s->s->principal = ln->t[1];
     } else if (strcmp(d, "owner") == 0) {
         if (ln->n != 2) return fail(p, "owner wants one account id");
         if (!p->custom) return fail(p, "owner is for custom services (the operator's catalog)");

@@ -102,6 +102,8 @@ struct cat_service {
     const char *title;                /* "Amazon CloudFront" */
     const char *allow_action;         /* "cloudfront:AllowVendedLogDeliveryForResource", or NULL
                                          when the service does not require it */
+    const char *principal;            /* the service principal its SELF cells write as (a
+                                         role trusting it); NULL: NAME.amazonaws.com */
     const char *owner_account;        /* custom services: the account that produces
                                          (PutVendedLogEvents); NULL: the admin account */
     bool custom;                      /* from the operator's file */

@@ -16,16 +16,8 @@
 #include "../iam/authz.h"
 #include "../logs/logs.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-
-#define MAX_ROUTES 256   /* deliveries of one (resource, log type): one per source per
-                            destination type, plus V1 ones */
-
-static atomic_ullong g_dropped;   /* records of pairs with no delivery */
-
-unsigned long long dlv_records_unrouted(void) { return atomic_load(&g_dropped); }
 
 int dlv_PutVendedLogEvents(struct call *c) {
     const char *rarn = in_str(c, "resourceArn");
@@ -59,26 +51,12 @@ int dlv_PutVendedLogEvents(struct call *c) {
     logs_batch_window(c, &b, 0);
     size_t n = b.too_new_start > b.first ? b.too_new_start - b.first : 0;
 
-    struct dlv_route routes[MAX_ROUTES];
-    size_t nr = dlv_router_lookup(rarn, log_type, routes, MAX_ROUTES);
-    if (nr > MAX_ROUTES) nr = MAX_ROUTES;
-    if (nr == 0 || n == 0) {
-        if (nr == 0) atomic_fetch_add(&g_dropped, n);
-        logs_batch_write_rejected(c, &b);
-        return C_OK;
-    }
-    struct dq_record *recs = arena_alloc(c->a, n * sizeof *recs);
+    struct dq_record *recs = arena_alloc(c->a, (n ? n : 1) * sizeof *recs);
     for (size_t i = 0; i < n; i++) {
         const struct log_event_in *ev = &b.ev[b.first + i];
         recs[i] = (struct dq_record){ev->timestamp, ev->message, ev->len};
     }
-    struct dq_put *puts = arena_alloc(c->a, nr * sizeof *puts);
-    for (size_t i = 0; i < nr; i++) puts[i] = (struct dq_put){routes[i].id, recs, n};
-    if (c->store->ops->dq_append(c->store, puts, nr, c->now_ms,
-                                 (uint64_t)dlv_backlog_mb << 20, c->err) != C_OK)
-        return C_ERR;
-    for (size_t i = 0; i < nr; i++)
-        dlv_engine_notify(routes[i].id, routes[i].account, routes[i].model);
+    if (dlv_ingest(c->store, rarn, log_type, recs, n, c->now_ms, c->err) != C_OK) return C_ERR;
     logs_batch_write_rejected(c, &b);
     return C_OK;
 }

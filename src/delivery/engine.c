@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ int dlv_retention_hours = 24;
 
 #define MAX_BACKOFF_MS (60 * 1000)   /* a fixed destination is retried within a minute */
 #define FIRST_BACKOFF_MS 1000
+#define PROBE_RECORDS 1000   /* what a failing delivery's retry reads */
 
 /* ---- state and the timer heap (under g.mu) ---- */
 
@@ -156,6 +158,32 @@ static void log_change(const struct dlv_status *st, bool ok, const char *what) {
 
 /* ---- the API side ---- */
 
+#define MAX_ROUTES 256   /* deliveries of one (resource, log type): one per source per
+                            destination type, plus V1 ones */
+
+static atomic_ullong g_unrouted;
+
+unsigned long long dlv_records_unrouted(void) { return atomic_load(&g_unrouted); }
+
+int dlv_ingest(struct store *st, const char *resource_arn, const char *log_type,
+               const struct dq_record *recs, size_t n, int64_t now, struct aws_err *e) {
+    if (n == 0) return C_OK;
+    struct dlv_route routes[MAX_ROUTES];
+    size_t nr = dlv_router_lookup(resource_arn, log_type, routes, MAX_ROUTES);
+    if (nr > MAX_ROUTES) nr = MAX_ROUTES;
+    if (nr == 0) {
+        atomic_fetch_add(&g_unrouted, n);
+        return C_OK;
+    }
+    struct dq_put puts[MAX_ROUTES];
+    for (size_t i = 0; i < nr; i++) puts[i] = (struct dq_put){routes[i].id, recs, n};
+    if (st->ops->dq_append(st, puts, nr, now, (uint64_t)dlv_backlog_mb << 20, e) != C_OK)
+        return C_ERR;
+    for (size_t i = 0; i < nr; i++)
+        dlv_engine_notify(routes[i].id, routes[i].account, routes[i].model);
+    return C_OK;
+}
+
 void dlv_engine_notify(const char *id, const char *account, int model) {
     pthread_mutex_lock(&g.mu);
     struct dstate *s = state_get(id, account, model);
@@ -221,7 +249,12 @@ static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_
     }
     size_t l = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
     struct dlv_line *line = ARENA_PUSH(k->a, k->lines, k->n, k->cap);
-    *line = (struct dlv_line){ts_ms, arena_strndup(k->a, b.p, l), l};
+    /* Kept with its newline (text[len] == '\n'), so a file sink writes
+     * each line in one piece. */
+    char *t = arena_alloc(k->a, l + 1);
+    memcpy(t, b.p, l);
+    t[l] = '\n';
+    *line = (struct dlv_line){ts_ms, t, l};
     k->bytes += l;
     return true;
 }
@@ -246,7 +279,7 @@ static void fields_of(struct arena *a, const char *json, const char *const **out
 /* Outcome of a flush for the scheduler. */
 enum flush_rc { FLUSH_DONE, FLUSH_MORE, FLUSH_FAILED, FLUSH_GONE, FLUSH_WAIT };
 
-static enum flush_rc flush(const char *id, const char *account, int model,
+static enum flush_rc flush(const char *id, const char *account, int model, bool probe,
                            int64_t now, int64_t *wait_ms, struct dlv_sink_error *why,
                            uint64_t *delivered, uint64_t *bytes, uint64_t *dropped) {
     struct arena a;
@@ -309,7 +342,11 @@ static enum flush_rc flush(const char *id, const char *account, int model,
     k.fmt.format = f < 0 ? DLV_FMT_JSON : (enum dlv_format)f;   /* parquet: issue 10 */
     fields_of(&a, d.record_fields, &k.fmt.fields, &k.fmt.nfields);
     k.fmt.delim = d.field_delimiter;
-    int qrc = st->ops->dq_read(st, id, 0, sink->max_records, sink->max_bytes, collect_one, &k);
+    /* A delivery that is failing is retried with a small batch, so a
+     * destination that still refuses costs little work, not a whole batch's
+     * (up to 75 MB for S3); the first success resumes full batches. */
+    size_t max_n = probe && sink->max_records > PROBE_RECORDS ? PROBE_RECORDS : sink->max_records;
+    int qrc = st->ops->dq_read(st, id, 0, max_n, sink->max_bytes, collect_one, &k);
     buf_free(&k.scratch);
     if (qrc != C_OK) {
         aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
@@ -374,7 +411,8 @@ static void run_due(int64_t now) {
     struct dlv_sink_error why = {0};
     uint64_t delivered = 0, bytes = 0, dropped = 0;
     int64_t wait = 0;
-    enum flush_rc rc = flush(id, account, model, now, &wait, &why, &delivered, &bytes,
+    bool probe = s->st.failing;
+    enum flush_rc rc = flush(id, account, model, probe, now, &wait, &why, &delivered, &bytes,
                              &dropped);
 
     pthread_mutex_lock(&g.mu);

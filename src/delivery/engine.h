@@ -36,6 +36,17 @@ extern int dlv_retention_hours;   /* --delivery-retention-hours: undeliverable r
 
 int dlv_engine_start(struct store *st, const char *region);
 void dlv_engine_stop(void);
+/* The producers' way in (PutVendedLogEvents, S3 access logs): append
+ * records of (resource_arn, log_type) to the durable queue of every delivery
+ * the router knows for the pair, in one fsynced transaction, and schedule
+ * their flushes.  No delivery: the records are counted
+ * (dlv_records_unrouted) and dropped, C_OK — as AWS does.  C_ERR with e
+ * (ThrottlingException when a backlog is full; nothing stored). */
+struct dq_record;
+struct aws_err;
+int dlv_ingest(struct store *st, const char *resource_arn, const char *log_type,
+               const struct dq_record *recs, size_t n, int64_t now_ms, struct aws_err *e);
+
 /* Records were queued for the delivery (PutVendedLogEvents): make sure a
  * flush is scheduled. */
 void dlv_engine_notify(const char *delivery_id, const char *account, int model);

@@ -16,7 +16,8 @@
 struct store;
 struct dlv_delivery;
 
-/* One formatted record: its timestamp and its line (no trailing newline). */
+/* One formatted record: its timestamp and its line: len bytes without the
+ * newline, which follows them (text[len] == '\n'). */
 struct dlv_line {
     int64_t ts_ms;
     const char *text;

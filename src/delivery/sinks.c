@@ -176,9 +176,7 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
     if (s3_write_open(&c, &req, &w) != C_OK) return fail(why, "s3:PutObject", &e);
     if (b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
     for (size_t i = 0; i < b->n; i++)
-        if (s3_write_data(w, b->lines[i].text, b->lines[i].len) != C_OK ||
-            s3_write_data(w, "\n", 1) != C_OK)
-            goto error;
+        if (s3_write_data(w, b->lines[i].text, b->lines[i].len + 1) != C_OK) goto error;
     if (s3_write_commit(w, NULL) != C_OK) return fail(why, "s3:PutObject", &e);
     return C_OK;
 error:
@@ -213,12 +211,8 @@ static int fh_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     /* One record per log line, newline-delimited (AWS: newline-delimited
      * JSON / plain text lines). */
     struct fh_record_in *r = arena_alloc(b->a, (b->n ? b->n : 1) * sizeof *r);
-    for (size_t i = 0; i < b->n; i++) {
-        char *p = arena_alloc(b->a, b->lines[i].len + 1);
-        memcpy(p, b->lines[i].text, b->lines[i].len);
-        p[b->lines[i].len] = '\n';
-        r[i] = (struct fh_record_in){p, b->lines[i].len + 1};
-    }
+    for (size_t i = 0; i < b->n; i++)
+        r[i] = (struct fh_record_in){b->lines[i].text, b->lines[i].len + 1};
     size_t accepted = 0;
     if (b->n && firehose_put_internal(&c, b->resource_arn, r, b->n, &accepted) != C_OK)
         return fail(why, "firehose:PutRecordBatch", &e);

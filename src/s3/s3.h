@@ -123,9 +123,66 @@ struct s3_req {
     const char *tags;           /* the tags a write sets (x-amz-tagging, stored form), or NULL */
     void *op_state;             /* the operation's own (CopyObject source, ...) */
     void (*op_cleanup)(struct s3_req *q);   /* releases op_state, whatever happened */
+    int64_t body_end_us, answer_us;         /* monotonic: body complete / answer ready (the
+                                               access record's turn-around time) */
 };
 
 #define S3(cp) ((struct s3_req *)(void *)(cp))
+
+/* ---- Server access records (s3_route.c) ----
+ * When a request on a bucket is over (the answer sent, or the connection
+ * gone after it was queued), s3_route.c describes it as AWS's server access
+ * log record (S3_SERVER_ACCESS_LOGS: the catalog's fields, the meaning of
+ * AWS's "Log format in CloudWatch Logs") and hands it to a higher layer's
+ * hook — the delivery plane (src/delivery/s3_access.c) — which the S3 layer
+ * never calls by name.  The `wanted` hook is asked first, with the bucket's
+ * name, so a bucket nobody logs costs one call and nothing is built.
+ * Strings (NULL: absent — AWS's null / "-") live in the request's arena and
+ * are valid during the `record` call only; both hooks run on the HTTP
+ * thread that served the request and must be quick and thread-safe.
+ * Requests Sluice makes itself through the internal write path (s3_write.h:
+ * log delivery, Firehose, export tasks) never pass here, and requests by a
+ * service principal are skipped, so delivering a bucket's logs into a
+ * logged bucket cannot feed itself. */
+struct s3_access_record {
+    const char *bucket_name, *bucket_arn;
+    int64_t request_time_ms;          /* when the request arrived (epoch ms) */
+    const char *bucket_owner_id;      /* canonical user id of the bucket's owner */
+    const char *remote_ip;
+    const char *requester;            /* principal ARN (IAM users, roles); canonical id (root) */
+    const char *request_id;
+    const char *operation;            /* REST.GET.OBJECT, REST.PUT.OBJECT, REST.GET.BUCKET ... */
+    const char *key_name;             /* the object key (decoded), NULL for bucket operations */
+    const char *request_uri;          /* "GET /b/k?q HTTP/1.1" (credentials of presigned URLs
+                                         redacted) */
+    int http_status;
+    const char *error_code;           /* S3's error code, NULL on success */
+    int64_t bytes_sent;               /* response body bytes; 0: none (written as null) */
+    int64_t object_size;              /* -1: not applicable */
+    int64_t total_ms;                 /* first request byte to last response byte */
+    int64_t turn_around_ms;           /* last request byte to the answer */
+    const char *referer, *user_agent;
+    const char *version_id;           /* no versioning yet: NULL */
+    const char *host_id;              /* x-amz-id-2 */
+    const char *signature_version;    /* "SigV4" */
+    const char *cipher_suite;         /* NULL: not known to this layer */
+    const char *authentication_type;  /* "AuthHeader" | "QueryString" */
+    const char *host_header;
+    const char *tls_version;          /* NULL: not known to this layer */
+    const char *access_point_arn;     /* no access points: NULL */
+    const char *acl_required;         /* NULL (AWS: "Yes" when an ACL was needed) */
+    const char *source_region;        /* NULL: not known */
+    struct store *store;              /* the store the request was served from */
+};
+struct s3_access_hooks {
+    /* Does any delivery want bucket's access records?  (NULL: no.) */
+    bool (*wanted)(const char *bucket);
+    /* One request's record; copy what is kept. */
+    void (*record)(const struct s3_access_record *r);
+};
+/* Install the hooks (once, at start-up, before the endpoint serves; NULL
+ * removes them). */
+void s3_set_access_hooks(const struct s3_access_hooks *h);
 
 /* ---- s3_route.c ---- */
 /* The http_headers_fn for S3-style requests (called by dispatch.c). */

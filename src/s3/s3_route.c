@@ -637,6 +637,172 @@ void s3_error_response(struct http_req *rq, struct http_resp *rs, const struct a
 }
 
 /* ------------------------------------------------------------------------ */
+/* Server access records (s3.h): built only for buckets the hook wants. */
+
+static const struct s3_access_hooks *g_access;
+
+void s3_set_access_hooks(const struct s3_access_hooks *h) { g_access = h; }
+
+static int64_t mono_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* AWS's operation names in server access logs (REST.<method>.<resource>). */
+static const struct { const char *op, *name; } ACCESS_OPS[] = {
+    {"AbortMultipartUpload", "REST.DELETE.UPLOAD"},
+    {"CompleteMultipartUpload", "REST.POST.UPLOAD"},
+    {"CopyObject", "REST.COPY.OBJECT"},
+    {"CreateBucket", "REST.PUT.BUCKET"},
+    {"CreateMultipartUpload", "REST.POST.UPLOADS"},
+    {"DeleteBucket", "REST.DELETE.BUCKET"},
+    {"DeleteBucketEncryption", "REST.DELETE.ENCRYPTION"},
+    {"DeleteBucketOwnershipControls", "REST.DELETE.OWNERSHIP_CONTROLS"},
+    {"DeleteBucketPolicy", "REST.DELETE.BUCKETPOLICY"},
+    {"DeleteBucketTagging", "REST.DELETE.TAGGING"},
+    {"DeleteObject", "REST.DELETE.OBJECT"},
+    {"DeleteObjectTagging", "REST.DELETE.OBJECT_TAGGING"},
+    {"DeleteObjects", "REST.POST.MULTI_OBJECT_DELETE"},
+    {"DeletePublicAccessBlock", "REST.DELETE.PUBLIC_ACCESS_BLOCK"},
+    {"GetBucketAcl", "REST.GET.ACL"},
+    {"GetBucketEncryption", "REST.GET.ENCRYPTION"},
+    {"GetBucketLocation", "REST.GET.LOCATION"},
+    {"GetBucketOwnershipControls", "REST.GET.OWNERSHIP_CONTROLS"},
+    {"GetBucketPolicy", "REST.GET.BUCKETPOLICY"},
+    {"GetBucketTagging", "REST.GET.TAGGING"},
+    {"GetObject", "REST.GET.OBJECT"},
+    {"GetObjectAcl", "REST.GET.ACL"},
+    {"GetObjectTagging", "REST.GET.OBJECT_TAGGING"},
+    {"GetPublicAccessBlock", "REST.GET.PUBLIC_ACCESS_BLOCK"},
+    {"HeadBucket", "REST.HEAD.BUCKET"},
+    {"HeadObject", "REST.HEAD.OBJECT"},
+    {"ListMultipartUploads", "REST.GET.UPLOADS"},
+    {"ListObjects", "REST.GET.BUCKET"},
+    {"ListObjectsV2", "REST.GET.BUCKET"},
+    {"ListParts", "REST.GET.UPLOAD"},
+    {"PutBucketAcl", "REST.PUT.ACL"},
+    {"PutBucketEncryption", "REST.PUT.ENCRYPTION"},
+    {"PutBucketOwnershipControls", "REST.PUT.OWNERSHIP_CONTROLS"},
+    {"PutBucketPolicy", "REST.PUT.BUCKETPOLICY"},
+    {"PutBucketTagging", "REST.PUT.TAGGING"},
+    {"PutObject", "REST.PUT.OBJECT"},
+    {"PutObjectAcl", "REST.PUT.ACL"},
+    {"PutObjectTagging", "REST.PUT.OBJECT_TAGGING"},
+    {"PutPublicAccessBlock", "REST.PUT.PUBLIC_ACCESS_BLOCK"},
+    {"UploadPart", "REST.PUT.PART"},
+    {"UploadPartCopy", "REST.COPY.PART"},
+};
+
+static const char *access_operation(struct s3_req *q) {
+    const char *op = q->op ? q->op->def.name : NULL;
+    for (size_t i = 0; op && i < ARRAY_LEN(ACCESS_OPS); i++)
+        if (strcmp(ACCESS_OPS[i].op, op) == 0) return ACCESS_OPS[i].name;
+    /* Not routed (405, 501, an error before routing). */
+    return arena_sprintf(&q->rq->arena, "REST.%s.%s", q->rq->method, q->key ? "OBJECT" : "BUCKET");
+}
+
+/* A presigned URL's credentials must not reach the log's readers. */
+static bool secret_param(const char *p, size_t n) {
+    static const char *const S[] = {"X-Amz-Signature", "X-Amz-Security-Token", "X-Amz-Credential"};
+    for (size_t i = 0; i < ARRAY_LEN(S); i++)
+        if (n == strlen(S[i]) && strncasecmp(p, S[i], n) == 0) return true;
+    return false;
+}
+
+static const char *access_uri(struct s3_req *q) {
+    struct http_req *rq = q->rq;
+    struct buf b;
+    buf_init(&b);
+    buf_adds(&b, rq->method);
+    buf_adds(&b, " ");
+    buf_adds(&b, rq->path);
+    if (rq->query && *rq->query) {
+        char sep = '?';
+        for (const char *p = rq->query; *p;) {
+            size_t n = strcspn(p, "&");
+            size_t kl = strcspn(p, "=&");
+            buf_add(&b, &sep, 1);
+            sep = '&';
+            if (kl < n && secret_param(p, kl)) {
+                buf_add(&b, p, kl);
+                buf_adds(&b, "=REDACTED");
+            } else {
+                buf_add(&b, p, n);
+            }
+            p += n;
+            if (*p == '&') p++;
+        }
+    }
+    buf_adds(&b, " HTTP/1.1");
+    const char *out = arena_strndup(&rq->arena, b.p, b.len);
+    buf_free(&b);
+    return out;
+}
+
+/* The request is over: describe it to the hook when its bucket is logged. */
+static void access_record(struct s3_req *q) {
+    const struct s3_access_hooks *h = g_access;
+    struct http_req *rq = q->rq;
+    struct http_resp *rs = q->rs;
+    if (!h || !h->record || !h->wanted || !q->have_bucket || !rq->answered) return;
+    /* Log delivery (and any service principal) is never logged: no loops. */
+    if (q->akey.principal_type == IAM_PT_SERVICE) return;
+    if (!h->wanted(q->bucket)) return;
+
+    struct arena *a = &rq->arena;
+    int64_t now = mono_us();
+    struct s3_access_record r = {
+        .bucket_name = q->bucket,
+        .bucket_arn = arena_sprintf(a, "arn:aws:s3:::%s", q->bucket),
+        .request_time_ms = now_ms() - (now - rq->start_us) / 1000,
+        .bucket_owner_id = s3_canonical_id(a, q->b.account_id),
+        .remote_ip = rq->remote_ip,
+        .requester = q->akey.principal_type == IAM_PT_ROOT || !q->akey.principal_arn
+                         ? s3_canonical_id(a, q->akey.account_id)
+                         : q->akey.principal_arn,
+        .request_id = rq->request_id,
+        .operation = access_operation(q),
+        .key_name = q->key,
+        .request_uri = access_uri(q),
+        .http_status = rs->status,
+        .error_code = rs->status >= 300 ? rs->log_error : NULL,
+        .object_size = -1,
+        .total_ms = (now - rq->start_us) / 1000,
+        .turn_around_ms = q->answer_us > q->body_end_us ? (q->answer_us - q->body_end_us) / 1000 : 0,
+        .referer = http_header(rq, "Referer"),
+        .user_agent = http_header(rq, "User-Agent"),
+        .host_id = rq->request_id,
+        .signature_version = "SigV4",
+        .authentication_type = http_header(rq, "Authorization") ? "AuthHeader" : "QueryString",
+        .host_header = http_header(rq, "Host"),
+        .store = q->c.store,
+    };
+    /* What the body of the answer held (has_reader is cleared once MHD took
+     * the reader; reader_len stays). */
+    if (rs->head_only) r.bytes_sent = 0;
+    else if (rs->has_fd) r.bytes_sent = (int64_t)rs->fd_len;
+    else if (rs->reader_len) r.bytes_sent = (int64_t)rs->reader_len;
+    else r.bytes_sent = (int64_t)rs->body.len;
+    /* The object's size: what a write stored, what a read answered from. */
+    const char *op = q->op ? q->op->def.name : "";
+    if (rs->status < 300) {
+        if (strcmp(op, "PutObject") == 0 || strcmp(op, "UploadPart") == 0) {
+            r.object_size = (int64_t)q->body.len;
+        } else if (strcmp(op, "GetObject") == 0 || strcmp(op, "HeadObject") == 0) {
+            const char *cr = NULL;
+            for (size_t i = 0; i < rs->nextra; i++)
+                if (strcasecmp(rs->extra[i].name, "Content-Range") == 0) cr = rs->extra[i].value;
+            const char *slash = cr ? strrchr(cr, '/') : NULL;
+            if (slash && slash[1] != '*') r.object_size = strtoll(slash + 1, NULL, 10);
+            else if (rs->head_only) r.object_size = (int64_t)rs->head_len;
+            else r.object_size = r.bytes_sent;
+        }
+    }
+    h->record(&r);
+}
+
+/* ------------------------------------------------------------------------ */
 /* The stream callbacks */
 
 static int on_data(struct http_req *rq, const char *p, size_t n) {
@@ -659,13 +825,16 @@ static void on_end(struct http_req *rq) {
         s3_render_error(q, &q->err);
         return;
     }
+    q->body_end_us = mono_us();
     q->rs->status = 200;
     if (q->op->def.fn(&q->c) != C_OK) s3_render_error(q, &q->err);
+    q->answer_us = mono_us();
 }
 
 static void on_cleanup(struct http_req *rq) {
     struct s3_req *q = rq->stream->state;
     struct s3_body *b = &q->body;
+    access_record(q);
     if (q->op_cleanup) q->op_cleanup(q);
     if (b->up) q->c.store->ops->s3_upload_abort(b->up);
     b->up = NULL;
@@ -732,5 +901,6 @@ void s3_on_headers(struct sluice_ctx *sx, struct http_req *rq) {
         if (!q->op) q->op = &none;
         s3_render_error(q, &q->err);
         rq->respond_now = true;
+        q->body_end_us = q->answer_us = mono_us();
     }
 }

@@ -1,33 +1,18 @@
 /* dqueue — the durable delivery queue on LMDB with group commit.  See
  * dqueue.h for the layout, the durability rules and the threading model;
- * the writer follows evstore.c (same flush scheme, same map growth). */
+ * the environment, the writer and the map growth are lmdb_env.c's, shared
+ * with evstore.c. */
 #include "dqueue.h"
+#include "lmdb_env.h"
 #include "store_sqlite.h"
 
 #include <endian.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <lmdb.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define DEFAULT_MAPSIZE ((size_t)16 << 30)
-/* Past this the map does not grow any more (see evstore.c). */
-#define MAX_MAPSIZE ((size_t)1 << 46)
-/* Bounds on one group-commit round: LMDB keeps a transaction's dirty pages
- * in memory (MDB_TXN_FULL past ~128k of them) and a huge round delays
- * every caller in it; far above what amortises the flush. */
-#define ROUND_MAX_BYTES ((size_t)64 << 20)
-#define ROUND_MAX_RECORDS ((size_t)256 << 10)
 /* dqueue_read copies at most this much out of the map per read
  * transaction before handing it to the callback (more for one huge
  * record). */
@@ -87,6 +72,7 @@ enum job_kind { JOB_APPEND, JOB_TRIM };
 /* One request to the writer thread; lives on the caller's stack, and the
  * caller sleeps on cv until the writer sets done. */
 struct job {
+    struct lmdb_job base;        /* first: the writer hands back &base */
     enum job_kind kind;
     /* JOB_APPEND */
     const struct dq_put *puts;
@@ -96,55 +82,22 @@ struct job {
     size_t ngroups;
     int64_t arrival_ms;
     uint64_t max_backlog;
-    size_t nrec, bytes;
+    size_t nrec;
     /* JOB_TRIM: delete the delivery's records with seq <= upto, at most max */
     unsigned char key[ID_LEN];
     uint64_t upto;
     size_t max;
     uint64_t deleted;            /* out */
     bool finished;               /* out: nothing left to delete */
-    /* both */
+    /* both (throttled: base.refused, e filled, nothing written) */
     bool changed;                /* out: the transaction was modified */
-    bool refused;                /* out: throttled (e filled), nothing written */
-    int rc;
-    struct aws_err *e;
-    bool done;
-    pthread_cond_t cv;
-    struct job *next;
 };
 
 struct dqueue {
-    MDB_env *env;
-    MDB_dbi records, stats, meta;
-    int lockfd;
-    /* Read side held by every read transaction, write side by the writer
-     * while it resizes the map (LMDB forbids live transactions during
-     * mdb_env_set_mapsize and does not check). */
-    pthread_rwlock_t maplock;
-
-    pthread_mutex_t mu;          /* queue, stop, metrics */
-    pthread_cond_t work;         /* queue became non-empty, or stop */
-    struct job *head, *tail;
-    bool stop;
-    pthread_t writer;
-    struct dqueue_metrics m;
-
-    atomic_bool broken;          /* a map resize failed half-way: no access */
-    atomic_bool write_failed;    /* a flush failed: no more writes */
-
-    size_t mapsize;              /* writer thread only */
+    struct lmdb_env *db;         /* environment, writer thread, map lock */
+    MDB_dbi records, stats;
+    struct dqueue_metrics m;     /* appends, records, throttled: under db's mutex */
 };
-
-static int lmdb_err(struct aws_err *e, int rc, const char *what) {
-    if (!e) return C_ERR;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC)
-        return aws_errf(e, 503, ERR_SERVICE_UNAVAILABLE,
-                        "The delivery queue is full (%s: %s)", what, mdb_strerror(rc));
-    if (rc == MDB_TXN_FULL || rc == MDB_READERS_FULL)
-        return aws_errf(e, 503, ERR_SERVICE_UNAVAILABLE,
-                        "The delivery queue is busy (%s: %s)", what, mdb_strerror(rc));
-    return aws_errf(e, 500, ERR_INTERNAL, "delivery queue %s: %s", what, mdb_strerror(rc));
-}
 
 /* ---------------------------------------------------------------- writer */
 
@@ -180,8 +133,8 @@ static int apply_append(struct dqueue *q, MDB_txn *txn, MDB_cursor *cur, struct 
         struct group *gr = &j->groups[g];
         if ((rc = stats_read(txn, q->stats, gr->key, &gr->st, &found))) return rc;
         if (j->max_backlog && gr->st.bytes + gr->bytes > j->max_backlog) {
-            j->refused = true;
-            aws_errf(j->e, 400, ERR_THROTTLING,
+            j->base.refused = true;
+            aws_errf(j->base.e, 400, ERR_THROTTLING,
                      "Rate exceeded for delivery %s: its backlog of %" PRIu64 " bytes is full",
                      gr->id, j->max_backlog);
             return 0;
@@ -266,177 +219,31 @@ static int apply_trim(struct dqueue *q, MDB_txn *txn, MDB_cursor *cur, struct jo
     return stats_write(txn, q->stats, j->key, &st);
 }
 
-/* Double the map; see evstore.c's grow_map for why the probe mapping and
- * the broken flag. */
-static int grow_map(struct dqueue *q) {
-    if (q->mapsize >= MAX_MAPSIZE) return C_ERR;
-    size_t ns = q->mapsize * 2;
-    if (ns > MAX_MAPSIZE) ns = MAX_MAPSIZE;
-    int fd;
-    if (mdb_env_get_fd(q->env, &fd)) return C_ERR;
-    void *probe = mmap(NULL, ns, PROT_READ, MAP_SHARED, fd, 0);
-    if (probe == MAP_FAILED) return C_ERR;
-    munmap(probe, ns);
-    pthread_rwlock_wrlock(&q->maplock);
-    int rc = mdb_env_set_mapsize(q->env, ns);
-    MDB_envinfo info;
-    if (!rc) rc = mdb_env_info(q->env, &info);
-    if (rc) atomic_store(&q->broken, true);
-    pthread_rwlock_unlock(&q->maplock);
-    if (rc) return C_ERR;
-    q->mapsize = info.me_mapsize;
-    pthread_mutex_lock(&q->mu);
-    q->m.map_grows++;
-    q->m.mapsize = q->mapsize;
-    pthread_mutex_unlock(&q->mu);
-    return C_OK;
+/* The round's transaction (lmdb_env's apply). */
+static int apply_round(void *ctx, MDB_txn *txn, struct lmdb_job *jobs, bool *changed) {
+    struct dqueue *q = ctx;
+    MDB_cursor *cur = NULL;
+    int rc = mdb_cursor_open(txn, q->records, &cur);
+    for (struct lmdb_job *b = jobs; b && !rc; b = b->next) {
+        struct job *j = (struct job *)b;
+        j->deleted = 0;
+        j->finished = j->changed = false;
+        rc = j->kind == JOB_APPEND ? apply_append(q, txn, cur, j) : apply_trim(q, txn, cur, j);
+        *changed |= j->changed;
+    }
+    if (cur) mdb_cursor_close(cur);
+    return rc;
 }
 
-enum round_result {
-    ROUND_FAILED,      /* aborted: every job has its error */
-    ROUND_UNCHANGED,   /* nothing written (refused appends, empty acks) */
-    ROUND_COMMITTED,   /* committed; its meta page still needs a flush */
-};
-
-/* One group-commit round: every job of the list in one write transaction.
- * Sets each job's rc (and its aws_err on failure). */
-static enum round_result run_round(struct dqueue *q, struct job *jobs) {
-    int rc;
-    bool changed = false;
-    for (;;) {
-        MDB_txn *txn = NULL;
-        MDB_cursor *cur = NULL;
-        if (atomic_load(&q->broken) || atomic_load(&q->write_failed)) {
-            rc = MDB_PANIC;
-            break;
-        }
-        if ((rc = mdb_txn_begin(q->env, NULL, 0, &txn))) break;
-        rc = mdb_cursor_open(txn, q->records, &cur);
-        changed = false;
-        for (struct job *j = jobs; j && !rc; j = j->next) {
-            j->deleted = 0;
-            j->finished = j->changed = j->refused = false;
-            rc = j->kind == JOB_APPEND ? apply_append(q, txn, cur, j) : apply_trim(q, txn, cur, j);
-            changed |= j->changed;
-        }
-        if (cur) mdb_cursor_close(cur);
-        /* With MDB_NOMETASYNC the commit writes the dirty pages,
-         * fdatasyncs them, then writes the meta page without a flush (see
-         * writer_main).  On failure the previous meta page stays valid. */
-        if (!rc && changed) rc = mdb_txn_commit(txn);
-        else mdb_txn_abort(txn);
-        /* Nothing of the aborted round is visible; grow and redo it. */
-        if (rc == MDB_MAP_FULL && grow_map(q) == C_OK) continue;
-        break;
+/* lmdb_env's finished: counters, under its mutex. */
+static void job_finished(void *ctx, const struct lmdb_job *b) {
+    struct dqueue *q = ctx;
+    const struct job *j = (const struct job *)b;
+    if (b->rc == C_OK && j->kind == JOB_APPEND) {
+        q->m.appends++;
+        q->m.records += j->nrec;
     }
-    for (struct job *j = jobs; j; j = j->next) {
-        if (rc) {
-            j->rc = C_ERR;
-            j->deleted = 0;
-            j->refused = false;
-            lmdb_err(j->e, rc, j->kind == JOB_APPEND ? "append" : "delete");
-        } else {
-            j->rc = j->refused ? C_ERR : C_OK;
-        }
-    }
-    pthread_mutex_lock(&q->mu);
-    if (rc) q->m.failed_rounds++;
-    else if (changed) q->m.commits++;
-    pthread_mutex_unlock(&q->mu);
-    if (rc) return ROUND_FAILED;
-    return changed ? ROUND_COMMITTED : ROUND_UNCHANGED;
-}
-
-static size_t job_records(const struct job *j) { return j->kind == JOB_APPEND ? j->nrec : j->max; }
-
-/* Detach as many queued jobs as fit in one round (at least one); NULL if
- * none.  Under mu. */
-static struct job *take_round(struct dqueue *q) {
-    struct job *first = q->head, *last = first;
-    if (!first) return NULL;
-    size_t nrec = job_records(first), nbytes = first->bytes;
-    while (last->next && nrec + job_records(last->next) <= ROUND_MAX_RECORDS &&
-           nbytes + last->next->bytes <= ROUND_MAX_BYTES) {
-        last = last->next;
-        nrec += job_records(last);
-        nbytes += last->bytes;
-    }
-    q->head = last->next;
-    if (!q->head) q->tail = NULL;
-    last->next = NULL;
-    return first;
-}
-
-/* Wake the callers of a round, failing those whose round committed but
- * whose flush failed (sync_rc).  Under mu. */
-static void finish_locked(struct dqueue *q, struct job *jobs, int sync_rc) {
-    if (sync_rc) {
-        /* The kernel may have dropped the pages it could not write; refuse
-         * writes until a restart rather than acknowledge on top of them.
-         * Reads go on: they see committed pages. */
-        atomic_store(&q->write_failed, true);
-        q->m.failed_rounds++;
-    }
-    for (struct job *j = jobs, *next; j; j = next) {
-        next = j->next;   /* j may be gone once its caller wakes */
-        if (sync_rc && j->rc == C_OK) {
-            j->rc = C_ERR;
-            lmdb_err(j->e, sync_rc, "sync");
-        }
-        if (j->rc == C_OK && j->kind == JOB_APPEND) {
-            q->m.appends++;
-            q->m.records += j->nrec;
-        }
-        if (j->refused) q->m.throttled++;
-        j->done = true;
-        pthread_cond_signal(&j->cv);
-    }
-}
-
-/* The writer: group commit with the meta-page flush deferred, exactly as
- * evstore's writer_main.  Round N's meta page reaches the disk with the
- * fdatasync of round N+1's commit when more work is queued, else with an
- * explicit mdb_env_sync; round N's callers are woken only after that
- * flush.  One flush per round under load, instead of LMDB's two. */
-static void *writer_main(void *arg) {
-    struct dqueue *q = arg;
-    struct job *pending = NULL;   /* committed, waiting for a flush */
-    pthread_mutex_lock(&q->mu);
-    for (;;) {
-        while (!q->head && !pending && !q->stop) pthread_cond_wait(&q->work, &q->mu);
-        if (!q->head && !pending) break;   /* stop, and everything answered */
-        struct job *round = take_round(q);
-        pthread_mutex_unlock(&q->mu);
-
-        enum round_result rr = round ? run_round(q, round) : ROUND_UNCHANGED;
-        int sync_rc = 0;
-        /* A committed round fdatasync'd the file after pending's meta page
-         * was written; anything else leaves pending to an explicit flush. */
-        if (pending && rr != ROUND_COMMITTED) sync_rc = mdb_env_sync(q->env, 1);
-
-        pthread_mutex_lock(&q->mu);
-        if (pending) finish_locked(q, pending, sync_rc);
-        pending = NULL;
-        if (rr == ROUND_COMMITTED) pending = round;
-        else if (round) finish_locked(q, round, 0);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return NULL;
-}
-
-static int submit(struct dqueue *q, struct job *j) {
-    j->done = false;
-    j->next = NULL;
-    pthread_cond_init(&j->cv, NULL);
-    pthread_mutex_lock(&q->mu);
-    if (q->tail) q->tail->next = j;
-    else q->head = j;
-    q->tail = j;
-    pthread_cond_signal(&q->work);
-    while (!j->done) pthread_cond_wait(&j->cv, &q->mu);
-    pthread_mutex_unlock(&q->mu);
-    pthread_cond_destroy(&j->cv);
-    return j->rc;
+    if (b->refused) q->m.throttled++;
 }
 
 /* ---------------------------------------------------------------- append */
@@ -506,9 +313,8 @@ int dqueue_append(struct dqueue *q, const struct dq_put *puts, size_t n, int64_t
     j.arrival_ms = arrival_ms;
     j.max_backlog = max_backlog_bytes;
     j.nrec = nrec;
-    j.bytes = bytes;
-    j.e = e;
-    rc = submit(q, &j);
+    j.base = (struct lmdb_job){.items = nrec, .bytes = bytes, .what = "append", .e = e};
+    rc = lmdb_env_submit(q->db, &j.base);
 out:
     free(pk);
     free(put_group);
@@ -534,8 +340,8 @@ static int trim(struct dqueue *q, const char *delivery_id, uint64_t upto, struct
         memcpy(j.key, key, ID_LEN);
         j.upto = upto;
         j.max = DQUEUE_DELETE_CHUNK;
-        j.e = e;
-        if (submit(q, &j) != C_OK) return C_ERR;
+        j.base = (struct lmdb_job){.items = j.max, .what = "delete", .e = e};
+        if (lmdb_env_submit(q->db, &j.base) != C_OK) return C_ERR;
         if (j.finished) return C_OK;
     }
 }
@@ -549,18 +355,6 @@ int dqueue_drop(struct dqueue *q, const char *delivery_id, struct aws_err *e) {
 }
 
 /* ---------------------------------------------------------------- reads */
-
-static int rd_begin(struct dqueue *q, MDB_txn **txn) {
-    pthread_rwlock_rdlock(&q->maplock);
-    int rc = atomic_load(&q->broken) ? MDB_PANIC : mdb_txn_begin(q->env, NULL, MDB_RDONLY, txn);
-    if (rc) pthread_rwlock_unlock(&q->maplock);
-    return rc;
-}
-
-static void rd_end(struct dqueue *q, MDB_txn *txn) {
-    mdb_txn_abort(txn);
-    pthread_rwlock_unlock(&q->maplock);
-}
 
 /* Records copied out of one read transaction. */
 struct rd_ent {
@@ -613,9 +407,9 @@ int dqueue_read(struct dqueue *q, const char *delivery_id, uint64_t after, size_
         bool chunk_full = false;
         MDB_txn *txn;
         MDB_cursor *cur;
-        if ((rc = rd_begin(q, &txn))) break;
+        if ((rc = lmdb_env_rd_begin(q->db, &txn))) break;
         if ((rc = mdb_cursor_open(txn, q->records, &cur))) {
-            rd_end(q, txn);
+            lmdb_env_rd_end(q->db, txn);
             break;
         }
         unsigned char kb[REC_KEY_LEN];
@@ -640,7 +434,7 @@ int dqueue_read(struct dqueue *q, const char *delivery_id, uint64_t after, size_
             bytes += len;
         }
         mdb_cursor_close(cur);
-        rd_end(q, txn);
+        lmdb_env_rd_end(q->db, txn);
         if (rc == MDB_NOTFOUND) rc = 0;
         if (rc) break;
         more = chunk_full;
@@ -669,11 +463,11 @@ int dqueue_stats(struct dqueue *q, const char *delivery_id, struct dq_stats *out
     unsigned char key[ID_LEN];
     if (id_key(delivery_id, key) != C_OK) return C_ERR;
     MDB_txn *txn;
-    if (rd_begin(q, &txn)) return C_ERR;
+    if (lmdb_env_rd_begin(q->db, &txn)) return C_ERR;
     struct stats_rec r;
     bool found;
     int rc = stats_read(txn, q->stats, key, &r, &found);
-    rd_end(q, txn);
+    lmdb_env_rd_end(q->db, txn);
     if (rc) return C_ERR;
     stats_out(&r, out);
     return C_OK;
@@ -691,7 +485,7 @@ int dqueue_pending(struct dqueue *q,
     size_t n = 0, cap = 0;
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = rd_begin(q, &txn);
+    int rc = lmdb_env_rd_begin(q->db, &txn);
     if (rc) return C_ERR;
     if ((rc = mdb_cursor_open(txn, q->stats, &cur))) goto done;
     MDB_val k, v_;
@@ -718,7 +512,7 @@ int dqueue_pending(struct dqueue *q,
     if (rc == MDB_NOTFOUND) rc = 0;
 done:
     /* The callbacks run after the transaction (see dqueue.h, "Reads"). */
-    rd_end(q, txn);
+    lmdb_env_rd_end(q->db, txn);
     for (size_t i = 0; !rc && i < n; i++)
         if (!fn(ctx, v[i].id, &v[i].st)) break;
     free(v);
@@ -726,157 +520,44 @@ done:
 }
 
 void dqueue_get_metrics(struct dqueue *q, struct dqueue_metrics *out) {
-    pthread_mutex_lock(&q->mu);
+    lmdb_env_lock(q->db);
     *out = q->m;
-    pthread_mutex_unlock(&q->mu);
+    out->commits = q->db->c.commits;
+    out->failed_rounds = q->db->c.failed_rounds;
+    out->map_grows = q->db->c.map_grows;
+    out->mapsize = q->db->c.mapsize;
+    lmdb_env_unlock(q->db);
 }
 
 /* ---------------------------------------------------------------- open/close */
-
-/* mkdir -p and the directory fsyncs are evstore.c's (static there). */
-static int mkdir_p(const char *dir) {
-    char path[PATH_MAX];
-    size_t len = strlen(dir);
-    if (len == 0 || len >= sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, len + 1);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(path, 0700) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) && errno != EEXIST) return -1;
-    return 0;
-}
-
-/* fsync dir and its parent: a new environment's files (and the directory
- * itself) must survive a power loss, not only their content. */
-static void fsync_dir(const char *dir) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s", dir);
-    for (int level = 0; level < 2; level++) {
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-        char *slash = strrchr(path, '/');
-        if (!slash) snprintf(path, sizeof(path), ".");
-        else if (slash == path) path[1] = 0;
-        else *slash = 0;
-    }
-}
 
 int dqueue_open(const char *dir, size_t mapsize, struct dqueue **out, char *err,
                 size_t errlen) {
     struct dqueue *q = calloc(1, sizeof(*q));
     if (!q) abort();
-    q->lockfd = -1;
-    MDB_txn *txn = NULL;
-    int rc = 0;
-    const char *what = "";
-    bool sync_init = false;
-    if (mkdir_p(dir)) {
-        snprintf(err, errlen, "dqueue: mkdir %s: %s", dir, strerror(errno));
-        goto error;
+    const struct lmdb_env_cfg cfg = {
+        .name = "dqueue",   /* dqueue.lock, "dqueue: ..." errors */
+        .noun = "delivery queue",
+        .default_mapsize = DEFAULT_MAPSIZE,
+        .layout_version = LAYOUT_VERSION,
+        .dbs = {"records", "stats"},
+        .apply = apply_round,
+        .finished = job_finished,
+        .ctx = q,
+    };
+    if (lmdb_env_open(&cfg, dir, mapsize, &q->db, err, errlen) != C_OK) {
+        free(q);
+        return C_ERR;
     }
-    /* LMDB would let a second process in, but the seq counters, the map
-     * resizing and group commit assume one process owns the queue. */
-    char lockpath[PATH_MAX];
-    snprintf(lockpath, sizeof(lockpath), "%s/dqueue.lock", dir);
-    q->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (q->lockfd < 0 || flock(q->lockfd, LOCK_EX | LOCK_NB)) {
-        snprintf(err, errlen, "dqueue: %s: %s", lockpath,
-                 errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
-        goto error;
-    }
-    what = "env";
-    if ((rc = mdb_env_create(&q->env))) goto lmdb_error;
-    if ((rc = mdb_env_set_maxdbs(q->env, 4))) goto lmdb_error;
-    /* With MDB_NOTLS each open read transaction takes a slot. */
-    if ((rc = mdb_env_set_maxreaders(q->env, 1022))) goto lmdb_error;
-    if ((rc = mdb_env_set_mapsize(q->env, mapsize ? mapsize : DEFAULT_MAPSIZE))) goto lmdb_error;
-    /* MDB_NOMETASYNC: commits fdatasync the data pages; the writer flushes
-     * the meta page before acknowledging (see writer_main). */
-    what = "open";
-    if ((rc = mdb_env_open(q->env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600))) goto lmdb_error;
-    what = "init";
-    if ((rc = mdb_txn_begin(q->env, NULL, 0, &txn))) goto lmdb_error;
-    if ((rc = mdb_dbi_open(txn, "records", MDB_CREATE, &q->records))) goto lmdb_error;
-    if ((rc = mdb_dbi_open(txn, "stats", MDB_CREATE, &q->stats))) goto lmdb_error;
-    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &q->meta))) goto lmdb_error;
-    static const char VKEY[] = "version";
-    MDB_val k = {sizeof(VKEY) - 1, (void *)VKEY}, v;
-    uint32_t ver = LAYOUT_VERSION;
-    rc = mdb_get(txn, q->meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        v = (MDB_val){sizeof(ver), &ver};
-        if ((rc = mdb_put(txn, q->meta, &k, &v, 0))) goto lmdb_error;
-    } else if (rc) {
-        goto lmdb_error;
-    } else {
-        if (v.mv_size == sizeof(ver)) memcpy(&ver, v.mv_data, sizeof(ver));
-        if (v.mv_size != sizeof(ver) || ver != LAYOUT_VERSION) {
-            snprintf(err, errlen, "dqueue: %s has layout version %u, expected %u", dir,
-                     (unsigned)ver, LAYOUT_VERSION);
-            goto error;
-        }
-    }
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-    if (!rc) rc = mdb_env_sync(q->env, 1);   /* NOMETASYNC: flush the meta page */
-    if (rc) goto lmdb_error;
-    fsync_dir(dir);
-    MDB_envinfo info;
-    if ((rc = mdb_env_info(q->env, &info))) goto lmdb_error;
-    q->mapsize = info.me_mapsize;
-    q->m.mapsize = q->mapsize;
-
-    pthread_rwlockattr_t ra;
-    pthread_rwlockattr_init(&ra);
-    /* A steady stream of readers must not starve a map resize. */
-    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&q->maplock, &ra);
-    pthread_rwlockattr_destroy(&ra);
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->work, NULL);
-    sync_init = true;
-    if ((rc = pthread_create(&q->writer, NULL, writer_main, q))) {
-        snprintf(err, errlen, "dqueue: writer thread: %s", strerror(rc));
-        goto error;
-    }
+    q->records = q->db->dbi[0];
+    q->stats = q->db->dbi[1];
     *out = q;
     return C_OK;
-lmdb_error:
-    snprintf(err, errlen, "dqueue: %s %s: %s", what, dir, mdb_strerror(rc));
-error:
-    if (txn) mdb_txn_abort(txn);
-    if (q->env) mdb_env_close(q->env);
-    if (q->lockfd >= 0) close(q->lockfd);
-    if (sync_init) {
-        pthread_rwlock_destroy(&q->maplock);
-        pthread_mutex_destroy(&q->mu);
-        pthread_cond_destroy(&q->work);
-    }
-    free(q);
-    return C_ERR;
 }
 
 void dqueue_close(struct dqueue *q) {
     if (!q) return;
-    pthread_mutex_lock(&q->mu);
-    q->stop = true;
-    pthread_cond_signal(&q->work);
-    pthread_mutex_unlock(&q->mu);
-    pthread_join(q->writer, NULL);
-    mdb_env_close(q->env);
-    close(q->lockfd);   /* releases the flock */
-    pthread_rwlock_destroy(&q->maplock);
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->work);
+    lmdb_env_close(q->db);
     free(q);
 }
 

@@ -1,37 +1,19 @@
 /* evstore — durable log events on LMDB with group commit.  See evstore.h
  * for the layout, the durability rules and the threading model. */
 #include "evstore.h"
+#include "lmdb_env.h"
 #include "../json/json.h"
 
 #include <endian.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <lmdb.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 _Static_assert(EVSTORE_MSG_PADDING >= JSON_PADDING,
                "filter callbacks hand messages to json_parse");
 
 #define DEFAULT_MAPSIZE ((size_t)64 << 30)
-/* Past this the map does not grow any more: the machine is out of disk long
- * before, and a bug must not spin doubling forever. */
-#define MAX_MAPSIZE ((size_t)1 << 46)
-/* Bounds on one group-commit round.  LMDB keeps a transaction's dirty pages
- * in memory (and fails with MDB_TXN_FULL past ~128k of them), and a huge
- * round delays every caller in it; 64 MiB is far above what is needed to
- * amortise the fsync. */
-#define ROUND_MAX_BYTES ((size_t)64 << 20)
-#define ROUND_MAX_EVENTS ((size_t)256 << 10)
-/* AWS's per-event overhead in PutLogEvents size accounting. */
 #define LAYOUT_VERSION 1
 #define KEY_LEN 24
 #define VAL_HDR 8   /* ingestion_time */
@@ -74,11 +56,12 @@ enum job_kind { JOB_APPEND, JOB_TRIM };
 /* One request to the writer thread.  Lives on the caller's stack; the caller
  * sleeps on cv until the writer sets done. */
 struct job {
+    struct lmdb_job base;   /* first: the writer hands back &base */
     enum job_kind kind;
     int64_t stream_id;
     /* JOB_APPEND */
     const struct log_event_in *ev;
-    size_t n, bytes;
+    size_t n;
     int64_t ingestion_time;
     /* JOB_TRIM: delete events with ts < before_ts (every event when all,
      * and then the stats record too), at most max of them. */
@@ -88,53 +71,17 @@ struct job {
     uint64_t deleted;    /* out */
     bool finished;       /* out: nothing left to delete */
     bool changed;        /* out: the transaction was modified */
-    /* result */
-    int rc;
-    struct aws_err *e;
-    bool done;
-    pthread_cond_t cv;
-    struct job *next;
 };
 
 struct evstore {
-    MDB_env *env;
+    struct lmdb_env *db;     /* environment, writer thread, map lock */
     MDB_dbi events, stats, meta;
-    int lockfd;
-    /* Read side held by every read transaction, write side by the writer
-     * while it resizes the map: LMDB requires that no transaction be
-     * active in the process during mdb_env_set_mapsize (and does not
-     * check).  Write transactions need not take it — only the writer
-     * thread runs them, and it resizes between them. */
-    pthread_rwlock_t maplock;
-
-    pthread_mutex_t mu;      /* queue, stop, metrics */
-    pthread_cond_t work;     /* queue became non-empty, or stop */
-    struct job *head, *tail;
-    bool stop;
-    pthread_t writer;
-    struct evstore_metrics m;
-
-    /* Set if a map resize failed half-way (see grow_map): no more access. */
-    atomic_bool broken;
-    /* Set if a flush failed (see finish_locked): no more writes. */
-    atomic_bool write_failed;
+    struct evstore_metrics m;   /* appends, events: under db's mutex */
 
     /* writer thread only */
-    size_t mapsize;
     uint32_t *perm;
     size_t permcap;
 };
-
-static int lmdb_err(struct aws_err *e, int rc, const char *what) {
-    if (!e) return C_ERR;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC)
-        return aws_errf(e, 503, ERR_SERVICE_UNAVAILABLE, "The event store is full (%s: %s)",
-                        what, mdb_strerror(rc));
-    if (rc == MDB_TXN_FULL || rc == MDB_READERS_FULL)
-        return aws_errf(e, 503, ERR_SERVICE_UNAVAILABLE, "The event store is busy (%s: %s)",
-                        what, mdb_strerror(rc));
-    return aws_errf(e, 500, ERR_INTERNAL, "event store %s: %s", what, mdb_strerror(rc));
-}
 
 /* ---------------------------------------------------------------- writer */
 
@@ -288,202 +235,45 @@ static int apply_trim(struct evstore *s, MDB_txn *txn, MDB_cursor *cur, struct j
 
 static const char SEQ_KEY[] = "seq";
 
-/* Double the map.  Readers are shut out for the duration (microseconds:
- * LMDB just remaps).
- *
- * mdb_env_set_mapsize unmaps the old map before mapping the new one and
- * leaves the environment without a map if that fails, so first check with
- * a throw-away mapping that the new size can be mapped at all (it fails
- * only under an address-space limit).  Should the real remap still fail,
- * the store is marked broken and every later call fails cleanly instead
- * of touching a missing map; committed data is on disk either way. */
-static int grow_map(struct evstore *s) {
-    if (s->mapsize >= MAX_MAPSIZE) return C_ERR;
-    size_t ns = s->mapsize * 2;
-    if (ns > MAX_MAPSIZE) ns = MAX_MAPSIZE;
-    int fd;
-    if (mdb_env_get_fd(s->env, &fd)) return C_ERR;
-    void *probe = mmap(NULL, ns, PROT_READ, MAP_SHARED, fd, 0);
-    if (probe == MAP_FAILED) return C_ERR;
-    munmap(probe, ns);
-    pthread_rwlock_wrlock(&s->maplock);
-    int rc = mdb_env_set_mapsize(s->env, ns);
-    MDB_envinfo info;
-    if (!rc) rc = mdb_env_info(s->env, &info);
-    if (rc) atomic_store(&s->broken, true);
-    pthread_rwlock_unlock(&s->maplock);
-    if (rc) return C_ERR;
-    s->mapsize = info.me_mapsize;
-    pthread_mutex_lock(&s->mu);
-    s->m.map_grows++;
-    s->m.mapsize = s->mapsize;
-    pthread_mutex_unlock(&s->mu);
-    return C_OK;
+/* The round's transaction (lmdb_env's apply): the seq counter is read
+ * once, advanced by every append of the round and written back with
+ * them. */
+static int apply_round(void *ctx, MDB_txn *txn, struct lmdb_job *jobs, bool *changed) {
+    struct evstore *s = ctx;
+    MDB_cursor *cur = NULL;
+    MDB_val k = {sizeof(SEQ_KEY) - 1, (void *)SEQ_KEY}, v;
+    uint64_t seq0 = 1, seq;
+    int rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0 && v.mv_size == sizeof(seq0)) memcpy(&seq0, v.mv_data, sizeof(seq0));
+    else if (rc == 0) rc = MDB_CORRUPTED;
+    else if (rc == MDB_NOTFOUND) rc = 0;
+    seq = seq0;
+    if (!rc) rc = mdb_cursor_open(txn, s->events, &cur);
+    for (struct lmdb_job *b = jobs; b && !rc; b = b->next) {
+        struct job *j = (struct job *)b;
+        j->deleted = 0;
+        j->finished = j->changed = false;
+        rc = j->kind == JOB_APPEND ? apply_append(s, txn, cur, j, &seq)
+                                   : apply_trim(s, txn, cur, j);
+        *changed |= j->changed;
+    }
+    if (cur) mdb_cursor_close(cur);
+    if (!rc && seq != seq0) {
+        MDB_val nv = {sizeof(seq), &seq};
+        rc = mdb_put(txn, s->meta, &k, &nv, 0);
+        *changed = true;
+    }
+    return rc;
 }
 
-enum round_result {
-    ROUND_FAILED,      /* aborted: every job has its error */
-    ROUND_UNCHANGED,   /* nothing to write (e.g. a delete that found nothing) */
-    ROUND_COMMITTED,   /* committed; its meta page still needs a flush */
-};
-
-/* One group-commit round: every job of the list in one write transaction.
- * Sets each job's rc (and its aws_err on failure). */
-static enum round_result run_round(struct evstore *s, struct job *jobs) {
-    int rc;
-    bool changed = false;
-    for (;;) {
-        MDB_txn *txn = NULL;
-        MDB_cursor *cur = NULL;
-        if (atomic_load(&s->broken) || atomic_load(&s->write_failed)) {
-            rc = MDB_PANIC;
-            break;
-        }
-        rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-        if (rc) break;
-        MDB_val k = {sizeof(SEQ_KEY) - 1, (void *)SEQ_KEY}, v;
-        uint64_t seq0 = 1, seq;
-        rc = mdb_get(txn, s->meta, &k, &v);
-        if (rc == 0 && v.mv_size == sizeof(seq0)) memcpy(&seq0, v.mv_data, sizeof(seq0));
-        else if (rc == 0) rc = MDB_CORRUPTED;
-        else if (rc == MDB_NOTFOUND) rc = 0;
-        seq = seq0;
-        if (!rc) rc = mdb_cursor_open(txn, s->events, &cur);
-        changed = false;
-        for (struct job *j = jobs; j && !rc; j = j->next) {
-            j->deleted = 0;
-            j->finished = j->changed = false;
-            rc = j->kind == JOB_APPEND ? apply_append(s, txn, cur, j, &seq)
-                                       : apply_trim(s, txn, cur, j);
-            changed |= j->changed;
-        }
-        if (cur) mdb_cursor_close(cur);
-        if (!rc && seq != seq0) {
-            MDB_val nv = {sizeof(seq), &seq};
-            rc = mdb_put(txn, s->meta, &k, &nv, 0);
-            changed = true;
-        }
-        /* With MDB_NOMETASYNC the commit writes the dirty pages,
-         * fdatasyncs them, then writes the meta page without a flush (see
-         * writer_main).  On failure LMDB frees the txn and the previous
-         * meta page stays the valid one. */
-        if (!rc) rc = mdb_txn_commit(txn);
-        else mdb_txn_abort(txn);
-        /* Nothing of the aborted round is visible; grow and redo it. */
-        if (rc == MDB_MAP_FULL && grow_map(s) == C_OK) continue;
-        break;
+/* lmdb_env's finished: counters, under its mutex. */
+static void job_finished(void *ctx, const struct lmdb_job *b) {
+    struct evstore *s = ctx;
+    const struct job *j = (const struct job *)b;
+    if (b->rc == C_OK && j->kind == JOB_APPEND) {
+        s->m.appends++;
+        s->m.events += j->n;
     }
-    for (struct job *j = jobs; j; j = j->next) {
-        j->rc = rc ? C_ERR : C_OK;
-        if (rc) {
-            j->deleted = 0;
-            lmdb_err(j->e, rc, j->kind == JOB_APPEND ? "append" : "delete");
-        }
-    }
-    pthread_mutex_lock(&s->mu);
-    if (rc) s->m.failed_rounds++;
-    else if (changed) s->m.commits++;
-    pthread_mutex_unlock(&s->mu);
-    if (rc) return ROUND_FAILED;
-    return changed ? ROUND_COMMITTED : ROUND_UNCHANGED;
-}
-
-static size_t job_events(const struct job *j) { return j->kind == JOB_APPEND ? j->n : j->max; }
-
-/* Detach as many queued jobs as fit in one round; NULL if none.  Under mu. */
-static struct job *take_round(struct evstore *s) {
-    struct job *first = s->head, *last = first;
-    if (!first) return NULL;
-    size_t nev = job_events(first), nbytes = first->bytes;
-    while (last->next && nev + job_events(last->next) <= ROUND_MAX_EVENTS &&
-           nbytes + last->next->bytes <= ROUND_MAX_BYTES) {
-        last = last->next;
-        nev += job_events(last);
-        nbytes += last->bytes;
-    }
-    s->head = last->next;
-    if (!s->head) s->tail = NULL;
-    last->next = NULL;
-    return first;
-}
-
-/* Wake the callers of a round, failing those whose round committed but
- * whose flush failed (sync_rc).  Under mu. */
-static void finish_locked(struct evstore *s, struct job *jobs, int sync_rc) {
-    if (sync_rc) {
-        /* After a failed flush the kernel may have dropped the dirty pages
-         * it could not write; refuse writes until a restart rather than
-         * acknowledge on top of them (as LMDB does after a failed meta
-         * write).  Reads go on: they see committed pages. */
-        atomic_store(&s->write_failed, true);
-        s->m.failed_rounds++;
-    }
-    for (struct job *j = jobs, *next; j; j = next) {
-        next = j->next;   /* j may be gone once its caller wakes */
-        if (sync_rc && j->rc == C_OK) {
-            j->rc = C_ERR;
-            lmdb_err(j->e, sync_rc, "sync");
-        }
-        if (j->rc == C_OK && j->kind == JOB_APPEND) {
-            s->m.appends++;
-            s->m.events += j->n;
-        }
-        j->done = true;
-        pthread_cond_signal(&j->cv);
-    }
-}
-
-/* The writer: group commit with the meta-page flush deferred.
- *
- * LMDB's fully synced commit costs two flushes: fdatasync of the data
- * pages, then the meta page through an O_DSYNC descriptor.  The env runs
- * with MDB_NOMETASYNC instead, so a commit does only the first; the meta
- * page of round N reaches the disk with the next fdatasync of the file —
- * the commit of round N+1 if more work is queued by then, else an explicit
- * mdb_env_sync.  Round N's callers are woken only after that flush.  Under
- * load that is one flush per round instead of two, with the same
- * guarantee at acknowledgement (LMDB documents that NOMETASYNC keeps the
- * database consistent; it only lets a crash undo the last, unacknowledged,
- * commit). */
-static void *writer_main(void *arg) {
-    struct evstore *s = arg;
-    struct job *pending = NULL;   /* committed, waiting for a flush */
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        while (!s->head && !pending && !s->stop) pthread_cond_wait(&s->work, &s->mu);
-        if (!s->head && !pending) break;   /* stop, and everything answered */
-        struct job *round = take_round(s);
-        pthread_mutex_unlock(&s->mu);
-
-        enum round_result rr = round ? run_round(s, round) : ROUND_UNCHANGED;
-        int sync_rc = 0;
-        /* A committed round fdatasync'd the file after pending's meta page
-         * was written; anything else leaves pending to an explicit flush. */
-        if (pending && rr != ROUND_COMMITTED) sync_rc = mdb_env_sync(s->env, 1);
-
-        pthread_mutex_lock(&s->mu);
-        if (pending) finish_locked(s, pending, sync_rc);
-        pending = NULL;
-        if (rr == ROUND_COMMITTED) pending = round;
-        else if (round) finish_locked(s, round, 0);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
-}
-
-static int submit(struct evstore *s, struct job *j) {
-    j->done = false;
-    j->next = NULL;
-    pthread_cond_init(&j->cv, NULL);
-    pthread_mutex_lock(&s->mu);
-    if (s->tail) s->tail->next = j;
-    else s->head = j;
-    s->tail = j;
-    pthread_cond_signal(&s->work);
-    while (!j->done) pthread_cond_wait(&j->cv, &s->mu);
-    pthread_mutex_unlock(&s->mu);
-    pthread_cond_destroy(&j->cv);
-    return j->rc;
 }
 
 int evstore_append(struct evstore *s, int64_t stream_id, const struct log_event_in *ev,
@@ -498,25 +288,13 @@ int evstore_append(struct evstore *s, int64_t stream_id, const struct log_event_
     j.ev = ev;
     j.n = n;
     j.ingestion_time = ingestion_time;
-    j.e = e;
+    j.base = (struct lmdb_job){.items = n, .what = "append", .e = e};
     /* Summed here, in the caller's thread, to keep the writer's loop lean. */
-    for (size_t i = 0; i < n; i++) j.bytes += ev[i].len;
-    return submit(s, &j);
+    for (size_t i = 0; i < n; i++) j.base.bytes += ev[i].len;
+    return lmdb_env_submit(s->db, &j.base);
 }
 
 /* ---------------------------------------------------------------- reads */
-
-static int rd_begin(struct evstore *s, MDB_txn **txn) {
-    pthread_rwlock_rdlock(&s->maplock);
-    int rc = atomic_load(&s->broken) ? MDB_PANIC : mdb_txn_begin(s->env, NULL, MDB_RDONLY, txn);
-    if (rc) pthread_rwlock_unlock(&s->maplock);
-    return rc;
-}
-
-static void rd_end(struct evstore *s, MDB_txn *txn) {
-    mdb_txn_abort(txn);
-    pthread_rwlock_unlock(&s->maplock);
-}
 
 /* Result arrays grow with ARENA_PUSH (old copies stay in the arena). */
 struct evvec {
@@ -552,11 +330,11 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
     if (q->limit == 0 || q->start_ts >= q->end_ts) return C_OK;
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = rd_begin(s, &txn);
-    if (rc) return lmdb_err(e, rc, "read");
+    int rc = lmdb_env_rd_begin(s->db, &txn);
+    if (rc) return lmdb_env_err(s->db, e, rc, "read");
     if ((rc = mdb_cursor_open(txn, s->events, &cur))) {
-        rd_end(s, txn);
-        return lmdb_err(e, rc, "read");
+        lmdb_env_rd_end(s->db, txn);
+        return lmdb_env_err(s->db, e, rc, "read");
     }
     struct evvec vv = {NULL, 0, 0};
     size_t bytes = 0;
@@ -616,8 +394,8 @@ int evstore_get(struct evstore *s, struct arena *a, const struct ev_query *q,
         }
     }
     mdb_cursor_close(cur);
-    rd_end(s, txn);
-    if (rc && rc != MDB_NOTFOUND) return lmdb_err(e, rc, "read");
+    lmdb_env_rd_end(s->db, txn);
+    if (rc && rc != MDB_NOTFOUND) return lmdb_env_err(s->db, e, rc, "read");
     *out = vv.v;
     *n = vv.n;
     return C_OK;
@@ -687,7 +465,7 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
 
     size_t nh = 0;
     MDB_txn *txn;
-    int rc = rd_begin(s, &txn);
+    int rc = lmdb_env_rd_begin(s->db, &txn);
     if (rc) goto done_notxn;
     unsigned char kb[KEY_LEN];
     MDB_val k, v;
@@ -770,7 +548,7 @@ int evstore_filter(struct evstore *s, struct arena *a, const struct ev_filter_qu
 done:
     for (size_t i = 0; i < q->nstreams; i++)
         if (srcs[i].cur) mdb_cursor_close(srcs[i].cur);
-    rd_end(s, txn);
+    lmdb_env_rd_end(s->db, txn);
 done_notxn:
     free(ids);
     free(srcs);
@@ -780,7 +558,7 @@ done_notxn:
         *out = NULL;
         *n = 0;
         *more = false;
-        return lmdb_err(e, rc, "read");
+        return lmdb_env_err(s->db, e, rc, "read");
     }
     return C_OK;
 }
@@ -790,7 +568,7 @@ int evstore_stats_multi(struct evstore *s, const int64_t *stream_ids, size_t n,
     memset(out, 0, n * sizeof(*out));
     if (n == 0) return C_OK;
     MDB_txn *txn;
-    int rc = rd_begin(s, &txn);
+    int rc = lmdb_env_rd_begin(s->db, &txn);
     if (rc) return C_ERR;
     for (size_t i = 0; i < n && !rc; i++) {
         struct stats_rec r;
@@ -799,7 +577,7 @@ int evstore_stats_multi(struct evstore *s, const int64_t *stream_ids, size_t n,
         out[i] = (struct evstore_stats){r.first_event_ts, r.last_event_ts,
                                         r.last_ingestion_time, r.stored_bytes, r.count};
     }
-    rd_end(s, txn);
+    lmdb_env_rd_end(s->db, txn);
     return rc ? C_ERR : C_OK;
 }
 
@@ -817,7 +595,7 @@ static int trim(struct evstore *s, int64_t stream_id, int64_t before_ts, bool al
          * and a read is far cheaper than a round through the writer. */
         MDB_txn *txn;
         MDB_cursor *cur;
-        if (rd_begin(s, &txn)) return C_ERR;
+        if (lmdb_env_rd_begin(s->db, &txn)) return C_ERR;
         unsigned char kb[KEY_LEN];
         key_make(kb, stream_id, INT64_MIN, 0);
         MDB_val k = {KEY_LEN, kb}, v;
@@ -829,7 +607,7 @@ static int trim(struct evstore *s, int64_t stream_id, int64_t before_ts, bool al
             if (!rc && key_parse(&k, &stream, &ts, &seq) != C_OK) rc = MDB_CORRUPTED;
             mdb_cursor_close(cur);
         }
-        rd_end(s, txn);
+        lmdb_env_rd_end(s->db, txn);
         if (rc == MDB_NOTFOUND || (!rc && (stream != stream_id || ts >= before_ts)))
             return C_OK;
         if (rc) return C_ERR;
@@ -843,8 +621,8 @@ static int trim(struct evstore *s, int64_t stream_id, int64_t before_ts, bool al
         j.before_ts = before_ts;
         j.all = all;
         j.max = EVSTORE_DELETE_CHUNK;
-        j.e = &err;
-        if (submit(s, &j) != C_OK) return C_ERR;
+        j.base = (struct lmdb_job){.items = j.max, .what = "delete", .e = &err};
+        if (lmdb_env_submit(s->db, &j.base) != C_OK) return C_ERR;
         *deleted += j.deleted;
         if (j.finished) return C_OK;
     }
@@ -862,154 +640,45 @@ int evstore_expire(struct evstore *s, int64_t stream_id, int64_t before_ts,
 }
 
 void evstore_get_metrics(struct evstore *s, struct evstore_metrics *out) {
-    pthread_mutex_lock(&s->mu);
+    lmdb_env_lock(s->db);
     *out = s->m;
-    pthread_mutex_unlock(&s->mu);
+    out->commits = s->db->c.commits;
+    out->failed_rounds = s->db->c.failed_rounds;
+    out->map_grows = s->db->c.map_grows;
+    out->mapsize = s->db->c.mapsize;
+    lmdb_env_unlock(s->db);
 }
 
 /* ---------------------------------------------------------------- open/close */
-
-static int mkdir_p(const char *dir) {
-    char path[PATH_MAX];
-    size_t len = strlen(dir);
-    if (len == 0 || len >= sizeof(path)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, len + 1);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(path, 0700) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) && errno != EEXIST) return -1;
-    return 0;
-}
-
-static void fsync_dir(const char *dir) {
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s", dir);
-    for (int level = 0; level < 2; level++) {
-        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-        char *slash = strrchr(path, '/');
-        if (!slash) snprintf(path, sizeof(path), ".");
-        else if (slash == path) path[1] = 0;
-        else *slash = 0;
-    }
-}
 
 int evstore_open(const char *dir, size_t mapsize, struct evstore **out, char *err,
                  size_t errlen) {
     struct evstore *s = calloc(1, sizeof(*s));
     if (!s) abort();
-    s->lockfd = -1;
-    MDB_txn *txn = NULL;
-    int rc;
-    const char *what = "";
-    if (mkdir_p(dir)) {
-        snprintf(err, errlen, "evstore: mkdir %s: %s", dir, strerror(errno));
-        goto fail;
+    const struct lmdb_env_cfg cfg = {
+        .name = "evstore",   /* evstore.lock, "evstore: ..." errors */
+        .noun = "event store",
+        .default_mapsize = DEFAULT_MAPSIZE,
+        .layout_version = LAYOUT_VERSION,
+        .dbs = {"events", "stats"},
+        .apply = apply_round,
+        .finished = job_finished,
+        .ctx = s,
+    };
+    if (lmdb_env_open(&cfg, dir, mapsize, &s->db, err, errlen) != C_OK) {
+        free(s);
+        return C_ERR;
     }
-    /* LMDB would let a second process in, but the seq counter, the map
-     * resizing and group commit assume one process owns the store. */
-    char lockpath[PATH_MAX];
-    snprintf(lockpath, sizeof(lockpath), "%s/evstore.lock", dir);
-    s->lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (s->lockfd < 0 || flock(s->lockfd, LOCK_EX | LOCK_NB)) {
-        snprintf(err, errlen, "evstore: %s: %s", lockpath,
-                 errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
-        goto fail;
-    }
-    what = "env";
-    if ((rc = mdb_env_create(&s->env))) goto lfail;
-    if ((rc = mdb_env_set_maxdbs(s->env, 4))) goto lfail;
-    /* With MDB_NOTLS each open read transaction takes a slot. */
-    if ((rc = mdb_env_set_maxreaders(s->env, 1022))) goto lfail;
-    if ((rc = mdb_env_set_mapsize(s->env, mapsize ? mapsize : DEFAULT_MAPSIZE))) goto lfail;
-    /* MDB_NOMETASYNC: commits fdatasync the data pages; the writer flushes
-     * the meta page before acknowledging (see writer_main). */
-    what = "open";
-    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS | MDB_NOMETASYNC, 0600))) goto lfail;
-    what = "init";
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn))) goto lfail;
-    if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events))) goto lfail;
-    if ((rc = mdb_dbi_open(txn, "stats", MDB_CREATE, &s->stats))) goto lfail;
-    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) goto lfail;
-    {
-        static const char VKEY[] = "version";
-        MDB_val k = {sizeof(VKEY) - 1, (void *)VKEY}, v;
-        uint32_t ver = LAYOUT_VERSION;
-        rc = mdb_get(txn, s->meta, &k, &v);
-        if (rc == MDB_NOTFOUND) {
-            v = (MDB_val){sizeof(ver), &ver};
-            if ((rc = mdb_put(txn, s->meta, &k, &v, 0))) goto lfail;
-        } else if (rc) {
-            goto lfail;
-        } else {
-            if (v.mv_size == sizeof(ver)) memcpy(&ver, v.mv_data, sizeof(ver));
-            if (v.mv_size != sizeof(ver) || ver != LAYOUT_VERSION) {
-                snprintf(err, errlen, "evstore: %s has layout version %u, expected %u", dir,
-                         (unsigned)ver, LAYOUT_VERSION);
-                goto fail;
-            }
-        }
-    }
-    rc = mdb_txn_commit(txn);
-    txn = NULL;
-    if (!rc) rc = mdb_env_sync(s->env, 1);   /* NOMETASYNC: flush the meta page */
-    if (rc) goto lfail;
-    /* The files (and the directory, if we created it) must survive a power
-     * loss too, not just their content: LMDB syncs file data only. */
-    fsync_dir(dir);
-    MDB_envinfo info;
-    if ((rc = mdb_env_info(s->env, &info))) goto lfail;
-    s->mapsize = info.me_mapsize;
-    s->m.mapsize = s->mapsize;
-
-    pthread_rwlockattr_t ra;
-    pthread_rwlockattr_init(&ra);
-    /* A steady stream of readers must not starve a map resize. */
-    pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_init(&s->maplock, &ra);
-    pthread_rwlockattr_destroy(&ra);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->work, NULL);
-    if ((rc = pthread_create(&s->writer, NULL, writer_main, s))) {
-        snprintf(err, errlen, "evstore: writer thread: %s", strerror(rc));
-        pthread_rwlock_destroy(&s->maplock);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->work);
-        goto fail;
-    }
+    s->events = s->db->dbi[0];
+    s->stats = s->db->dbi[1];
+    s->meta = s->db->meta;
     *out = s;
     return C_OK;
-lfail:
-    snprintf(err, errlen, "evstore: %s %s: %s", what, dir, mdb_strerror(rc));
-fail:
-    if (txn) mdb_txn_abort(txn);
-    if (s->env) mdb_env_close(s->env);
-    if (s->lockfd >= 0) close(s->lockfd);
-    free(s);
-    return C_ERR;
 }
 
 void evstore_close(struct evstore *s) {
     if (!s) return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = true;
-    pthread_cond_signal(&s->work);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->writer, NULL);
-    mdb_env_close(s->env);
-    close(s->lockfd);   /* releases the flock */
-    pthread_rwlock_destroy(&s->maplock);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->work);
+    lmdb_env_close(s->db);
     free(s->perm);
     free(s);
 }

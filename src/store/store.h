@@ -365,7 +365,9 @@ struct dlv_destination {
 struct dlv_delivery {
     const char *id;               /* 16 mixed-case alphanumerics (filled by dlv_create) */
     const char *account_id, *region, *arn;   /* the owning (source) account */
-    int model;                    /* 1: V1 log delivery, 2: V2 delivery */
+    int model;                    /* 1: V1 log delivery, 2: V2 delivery, 3: a service log
+                                     configuration (the seed's plain "Supported": the
+                                     service writes as role_arn) */
     const char *source_name;      /* V2: the delivery source; V1: NULL */
     const char *resource_arn, *service, *log_type;
     const char *destination_arn;  /* V2: delivery-destination ARN (maybe another account);
@@ -382,6 +384,7 @@ struct dlv_delivery {
     int hive;                     /* S3: enableHiveCompatiblePath 0/1; -1 not applicable */
     int hourly;                   /* V1 S3: per-hour partitions 0/1; -1 not applicable */
     int64_t created;              /* ms */
+    const char *role_arn;         /* model 3: the role the service writes as */
 };
 
 /* ---- The delivery queue (dqueue.c): records PutVendedLogEvents accepted,

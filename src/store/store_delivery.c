@@ -46,12 +46,13 @@ static const char *DELIVERY_SCHEMA =
     "CREATE UNIQUE INDEX IF NOT EXISTS delivery_destinations_arn ON delivery_destinations(arn);"
     "CREATE TABLE IF NOT EXISTS deliveries(id TEXT PRIMARY KEY,"
     "  account_id TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL,"
-    "  model INTEGER NOT NULL CHECK(model IN (1, 2)), source_name TEXT,"
+    "  model INTEGER NOT NULL CHECK(model IN (1, 2, 3)), source_name TEXT,"
     "  resource_arn TEXT NOT NULL, service TEXT, log_type TEXT NOT NULL,"
     "  destination_arn TEXT NOT NULL, destination_type TEXT,"
     "  destination_resource_arn TEXT, destination_owner TEXT, output_format TEXT,"
     "  record_fields TEXT, field_delimiter TEXT, suffix_path TEXT,"
-    "  hive INTEGER NOT NULL, hourly INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "  hive INTEGER NOT NULL, hourly INTEGER NOT NULL, created INTEGER NOT NULL,"
+    "  role_arn TEXT);"
     "CREATE INDEX IF NOT EXISTS deliveries_route ON deliveries(resource_arn, log_type);"
     "CREATE INDEX IF NOT EXISTS deliveries_list ON deliveries(account_id, region, model, id);"
     "CREATE INDEX IF NOT EXISTS deliveries_destination ON deliveries(destination_arn);"
@@ -60,7 +61,9 @@ static const char *DELIVERY_SCHEMA =
     "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_v2_type"
     "  ON deliveries(account_id, region, source_name, destination_type) WHERE model=2;"
     "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_v1"
-    "  ON deliveries(account_id, region, resource_arn, log_type, destination_arn) WHERE model=1;";
+    "  ON deliveries(account_id, region, resource_arn, log_type, destination_arn) WHERE model=1;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS deliveries_self"
+    "  ON deliveries(account_id, region, resource_arn, log_type) WHERE model=3;";
 
 #define SOURCE_COLS                                                                           \
     "account_id,region,name,arn,resource_arn,service,log_type,config,status,status_reason,"  \
@@ -69,7 +72,7 @@ static const char *DELIVERY_SCHEMA =
 #define DELIVERY_COLS                                                                         \
     "id,account_id,region,arn,model,source_name,resource_arn,service,log_type,"              \
     "destination_arn,destination_type,destination_resource_arn,destination_owner,"          \
-    "output_format,record_fields,field_delimiter,suffix_path,hive,hourly,created"
+    "output_format,record_fields,field_delimiter,suffix_path,hive,hourly,created,role_arn"
 
 static const char ID_ALPHABET[] =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -87,10 +90,10 @@ static int dest_not_found(struct aws_err *e) {
 }
 
 static int delivery_not_found(struct aws_err *e, int model) {
-    return model == 1 ? aws_errf(e, 400, ERR_NOT_FOUND,
-                                 "Requested Log Delivery does not exist in this account.")
-                      : aws_errf(e, 400, ERR_NOT_FOUND,
-                                 "Requested Delivery does not exist in this account.");
+    static const char *const WHAT[] = {"Delivery", "Log Delivery", "Delivery",
+                                       "Service Log Configuration"};
+    return aws_errf(e, 400, ERR_NOT_FOUND, "Requested %s does not exist in this account.",
+                    WHAT[model >= 1 && model <= 3 ? model : 0]);
 }
 
 static int conflict(struct aws_err *e, const char *msg) {
@@ -411,6 +414,7 @@ static void row_delivery(struct arena *a, sqlite3_stmt *st, struct dlv_delivery 
     o->hive = sqlite3_column_int(st, 17);
     o->hourly = sqlite3_column_int(st, 18);
     o->created = sqlite3_column_int64(st, 19);
+    o->role_arn = sq_col(a, st, 20);
 }
 
 /* V2, inside dlv_create's transaction: the source must still exist (its
@@ -450,8 +454,8 @@ static int v2_refs(sqlite3 *db, struct arena *a, struct dlv_delivery *d, struct 
 static int delivery_create(struct store *s, struct arena *a, struct dlv_delivery *d,
                            const struct tag *tags, size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    if (d->model != 1 && d->model != 2)
-        return aws_errf(e, 500, ERR_INTERNAL, "delivery model %d is neither 1 nor 2", d->model);
+    if (d->model < 1 || d->model > 3)
+        return aws_errf(e, 500, ERR_INTERNAL, "delivery model %d is not 1, 2 or 3", d->model);
     sq_begin(db);
     if (d->model == 2) {
         if (v2_refs(db, a, d, e) != C_OK) return sq_rollback(db, C_ERR);
@@ -461,6 +465,13 @@ static int delivery_create(struct store *s, struct arena *a, struct dlv_delivery
                            "sssss", d->account_id, d->region, d->resource_arn, d->log_type,
                            d->destination_arn))) {
         return sq_rollback(db, conflict(e, "The specified Log Delivery already exists"));
+    } else if (d->model == 3 &&
+               exists(sq_q(db,
+                           "SELECT 1 FROM deliveries WHERE account_id=? AND region=? AND "
+                           "model=3 AND resource_arn=? AND log_type=?",
+                           "ssss", d->account_id, d->region, d->resource_arn, d->log_type))) {
+        return sq_rollback(db, conflict(e, "The resource already has a service log configuration "
+                                           "for this log type"));
     }
     /* A fresh id: 62^16 makes a collision all but impossible, but one
      * would otherwise fail the create. */
@@ -471,16 +482,19 @@ static int delivery_create(struct store *s, struct arena *a, struct dlv_delivery
     } while (exists(sq_q(db, "SELECT 1 FROM deliveries WHERE id=?", "s", id)) && ++tries < 8);
     if (tries == 8) return sq_rollback(db, aws_errf(e, 500, ERR_INTERNAL, "no free delivery id"));
     const char *arn = arena_sprintf(a, "arn:aws:logs:%s:%s:%s:%s", d->region, d->account_id,
-                                    d->model == 2 ? "delivery" : "log-delivery", id);
+                                    d->model == 2   ? "delivery"
+                                    : d->model == 1 ? "log-delivery"
+                                                    : "service-log-configuration",
+                                    id);
     int rc = sq_exec1(sq_q(db,
                            "INSERT INTO deliveries(" DELIVERY_COLS ") "
-                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           "ssssinsnssnnnnnnniii", id, d->account_id, d->region, arn,
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "ssssinsnssnnnnnnniiin", id, d->account_id, d->region, arn,
                            (int64_t)d->model, d->source_name, d->resource_arn, d->service,
                            d->log_type, d->destination_arn, d->destination_type,
                            d->destination_resource_arn, d->destination_owner, d->output_format,
                            d->record_fields, d->field_delimiter, d->suffix_path,
-                           (int64_t)d->hive, (int64_t)d->hourly, d->created));
+                           (int64_t)d->hive, (int64_t)d->hourly, d->created, d->role_arn));
     if (rc == C_OK) rc = tags_insert(db, arn, tags, ntags);
     if (rc != C_OK) return sq_rollback(db, sq_internal(e, db));
     if (sq_commit(db, e) != C_OK) return C_ERR;
@@ -594,8 +608,48 @@ static int delivery_scan(struct store *s, bool (*fn)(void *ctx, const struct dlv
 
 /* ---------------- registration ---------------- */
 
+/* deliveries tables made before service log configurations (model 3,
+ * role_arn) had CHECK(model IN (1, 2)): rebuild them once, rows kept. */
+static const char DELIVERY_MIGRATE_SELF[] =
+    "ALTER TABLE deliveries RENAME TO deliveries_v1v2;"
+    "DROP INDEX IF EXISTS deliveries_route; DROP INDEX IF EXISTS deliveries_list;"
+    "DROP INDEX IF EXISTS deliveries_destination; DROP INDEX IF EXISTS deliveries_v2_destination;"
+    "DROP INDEX IF EXISTS deliveries_v2_type; DROP INDEX IF EXISTS deliveries_v1;";
+
+static bool has_role_column(sqlite3 *db) {
+    sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM pragma_table_info('deliveries') WHERE name='role_arn'",
+                            "");
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    return yes;
+}
+
+static bool has_table(sqlite3 *db, const char *name) {
+    sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", "s",
+                            name);
+    bool yes = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    return yes;
+}
+
 int store_delivery_init(sqlite3 *db, char *err, size_t errlen) {
     char *emsg = NULL;
+    bool migrate = has_table(db, "deliveries") && !has_role_column(db);
+    if (migrate && sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &emsg) == SQLITE_OK &&
+        (sqlite3_exec(db, DELIVERY_MIGRATE_SELF, NULL, NULL, &emsg) != SQLITE_OK ||
+         sqlite3_exec(db, DELIVERY_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK ||
+         sqlite3_exec(db,
+                      "INSERT INTO deliveries(" DELIVERY_COLS ") SELECT id,account_id,region,arn,"
+                      "model,source_name,resource_arn,service,log_type,destination_arn,"
+                      "destination_type,destination_resource_arn,destination_owner,output_format,"
+                      "record_fields,field_delimiter,suffix_path,hive,hourly,created,NULL "
+                      "FROM deliveries_v1v2; DROP TABLE deliveries_v1v2; COMMIT;",
+                      NULL, NULL, &emsg) != SQLITE_OK)) {
+        sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
+        snprintf(err, errlen, "sqlite delivery migration: %s", emsg ? emsg : "?");
+        sqlite3_free(emsg);
+        return C_ERR;
+    }
     if (sqlite3_exec(db, DELIVERY_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
         snprintf(err, errlen, "sqlite delivery schema: %s", emsg ? emsg : "?");
         sqlite3_free(emsg);
