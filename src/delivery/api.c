@@ -54,6 +54,8 @@ static const char *res_create_delivery(struct call *c) {
     return dlv_arn(c, c->who.account_id, "delivery-source", in_str(c, "deliverySourceName"));
 }
 static const char *res_all(struct call *c) { return "*"; }
+/* Service log configurations act on the log-generating resource. */
+static const char *res_resource(struct call *c) { return in_str(c, "resourceArn"); }
 
 /* logs:LogGeneratingResourceArns (ArrayOfARN) of PutDeliverySource. */
 static const struct iam_ctx *ctx_source(struct call *c, size_t *n) {
@@ -97,6 +99,7 @@ static const struct op_def DLV_OPS[] = {
     OP(DeleteDeliveryDestinationPolicy, res_dest_policy, RT, NULL),
     OP(DeleteDeliverySource, res_source, RT, NULL),
     OP(DeleteLogDelivery, res_all, 0, NULL),
+    OP(DeleteServiceLogConfiguration, res_resource, 0, NULL),
     OP(DescribeConfigurationTemplates, res_all, 0, NULL),
     OP(DescribeDeliveries, res_all, 0, NULL),
     OP(DescribeDeliveryDestinations, res_all, 0, NULL),
@@ -107,12 +110,14 @@ static const struct op_def DLV_OPS[] = {
     OP(GetDeliverySource, res_source, RT, NULL),
     OP(GetDeliveryStatus, res_delivery, 0, NULL),
     OP(GetLogDelivery, res_all, 0, NULL),
+    OP(GetServiceLogConfiguration, res_resource, 0, NULL),
     OP(ListLogDeliveries, res_all, 0, NULL),
     OP(PutDeliveryDestination, res_dest, RQ | RT, ctx_dest),
     OP(PutDeliveryDestinationPolicy, res_dest_policy, RT, NULL),
     OP(PutDeliverySource, res_source, RQ | RT, ctx_source),
     /* The handler authorizes: the resource's owner is the producing
      * service's account, not the account the ARN names. */
+    OP(PutServiceLogConfiguration, res_resource, 0, NULL),
     {.name = "PutVendedLogEvents", .fn = dlv_PutVendedLogEvents},
     OP(UpdateDeliveryConfiguration, res_delivery, RT, NULL),
     OP(UpdateLogDelivery, res_all, 0, NULL),

@@ -8,6 +8,7 @@
 #include "delivery.h"
 #include "autopolicy.h"
 #include "router.h"
+#include "s3key.h"
 #include "../catalog/catalog.h"
 #include "../store/store.h"
 
@@ -117,6 +118,9 @@ int dlv_ListLogDeliveries(struct call *c);
 int dlv_UpdateVendedResourceStatus(struct call *c);
 int dlv_PutVendedLogEvents(struct call *c);
 int dlv_GetDeliveryStatus(struct call *c);
+int dlv_PutServiceLogConfiguration(struct call *c);
+int dlv_GetServiceLogConfiguration(struct call *c);
+int dlv_DeleteServiceLogConfiguration(struct call *c);
 /* A deleted delivery: its queued records and the engine's state go too. */
 void dlv_deleted(struct call *c, const struct dlv_delivery *d);
 

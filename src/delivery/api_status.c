@@ -11,10 +11,13 @@ int dlv_GetDeliveryStatus(struct call *c) {
     const char *id = in_str(c, "id");
     struct dlv_delivery d;
     struct aws_err e2;
-    if (c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, DLV_V2, id, &d,
-                               &e2) != C_OK &&
-        c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, DLV_V1, id, &d,
-                               &e2) != C_OK)
+    /* Ids are unique across V2 deliveries, V1 log deliveries and service
+     * log configurations (model 3). */
+    bool found = false;
+    for (int model = 1; model <= 3 && !found; model++)
+        found = c->store->ops->dlv_get(c->store, c->a, c->who.account_id, c->region, model, id,
+                                       &d, &e2) == C_OK;
+    if (!found)
         return aws_errf(c->err, 400, ERR_NOT_FOUND,
                         "Requested Delivery does not exist in this account.");
     struct dlv_status st = {0};

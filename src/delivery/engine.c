@@ -295,7 +295,10 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
     /* Where to and how: V2 reads its destination now (a destination updated
      * in place moves its deliveries with it). */
     const char *format = d.output_format, *rarn = d.destination_resource_arn;
-    const char *source_arn = d.arn;
+    /* aws:SourceArn: V1 the log delivery (under the seed's
+     * arn:aws:logs:R:A:*), V2 below the delivery source, model 3 the
+     * resource the service acts for. */
+    const char *source_arn = model == 3 ? d.resource_arn : d.arn;
     if (model == 2) {
         source_arn = arena_sprintf(&a, "arn:aws:logs:%s:%s:delivery-source:%s", g.region,
                                    d.account_id, d.source_name);
@@ -359,7 +362,10 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
     struct dlv_batch b = {.a = &a, .st = st, .region = g.region, .d = &d, .resource_arn = rarn,
                           .source_arn = source_arn, .format = format,
                           .key_name = lt ? lt->key_name : NULL,
-                          .stream_name = lt ? lt->stream_name : NULL,
+                          .stream_name = !lt            ? NULL
+                                         : model == 3 ? lt->self_stream
+                                                      : lt->stream_name,
+                          .principal = svc ? dlv_service_principal(&a, svc) : NULL,
                           .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
                           .lines = k.lines, .n = k.n, .now_ms = now,
                           .window_ms = k.oldest_arrival ? k.oldest_arrival : now};

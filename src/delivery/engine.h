@@ -47,6 +47,17 @@ struct aws_err;
 int dlv_ingest(struct store *st, const char *resource_arn, const char *log_type,
                const struct dq_record *recs, size_t n, int64_t now_ms, struct aws_err *e);
 
+/* Service log configurations (model 3): the principal a catalog service
+ * writes its own logs as (`principal`, else NAME.amazonaws.com), and its
+ * documented log group for a resource (self-group, variables as the
+ * resource id).  Arena strings. */
+struct arena;
+struct cat_service;
+struct cat_log_type;
+const char *dlv_service_principal(struct arena *a, const struct cat_service *svc);
+const char *dlv_self_group(struct arena *a, const struct cat_log_type *lt,
+                           const char *resource_arn);
+
 /* Records were queued for the delivery (PutVendedLogEvents): make sure a
  * flush is scheduled. */
 void dlv_engine_notify(const char *delivery_id, const char *account, int model);

@@ -529,13 +529,14 @@ static size_t add_value(struct pq_writer *w, struct col *c, const struct jval *v
     return c->vals.len - before + (c->pn % 8 == 1);
 }
 
-/* The member named k (first look where it was last time). */
+/* The member named like column c: first where it was in the last object
+ * (producers send their fields in one order), then anywhere. */
 static const struct jval *lookup(const struct jval *obj, const struct col *c, size_t *hint) {
     size_t n = obj->u.o.n;
     const struct jmember *m = obj->u.o.m;
     for (size_t j = 0, i = *hint < n ? *hint : 0; j < n; j++, i = i + 1 < n ? i + 1 : 0)
         if (m[i].klen == c->namelen && memcmp(m[i].k, c->name, c->namelen) == 0) {
-            *hint = i + 1;
+            *hint = i;
             return &m[i].v;
         }
     return NULL;

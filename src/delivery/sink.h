@@ -35,6 +35,8 @@ struct dlv_batch {
     const char *format;                   /* output format name (S3 file extension) */
     const char *key_name;                 /* the log type's name in V1 S3 keys, or NULL */
     const char *stream_name;              /* the catalog's log stream pattern, or NULL */
+    const char *principal;                /* model 3: the service principal that assumes
+                                             the delivery's role */
     const char *header;                   /* w3c: the file header, else NULL */
     const struct dlv_line *lines;
     size_t n;

@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define CWL_MAX_EVENTS 10000
 #define CWL_MAX_BYTES (1048576 - 10000 * 26)   /* PutLogEvents: sum(len + 26) <= 1 MiB */
@@ -39,39 +40,75 @@ static int64_t window_fast(void) {
 }
 static int64_t window_s3(void) { return (int64_t)dlv_flush_seconds * 1000; }
 
-/* The delivery principal's call for this batch. */
-static void as_delivery(const struct dlv_batch *b, struct call *c, struct aws_err *e) {
-    iam_service_call(c, b->a, b->st, b->region, LOG_DELIVERY_SERVICE, b->d->account_id,
-                     b->source_arn, b->now_ms, e);
-}
-
 static int fail(struct dlv_sink_error *why, const char *action, const struct aws_err *e) {
     why->err = *e;
     why->action = action;
     return C_ERR;
 }
 
+/* The delivery principal's call for this batch. */
+static void as_delivery(const struct dlv_batch *b, struct call *c, struct aws_err *e) {
+    iam_service_call(c, b->a, b->st, b->region, LOG_DELIVERY_SERVICE, b->d->account_id,
+                     b->source_arn, b->now_ms, e);
+}
+
+/* Who writes the batch: delivery.logs.amazonaws.com for V1/V2; for a
+ * service log configuration (model 3) the service, as the customer's role
+ * (its trust policy must allow the service principal; then the role's own
+ * policies decide each write). */
+static int as_writer(const struct dlv_batch *b, struct call *c, struct aws_err *e,
+                     const char *api, struct dlv_sink_error *why) {
+    if (b->d->model != 3) {
+        as_delivery(b, c, e);
+        return C_OK;
+    }
+    struct iam_role_session *sess = arena_alloc(b->a, sizeof *sess);
+    char msg[1024];
+    if (iam_assume_role_as_service(b->a, b->st, b->d->role_arn, b->principal, "ServiceLogs",
+                                   b->d->account_id, b->d->resource_arn, NULL, b->now_ms, sess,
+                                   msg, sizeof msg) != C_OK) {
+        aws_errf(e, 403, ERR_ACCESS_DENIED, "%s cannot assume the role %s: %s", b->principal,
+                 b->d->role_arn, msg);
+        return fail(why, "sts:AssumeRole", e);
+    }
+    iam_role_session_call(c, b->a, b->st, b->region, api, sess, b->now_ms, e);
+    return C_OK;
+}
+
+
 /* ---- CloudWatch Logs ---- */
 
 /* The stream a delivery writes: the catalog's pattern for the log type
- * ({region} {account} {id} {log-type}), else "<resource id>_<log type>". */
+ * (stream-name; for a service's own logs, self-stream), else
+ * "<resource id>_<log type>".  {region} {account} {log-type} {yyyy} {MM}
+ * {dd} are rendered; any other variable ({id}, {name}, and the descriptive
+ * ones of self-stream: {instance-id}, {build-id}, ...) is the resource id. */
 static const char *stream_name(const struct dlv_batch *b, const char *region) {
     const char *pat = b->stream_name ? b->stream_name : "{id}_{log-type}";
     const char *id = dlv_resource_id(b->a, b->d->resource_arn);
-    struct {
+    time_t t = (time_t)(b->now_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char yyyy[16], mm[16], dd[16];
+    snprintf(yyyy, sizeof yyyy, "%04d", tm.tm_year + 1900);
+    snprintf(mm, sizeof mm, "%02d", tm.tm_mon + 1);
+    snprintf(dd, sizeof dd, "%02d", tm.tm_mday);
+    const struct {
         const char *var, *val;
-    } subst[] = {{"{region}", region},
-                 {"{account}", b->d->account_id},
-                 {"{id}", id},
-                 {"{log-type}", b->d->log_type}};
+    } subst[] = {{"{region}", region}, {"{account}", b->d->account_id},
+                 {"{log-type}", b->d->log_type}, {"{yyyy}", yyyy}, {"{MM}", mm}, {"{dd}", dd}};
     struct buf o;
     buf_init(&o);
     for (const char *p = pat; *p;) {
         size_t i = 0;
         while (i < ARRAY_LEN(subst) && strncmp(p, subst[i].var, strlen(subst[i].var)) != 0) i++;
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
         if (i < ARRAY_LEN(subst)) {
             buf_adds(&o, subst[i].val);
             p += strlen(subst[i].var);
+        } else if (end) {
+            buf_adds(&o, id);
+            p = end + 1;
         } else {
             buf_addc(&o, *p++);
         }
@@ -84,7 +121,7 @@ static const char *stream_name(const struct dlv_batch *b, const char *region) {
 static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     struct aws_err e = {0};
     struct call c;
-    as_delivery(b, &c, &e);
+    if (as_writer(b, &c, &e, "logs", why) != C_OK) return C_ERR;
     /* arn:aws:logs:R:ACCT:log-group:NAME[:*] */
     char acct[16] = "", region[32] = "";
     int off = 0;
@@ -101,8 +138,25 @@ static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
         arena_sprintf(b->a, "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region, acct, gname,
                       stream);
     struct log_group g;
-    if (b->st->ops->group_get(b->st, b->a, acct, region, gname, &g, &e) != C_OK)
-        return fail(why, "logs:PutLogEvents", &e);
+    if (b->st->ops->group_get(b->st, b->a, acct, region, gname, &g, &e) != C_OK) {
+        /* Services writing their own logs create the group (Lambda: "If the
+         * log group does not exist, Lambda creates it"), when the role may. */
+        if (b->d->model != 3) return fail(why, "logs:PutLogEvents", &e);
+        const char *garn = arena_sprintf(b->a, "arn:aws:logs:%s:%s:log-group:%s", region, acct,
+                                         gname);
+        e = (struct aws_err){0};
+        if (iam_authorize(&c, "logs:CreateLogGroup", garn) != C_OK)
+            return fail(why, "logs:CreateLogGroup", &e);
+        struct log_group ng = {.account_id = acct, .region = region, .name = gname,
+                               .creation_time = b->now_ms, .log_group_class = "STANDARD"};
+        e = (struct aws_err){0};
+        if (b->st->ops->group_create(b->st, &ng, NULL, 0, &e) != C_OK &&
+            strcmp(e.code ? e.code : "", ERR_EXISTS) != 0)
+            return fail(why, "logs:CreateLogGroup", &e);
+        e = (struct aws_err){0};
+        if (b->st->ops->group_get(b->st, b->a, acct, region, gname, &g, &e) != C_OK)
+            return fail(why, "logs:CreateLogGroup", &e);
+    }
     struct log_stream ls;
     if (b->st->ops->stream_get(b->st, b->a, g.id, stream, &ls, &e) != C_OK) {
         if (iam_authorize(&c, "logs:CreateLogStream", sarn) != C_OK)
@@ -195,19 +249,23 @@ static int fh_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
         aws_errf(&e, 400, ERR_VALIDATION, "%s is not a delivery stream ARN", b->resource_arn);
         return fail(why, "firehose:PutRecordBatch", &e);
     }
-    const char *role = arena_sprintf(
-        b->a, "arn:aws:iam::%s:role/aws-service-role/delivery.logs.amazonaws.com/%s", acct,
-        "AWSServiceRoleForLogDelivery");
-    struct iam_role_session sess;
-    char msg[1024];
-    if (iam_assume_role_as_service(b->a, b->st, role, LOG_DELIVERY_SERVICE, "LogDelivery",
-                                   b->d->account_id, b->source_arn, NULL, b->now_ms, &sess, msg,
-                                   sizeof msg) != C_OK) {
-        aws_errf(&e, 403, ERR_ACCESS_DENIED, "Log delivery cannot act as %s: %s", role, msg);
-        return fail(why, "sts:AssumeRole", &e);
-    }
     struct call c;
-    iam_role_session_call(&c, b->a, b->st, b->region, "firehose", &sess, b->now_ms, &e);
+    if (b->d->model == 3) {
+        if (as_writer(b, &c, &e, "firehose", why) != C_OK) return C_ERR;
+    } else {
+        const char *role = arena_sprintf(
+            b->a, "arn:aws:iam::%s:role/aws-service-role/delivery.logs.amazonaws.com/%s", acct,
+            "AWSServiceRoleForLogDelivery");
+        struct iam_role_session *sess = arena_alloc(b->a, sizeof *sess);
+        char msg[1024];
+        if (iam_assume_role_as_service(b->a, b->st, role, LOG_DELIVERY_SERVICE, "LogDelivery",
+                                       b->d->account_id, b->source_arn, NULL, b->now_ms, sess,
+                                       msg, sizeof msg) != C_OK) {
+            aws_errf(&e, 403, ERR_ACCESS_DENIED, "Log delivery cannot act as %s: %s", role, msg);
+            return fail(why, "sts:AssumeRole", &e);
+        }
+        iam_role_session_call(&c, b->a, b->st, b->region, "firehose", sess, b->now_ms, &e);
+    }
     /* One record per log line, newline-delimited (AWS: newline-delimited
      * JSON / plain text lines). */
     struct fh_record_in *r = arena_alloc(b->a, (b->n ? b->n : 1) * sizeof *r);
