@@ -31,6 +31,13 @@ void cat_write_template(struct jw *w, const struct cat_log_type *lt,
     if (with_model) {
         jw_key(w, "permissionModel");
         jw_str(w, cat_models_str(c->models));
+        /* Sluice's own members, beside permissionModel: the seed table's
+         * row (0: not in the seed) and the resource type's ARN pattern, so
+         * tools can walk the table without parsing the data file. */
+        jw_key(w, "seedRow");
+        jw_int(w, lt->seed_row);
+        jw_key(w, "resourceArnPattern");
+        jw_str(w, res->arn_pattern);
     }
     jw_key(w, "defaultDeliveryConfigValues");
     jw_obj_begin(w);
@@ -96,6 +103,17 @@ void cat_write_template(struct jw *w, const struct cat_log_type *lt,
         }
         jw_arr_end(w);
     }
+    if (with_model && (c->models & CAT_MODEL_SELF)) {
+        /* Who writes a SELF cell: a role trusting this principal. */
+        jw_key(w, "servicePrincipal");
+        if (lt->svc->principal) {
+            jw_str(w, lt->svc->principal);
+        } else {
+            char p[300];
+            snprintf(p, sizeof p, "%s.amazonaws.com", lt->svc->name);
+            jw_str(w, p);
+        }
+    }
     if (with_model && (lt->self_group || lt->self_stream) && (c->models & CAT_MODEL_SELF)) {
         /* Sluice's own addition: where the service itself writes. */
         if (lt->self_group) {
@@ -117,7 +135,8 @@ static void usage(FILE *f) {
             "with its CloudWatch Logs, S3, Firehose and X-Ray cells (SELF: the service\n"
             "writes with its own identity; V1: CreateLogDelivery; V2: delivery sources).\n"
             "--json prints {\"configurationTemplates\":[...]}, one template per cell of\n"
-            "every model, with permissionModel. --catalog adds an operator's file\n"
+            "every model, with permissionModel, seedRow and resourceArnPattern.\n"
+            "--catalog adds an operator's file\n"
             "(format: catalog/FORMAT.md).\n");
 }
 
