@@ -344,6 +344,19 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
     int f = dlv_format_parse(format);
     k.fmt.format = f < 0 ? DLV_FMT_JSON : (enum dlv_format)f;   /* parquet: issue 10 */
     fields_of(&a, d.record_fields, &k.fmt.fields, &k.fmt.nfields);
+    /* Parquet: a schema needs fields (all of the log type's when the
+     * delivery selects none), typed as the catalog types them. */
+    if (!k.fmt.nfields && strcmp(format, "parquet") == 0 && lt) {
+        const char **all = arena_alloc(&a, (lt->nfields + 1) * sizeof *all);
+        for (size_t i = 0; i < lt->nfields; i++) all[i] = lt->fields[i].name;
+        k.fmt.fields = all;
+        k.fmt.nfields = lt->nfields;
+    }
+    const char **ftypes = arena_calloc(&a, (k.fmt.nfields + 1) * sizeof *ftypes);
+    for (size_t i = 0; i < k.fmt.nfields; i++) {
+        const struct cat_field *cf = lt ? cat_field(lt, k.fmt.fields[i]) : NULL;
+        ftypes[i] = cf ? cf->type : NULL;
+    }
     k.fmt.delim = d.field_delimiter;
     /* A delivery that is failing is retried with a small batch, so a
      * destination that still refuses costs little work, not a whole batch's
@@ -368,6 +381,8 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
                           .principal = svc ? dlv_service_principal(&a, svc) : NULL,
                           .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
                           .lines = k.lines, .n = k.n, .now_ms = now,
+                          .fields = k.fmt.fields, .field_types = ftypes,
+                          .nfields = k.fmt.nfields,
                           .window_ms = k.oldest_arrival ? k.oldest_arrival : now};
     buf_free(&hdr);
     int wrc = k.n ? sink->write(&b, why) : C_OK;

@@ -38,6 +38,9 @@ struct dlv_batch {
     const char *principal;                /* model 3: the service principal that assumes
                                              the delivery's role */
     const char *header;                   /* w3c: the file header, else NULL */
+    const char *const *fields;            /* recordFields: the parquet schema */
+    const char *const *field_types;       /* their catalog types (NULL: string) */
+    size_t nfields;
     const struct dlv_line *lines;
     size_t n;
     int64_t now_ms;

@@ -13,6 +13,7 @@
  * only per service; see docs/ARCHITECTURE.md), created on first use. */
 #include "sink.h"
 #include "engine.h"
+#include "parquet.h"
 #include "s3key.h"
 
 #include "../firehose/firehose.h"
@@ -226,14 +227,32 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
                                .acl = "bucket-owner-full-control",
                                .content_type = "text/plain",
                                .gzip = true};
+    struct buf pq;   /* parquet: the whole file, its pages compressed (no gzip around it) */
+    buf_init(&pq);
+    const char *pwhy = NULL;
+    if (parquet && pq_file_from_lines(b->fields, b->field_types, b->nfields, b->lines, b->n, &pq,
+                                      NULL, &pwhy) != C_OK) {
+        aws_errf(&e, 400, ERR_VALIDATION, "Cannot write a Parquet file: %s", pwhy);
+        return fail(why, "s3:PutObject", &e);
+    }
+    if (parquet) {
+        req.gzip = false;
+        req.content_type = "application/vnd.apache.parquet";
+    }
     struct s3_write *w;
-    if (s3_write_open(&c, &req, &w) != C_OK) return fail(why, "s3:PutObject", &e);
-    if (b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
-    for (size_t i = 0; i < b->n; i++)
+    if (s3_write_open(&c, &req, &w) != C_OK) {
+        buf_free(&pq);
+        return fail(why, "s3:PutObject", &e);
+    }
+    if (parquet && s3_write_data(w, pq.p, pq.len) != C_OK) goto error;
+    if (!parquet && b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
+    for (size_t i = 0; !parquet && i < b->n; i++)
         if (s3_write_data(w, b->lines[i].text, b->lines[i].len + 1) != C_OK) goto error;
+    buf_free(&pq);
     if (s3_write_commit(w, NULL) != C_OK) return fail(why, "s3:PutObject", &e);
     return C_OK;
 error:
+    buf_free(&pq);
     s3_write_abort(w);
     return fail(why, "s3:PutObject", &e);
 }

@@ -174,3 +174,32 @@ test("a bucket's logs delivered into the bucket itself do not log their own writ
   const after = await s3.send(new ListObjectsV2Command({ Bucket: c }));
   assert.ok((after.Contents ?? []).filter((o) => o.Key.startsWith('AWSLogs/')).length <= logObjects.length + 1);
 });
+
+test("a bucket's access logs in Parquet: read back with an independent reader", async () => {
+  const { parquetReadObjects } = await import('hyparquet');
+  const { gunzipSync } = await import('node:zlib');
+  const compressors = { GZIP: (input) => { const o = gunzipSync(input); return new Uint8Array(o.buffer, o.byteOffset, o.length); } };
+  const a = await bucket('salpq');
+  const p = await bucket('salpqdst');
+  const src = await source(a);
+  const del = await deliver(src, await destination(`arn:aws:s3:::${p}`, 'parquet'));
+  await s3.send(new PutObjectCommand({ Bucket: a, Key: 'k1.txt', Body: 'x'.repeat(100) }));
+  await s3.send(new GetObjectCommand({ Bucket: a, Key: 'k1.txt' }));
+  const obj = await until('the parquet object', async () =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: p }))).Contents ?? []).find((o) => o.Key.endsWith('.parquet')));
+  await until('both records delivered', async () => ((await deliveryStatus(srv, del.id)).deliveredRecords >= 2 ? true : null));
+  const all = [];
+  for (const o of (await s3.send(new ListObjectsV2Command({ Bucket: p }))).Contents.filter((x) => x.Key.endsWith('.parquet'))) {
+    const bytes = await (await s3.send(new GetObjectCommand({ Bucket: p, Key: o.Key }))).Body.transformToByteArray();
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    all.push(...await parquetReadObjects({ file, compressors }));
+  }
+  assert.ok(obj.Key.endsWith('.parquet'));
+  const ops = all.map((r) => r.operation).sort();
+  assert.deepEqual(ops, ['REST.GET.OBJECT', 'REST.PUT.OBJECT']);
+  for (const r of all) {
+    assert.equal(r.bucket_name, a);
+    assert.equal(r.key_name, 'k1.txt');
+    assert.equal(Number(r.http_status), 200);
+  }
+});
