@@ -19,7 +19,10 @@ import {
   DescribeLogStreamsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, PutRolePolicyCommand, DeleteRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteResourcePolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { UntagDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { startServer, teardown, SLUICE_BIN, REGION, sleep } from './harness.mjs';
 import { clients, bucketName, firehoseToS3 } from './delivery-helpers.mjs';
 
@@ -49,7 +52,7 @@ before(async () => {
 });
 after(async () => { await teardown(srv); });
 
-test('every cell of the seed table: supported ones deliver under their model, the rest are refused', { timeout: 600000 }, async () => {
+test('every cell of the seed table: supported ones deliver under their model and fail, naming the refused call, when its permission goes; the rest are refused', { timeout: 600000 }, async () => {
   const templates = JSON.parse(execFileSync(SLUICE_BIN, ['catalog', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }))
     .configurationTemplates;
   // Destinations, one of each type; a role every service may assume for its own cells.
@@ -80,6 +83,10 @@ test('every cell of the seed table: supported ones deliver under their model, th
   const cells = [];   // { where, id } to wait for
   let refusals = 0;
   const producing = [];
+  const produced = [];   // { resource, logType, row } to produce again
+  const produce = ({ resource, logType, row }) => new Promise((resolve) => execFile(SLUICE_BIN, ['produce', '--resource',
+    resource, '--log-type', logType, '--count', String(RECORDS), '--seed', String(row), '--endpoint', srv.endpoint,
+    '--credentials', srv.credentialsFile()], { timeout: 60000 }, (err, stdout, stderr) => resolve({ err, stderr, where: `row ${row}` })));
   for (const r of rows) {
     // The catalog's log type of this row whose cells are exactly the table's.
     const mine = templates.filter((t) => t.seedRow === r.row);
@@ -114,16 +121,17 @@ test('every cell of the seed table: supported ones deliver under their model, th
           await logs.send(new PutDeliverySourceCommand({ name: source, resourceArn: resource, logType }));
         }
         const del = (await logs.send(new CreateDeliveryCommand({ deliverySourceName: source, deliveryDestinationArn: v2dest[d] }))).delivery;
-        cells.push({ where, id: del.id });
+        cells.push({ where, id: del.id, model: 'V2', dest: d });
       } else if (want === 'V1') {
         const c = await call('CreateLogDelivery', { resourceArn: resource, logType, destinationArn: resourceOf[d] });
         assert.equal(c.status, 200, `${where}: ${JSON.stringify(c.json)}`);
-        cells.push({ where, id: c.json.logDelivery.id });
+        cells.push({ where, id: c.json.logDelivery.id, model: 'V1', dest: d });
       } else if (want === 'none') {
         const c = await call('PutServiceLogConfiguration', { resourceArn: resource, logType, roleArn,
           ...(d === 'FH' ? { destinationArn: stream.arn } : {}) });
         assert.equal(c.status, 200, `${where}: ${JSON.stringify(c.json)}`);
-        cells.push({ where, id: c.json.serviceLogConfiguration.id, group: d === 'CWL' ? c.json.serviceLogConfiguration.destinationArn : null });
+        cells.push({ where, id: c.json.serviceLogConfiguration.id, model: 'none', dest: d,
+          group: d === 'CWL' ? c.json.serviceLogConfiguration.destinationArn : null });
       } else {
         // Unsupported: refused by every model, naming the log type and destination.
         const v1 = await call('CreateLogDelivery', { resourceArn: resource, logType, destinationArn: resourceOf[d] });
@@ -141,9 +149,8 @@ test('every cell of the seed table: supported ones deliver under their model, th
       }
     }
     // Realistic records of the log type, as the platform would send them.
-    producing.push(new Promise((resolve) => execFile(SLUICE_BIN, ['produce', '--resource', resource, '--log-type', logType,
-      '--count', String(RECORDS), '--seed', String(r.row), '--endpoint', srv.endpoint,
-      '--credentials', srv.credentialsFile()], { timeout: 60000 }, (err, stdout, stderr) => resolve({ err, stderr, where: r.name }))));
+    produced.push({ resource, logType, row: r.row });
+    producing.push(produce(produced[produced.length - 1]));
   }
   for (const p of await Promise.all(producing)) assert.equal(p.err, null, `produce for ${p.where}: ${p.stderr}`);
   // Every supported cell delivered (its status), within a few flush windows.
@@ -174,4 +181,31 @@ test('every cell of the seed table: supported ones deliver under their model, th
     assert.ok(s.length >= 1, `${c.where}: the service's own group ${name} has its stream`);
   }
   assert.ok(((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0) >= 1);
+
+  // Each cell's denial: take the permission its model relies on away, produce
+  // again, and every cell shows FAILING naming the refused call, with
+  // nothing more delivered.
+  await logs.send(new DeleteResourcePolicyCommand({ policyName: 'AWSLogDeliveryWrite20150319' }));
+  await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+  await fh.send(new UntagDeliveryStreamCommand({ DeliveryStreamName: stream.stream, TagKeys: ['LogDeliveryEnabled'] }));
+  await iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: 'write' }));
+  for (const p of await Promise.all(produced.map(produce))) assert.equal(p.err, null, `produce for ${p.where}: ${p.stderr}`);
+  const ACTION = { CWL: 'logs:PutLogEvents', S3: 's3:PutObject', FH: 'firehose:PutRecordBatch' };
+  const waiting = new Set(cells);
+  const until2 = Date.now() + 60000;
+  const seen = new Map();
+  while (waiting.size && Date.now() < until2) {
+    for (const c of [...waiting]) {
+      const st = (await call('GetDeliveryStatus', { id: c.id })).json.deliveryStatus;
+      if (st.state === 'FAILING') { waiting.delete(c); seen.set(c, st); }
+    }
+    if (waiting.size) await sleep(300);
+  }
+  console.log(`seed table: ${seen.size}/${cells.length} cells show their denial`);
+  for (const c of waiting) assert.fail(`${c.where}: not FAILING after its permission was removed`);
+  for (const [c, st] of seen) {
+    assert.equal(st.lastErrorAction, ACTION[c.dest], `${c.where}: ${st.lastErrorMessage}`);
+    assert.equal(st.deliveredRecords, RECORDS, `${c.where}: nothing more delivered`);
+    assert.ok(st.backlogRecords >= RECORDS, `${c.where}: the records wait`);
+  }
 });
