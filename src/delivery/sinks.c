@@ -97,7 +97,9 @@ static const char *stream_name(const struct dlv_batch *b, const char *region) {
     const struct {
         const char *var, *val;
     } subst[] = {{"{region}", region}, {"{account}", b->d->account_id},
-                 {"{log-type}", b->d->log_type}, {"{yyyy}", yyyy}, {"{MM}", mm}, {"{dd}", dd}};
+                 {"{log-type}", b->d->log_type}, {"{yyyy}", yyyy}, {"{MM}", mm}, {"{dd}", dd},
+                 /* Lambda's streams: YYYY/MM/DD/[$LATEST]<instance> */
+                 {"{version}", "$LATEST"}};
     struct buf o;
     buf_init(&o);
     for (const char *p = pat; *p;) {
