@@ -49,16 +49,7 @@ static const char USAGE_SERVE[] =
 static const char USAGE_ACCOUNT[] =
     "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
     "       sluice account list [--data DIR]\n";
-static const char USAGE_SIMULATE[] =
-    "usage: sluice policy simulate --action SVC:ACTION --resource ARN\n"
-    "         [--principal ARN] [--principal-type root|user|assumed-role|service]\n"
-    "         [--role-arn ARN] [--username NAME] [--userid ID]\n"
-    "         [--identity-policy FILE]... [--boundary FILE]\n"
-    "         [--resource-policy FILE]... [--resource-account ACCT]\n"
-    "         [--context KEY=VALUE[,VALUE...]]...\n"
-    "Prints ALLOW, EXPLICIT DENY or IMPLICIT DENY with the deciding policy and\n"
-    "statement (or what was missing) and the AccessDenied message a client\n"
-    "would get. Exit status: 0 allow, 1 deny, 2 usage or policy error.\n";
+#define USAGE_SIMULATE SIMULATE_USAGE   /* src/iam/simulate.c */
 static const char USAGE_CATALOG[] = "usage: sluice catalog [--json] [--catalog FILE]\n";
 static const char USAGE_PRODUCE[] =
     "usage: sluice produce --resource ARN --log-type TYPE [--endpoint URL]\n"

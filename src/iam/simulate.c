@@ -13,19 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(void) {
-    fprintf(stderr,
-            "usage: sluice policy simulate --action SVC:ACTION --resource ARN\n"
-            "         [--principal ARN] [--principal-type root|user|assumed-role|service]\n"
-            "         [--role-arn ARN] [--username NAME] [--userid ID]\n"
-            "         [--identity-policy FILE]... [--boundary FILE]\n"
-            "         [--resource-policy FILE]... [--resource-account ACCT]\n"
-            "         [--context KEY=VALUE[,VALUE...]]...\n"
-            "Prints ALLOW, EXPLICIT DENY or IMPLICIT DENY with the deciding policy and\n"
-            "statement (or what was missing) and the AccessDenied message a client\n"
-            "would get. The principal's type and account come from its ARN unless\n"
-            "given. Exit status: 0 allow, 1 deny, 2 usage or policy error.\n");
-}
+const char SIMULATE_USAGE[] =
+    "usage: sluice policy simulate --action SVC:ACTION --resource ARN\n"
+    "         [--principal ARN] [--principal-type root|user|assumed-role|service]\n"
+    "         [--role-arn ARN] [--username NAME] [--userid ID]\n"
+    "         [--identity-policy FILE]... [--boundary FILE]\n"
+    "         [--resource-policy FILE]... [--resource-account ACCT]\n"
+    "         [--context KEY=VALUE[,VALUE...]]...\n"
+    "Prints ALLOW, EXPLICIT DENY or IMPLICIT DENY with the deciding policy and\n"
+    "statement (or what was missing) and the AccessDenied message a client\n"
+    "would get. The principal's type and account come from its ARN unless\n"
+    "given. Exit status: 0 allow, 1 deny, 2 usage or policy error.\n";
+
+static void usage(void) { fputs(SIMULATE_USAGE, stderr); }
 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
