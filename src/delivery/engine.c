@@ -212,51 +212,60 @@ void dlv_engine_forget(const char *id) {
 
 /* ---- one flush ---- */
 
+/* A flush's records, formatted straight into one contiguous buffer (the
+ * file an S3 sink writes as it is; the lines CWL and Firehose need point
+ * into it once reading is done): no per-record allocation or copy. */
 struct collect {
     struct arena *a;
     struct dlv_fmt fmt;
-    struct dlv_line *lines;
-    size_t n, cap, bytes;
+    struct buf file;            /* every formatted line, each ending in '\n' */
+    size_t *off;                /* where line i starts in file */
+    int64_t *ts;
+    size_t n, cap, capts, bytes;
     uint64_t last_seq;
     uint64_t bad;               /* records the format cannot render (dropped) */
     const char *bad_why;
     int64_t oldest_arrival;
-    struct buf scratch;         /* one record's formatted line */
 };
 
 static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_ms,
                         const void *msg, size_t len) {
     struct collect *k = ctx;
-    struct buf b = k->scratch;   /* reused across records: one allocation per flush */
-    b.len = 0;
+    size_t start = k->file.len;
     const char *why = NULL;
     k->last_seq = seq;
     if (!k->oldest_arrival) k->oldest_arrival = arrival_ms;
-    int rc = dlv_format_record(&k->fmt, msg, len, &b, &why);
+    /* dlv_format_record appends nothing when it fails. */
+    int rc = dlv_format_record(&k->fmt, msg, len, &k->file, &why);
     if (rc != C_OK && k->fmt.format != DLV_FMT_JSON) {
         /* A producer that sends the service's native line (VPC flow logs,
          * access-log lines) for a plain or w3c delivery: the line is the
          * record as it stands. */
         struct dlv_fmt raw = {.format = DLV_FMT_RAW};
-        b.len = 0;
-        rc = dlv_format_record(&raw, msg, len, &b, &why);
+        rc = dlv_format_record(&raw, msg, len, &k->file, &why);
     }
-    k->scratch = b;
     if (rc != C_OK) {
+        k->file.len = start;
         k->bad++;
         k->bad_why = why;
         return true;
     }
-    size_t l = b.len && b.p[b.len - 1] == '\n' ? b.len - 1 : b.len;
-    struct dlv_line *line = ARENA_PUSH(k->a, k->lines, k->n, k->cap);
-    /* Kept with its newline (text[len] == '\n'), so a file sink writes
-     * each line in one piece. */
-    char *t = arena_alloc(k->a, l + 1);
-    memcpy(t, b.p, l);
-    t[l] = '\n';
-    *line = (struct dlv_line){ts_ms, t, l};
-    k->bytes += l;
+    if (k->file.len == start || k->file.p[k->file.len - 1] != '\n') buf_addc(&k->file, '\n');
+    size_t n = k->n;
+    *ARENA_PUSH(k->a, k->off, n, k->cap) = start;
+    *ARENA_PUSH(k->a, k->ts, k->n, k->capts) = ts_ms;
+    k->bytes += k->file.len - start - 1;
     return true;
+}
+
+/* The lines of a collected flush, pointing into k->file (valid while it is). */
+static struct dlv_line *collect_lines(struct collect *k) {
+    struct dlv_line *lines = arena_alloc(k->a, (k->n ? k->n : 1) * sizeof *lines);
+    for (size_t i = 0; i < k->n; i++) {
+        size_t end = i + 1 < k->n ? k->off[i + 1] : k->file.len;
+        lines[i] = (struct dlv_line){k->ts[i], k->file.p + k->off[i], end - k->off[i] - 1};
+    }
+    return lines;
 }
 
 /* The recordFields of a delivery (JSON array text) as a list. */
@@ -340,7 +349,7 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
         format = lt && t >= 0 && lt->cell[t].default_format ? lt->cell[t].default_format : "json";
     }
     struct collect k = {.a = &a};
-    buf_init(&k.scratch);
+    buf_init(&k.file);
     int f = dlv_format_parse(format);
     k.fmt.format = f < 0 ? DLV_FMT_JSON : (enum dlv_format)f;   /* parquet: issue 10 */
     fields_of(&a, d.record_fields, &k.fmt.fields, &k.fmt.nfields);
@@ -363,8 +372,8 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
      * (up to 75 MB for S3); the first success resumes full batches. */
     size_t max_n = probe && sink->max_records > PROBE_RECORDS ? PROBE_RECORDS : sink->max_records;
     int qrc = st->ops->dq_read(st, id, 0, max_n, sink->max_bytes, collect_one, &k);
-    buf_free(&k.scratch);
     if (qrc != C_OK) {
+        buf_free(&k.file);
         aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
         why->action = "read";
         goto out;
@@ -380,12 +389,14 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
                                                       : lt->stream_name,
                           .principal = svc ? dlv_service_principal(&a, svc) : NULL,
                           .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
-                          .lines = k.lines, .n = k.n, .now_ms = now,
+                          .lines = collect_lines(&k), .n = k.n,
+                          .body = k.file.p, .body_len = k.file.len, .now_ms = now,
                           .fields = k.fmt.fields, .field_types = ftypes,
                           .nfields = k.fmt.nfields,
                           .window_ms = k.oldest_arrival ? k.oldest_arrival : now};
     buf_free(&hdr);
     int wrc = k.n ? sink->write(&b, why) : C_OK;
+    buf_free(&k.file);
     if (wrc != C_OK) {
         /* Records past the retention are dropped, counted and logged. */
         if (qs.oldest_arrival_ms && now - qs.oldest_arrival_ms > (int64_t)dlv_retention_hours * 3600000) {

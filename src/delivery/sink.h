@@ -43,6 +43,8 @@ struct dlv_batch {
     size_t nfields;
     const struct dlv_line *lines;
     size_t n;
+    const char *body;                     /* every line with its newline, contiguous */
+    size_t body_len;
     int64_t now_ms;
     int64_t window_ms;                    /* the flush window's start (S3 keys) */
 };

@@ -248,8 +248,12 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
     }
     if (parquet && s3_write_data(w, pq.p, pq.len) != C_OK) goto error;
     if (!parquet && b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
-    for (size_t i = 0; !parquet && i < b->n; i++)
-        if (s3_write_data(w, b->lines[i].text, b->lines[i].len + 1) != C_OK) goto error;
+    /* The lines are one contiguous body: handed over in 64 KiB pieces
+     * (ISA-L compresses large writes about twice as fast as line-sized ones). */
+    for (size_t off = 0; !parquet && off < b->body_len; off += 65536) {
+        size_t n = b->body_len - off < 65536 ? b->body_len - off : 65536;
+        if (s3_write_data(w, b->body + off, n) != C_OK) goto error;
+    }
     buf_free(&pq);
     if (s3_write_commit(w, NULL) != C_OK) return fail(why, "s3:PutObject", &e);
     return C_OK;
