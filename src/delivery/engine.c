@@ -532,7 +532,10 @@ static bool owner_of(void *ctx, const struct dlv_delivery *d) {
 static void load_pending(struct store *st) {
     if (!st->ops->dq_pending) return;
     st->ops->dq_pending(st, pending_one, NULL);
-    st->ops->dlv_scan(st, owner_of, NULL);
+    /* Only when something is queued: the scan visits every delivery. */
+    bool any = false;
+    for (size_t b = 0; b < ARRAY_LEN(g.table) && !any; b++) any = g.table[b] != NULL;
+    if (any) st->ops->dlv_scan(st, owner_of, NULL);
     int64_t now = now_ms();
     for (size_t b = 0; b < ARRAY_LEN(g.table); b++) {
         for (struct dstate **pp = &g.table[b]; *pp;) {

@@ -16,8 +16,9 @@
  *     Hive (VPC flow logs' form): AWSLogs/aws-account-id={account}/
  *     aws-service={svc}/aws-region={region}/year=/month=/day=/[hour=/].
  * V2: [prefix/] + suffixPath rendered + [/] + file name
- *     {resource-id}.{yyyy-MM-dd-HH}.{8 hex}{ext} (CloudFront's pattern,
- *     observed `E1XXXX.2025-09-23-08.abcdef01.gz`; used for every V2 log type).
+ *     {resource-id}.{yyyy-MM-dd-HH}.{8 hex}{ext} (CloudFront's pattern, seen on
+ *     real files as `E2EXAMPLE1ABCD.2025-09-23-08.abcdef01.gz`; used for every V2
+ *     log type, ext ".gz" as CloudFront's, or ".parquet").
  *     Hive on: every known variable rendered key=value — {account-id} ->
  *     aws-account-id=, {region} -> region=, {yyyy} -> year=, {MM} -> month=,
  *     {dd} -> day=, {HH} -> hour=, {mm} -> minute=, others (accountid,

@@ -222,7 +222,8 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
                           .service = b->key_name ? b->key_name : b->d->service,
                           .resource_arn = b->d->resource_arn,
                           .ts_ms = b->window_ms,
-                          .ext = parquet ? ".parquet" : ".log.gz",
+                          /* V1: AWS's documented .log.gz; V2: CloudFront's .gz */
+                          .ext = parquet ? ".parquet" : b->d->model == 2 ? ".gz" : ".log.gz",
                           .unique = rnd};
     struct s3_write_req req = {.bucket = bucket,
                                .key = dlv_s3_key(b->a, &k),

@@ -92,7 +92,7 @@ const sorted = (a) => [...a].sort();
 const deniedService = (action, resource) =>
   `User: ${LOGS_DELIVERY} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
 /** The same for an S3 object key of a V2 CloudFront delivery (the key is random). */
-const deniedPutRe = (bucket, a = acct) => new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${a}/CloudFront/`)}[^ ]+\\.log\\.gz${esc(' because no resource-based policy allows the s3:PutObject action')}\\.?$`);
+const deniedPutRe = (bucket, a = acct) => new RegExp(`^${esc(`User: ${LOGS_DELIVERY} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::${bucket}/AWSLogs/${a}/CloudFront/`)}[^ ]+\\.\\d{4}-\\d\\d-\\d\\d-\\d\\d\\.[0-9a-f]{8}\\.gz${esc(' because no resource-based policy allows the s3:PutObject action')}\\.?$`);
 
 /** A V2 delivery of a new distribution's ACCESS_LOGS (json, cs-uri-stem) to an S3 bucket. */
 async function s3Delivery({ bucket, create = true, l = logs, s3c = s3, destLogs = l } = {}) {

@@ -184,6 +184,8 @@ test('byte for byte: V2 to S3 in w3c, plain and json; prefix and hive keys', asy
     const distId = res.split('/').pop();
     assert.ok(obj.Key.startsWith(`AWSLogs/${acct}/CloudFront/cf/${distId}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`),
       obj.Key);
+    // CloudFront's V2 file name: <DistributionId>.<yyyy-MM-dd-HH>.<8 hex>.gz
+    assert.match(obj.Key.split('/').pop(), new RegExp(`^${distId}\\.\\d{4}-\\d\\d-\\d\\d-\\d\\d\\.[0-9a-f]{8}\\.gz$`), obj.Key);
     const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.Key }))).Body.transformToByteArray());
     assert.equal(gunzipSync(body).toString('utf8'), c.want, `${c.format} file`);
     assert.equal((await status(del.id)).deliveredRecords, 1);
