@@ -161,15 +161,9 @@ static void die(const char *fmt, const char *arg) {
 }
 
 static int free_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, g_host, &a.sin_addr);
-    socklen_t l = sizeof a;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-        die("%s", "no free port");
-    close(fd);
-    return ntohs(a.sin_port);
+    int port = bench_free_port(g_host);
+    if (port < 0) die("%s", "no free port");
+    return port;
 }
 
 /* A data dir with its "admin" account (store API, before any server). */

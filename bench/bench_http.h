@@ -18,6 +18,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A loopback port that was free a moment ago (bind to 0, read it, close);
+ * -1 when none. */
+static inline int bench_free_port(const char *host) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, host, &a.sin_addr);
+    socklen_t l = sizeof a;
+    int port = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+                       getsockname(fd, (struct sockaddr *)&a, &l) == 0
+                   ? ntohs(a.sin_port)
+                   : -1;
+    if (fd >= 0) close(fd);
+    return port;
+}
+
 static inline int bench_dial(const char *host, int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
