@@ -34,6 +34,10 @@ struct call {
     /* A service principal acting for a resource (iam_service_call): the
      * aws:SourceArn / aws:SourceAccount of its requests; NULL otherwise. */
     const char *source_arn, *source_account;
+    /* A service acting for a customer (a service principal, or a role
+     * session a service assumed): its denials are reported in a status,
+     * not to a client, so authz adds the engine's trace of what failed. */
+    bool acting_service;
     /* S3: the object version (its store id) the last authorization decided
      * on when the object's owner and ACL took part, else NULL — the
      * handler must act on that version (s3_same_version). */

@@ -294,7 +294,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     /* A service acting for a customer (log delivery, Firehose) reports the
      * denial in a status, not to a client: say which statement or
      * condition decided, so the owner sees what is missing. */
-    if (r.principal.type == IAM_PT_SERVICE || (c->request_id && !strcmp(c->request_id, "service-delivery")))
+    if (r.principal.type == IAM_PT_SERVICE || c->acting_service)
         return aws_errf(c->err, json ? 400 : 403, json ? "AccessDeniedException" : "AccessDenied",
                         "%s.\n%s", iam_deny_message(a, &r, &d), iam_explain_set(a, &ps, &r, &d));
     return aws_errf(c->err, json ? 400 : 403, json ? "AccessDeniedException" : "AccessDenied",

@@ -90,6 +90,7 @@ void iam_role_session_call(struct call *c, struct arena *a, struct store *st, co
         .who = {.account_id = s->key.account_id, .arn = s->key.principal_arn,
                 .akid = s->key.akid},
         .key = &s->key, .request_id = "service-delivery", .secure_transport = true,
+        .acting_service = true,
         .now_ms = now, .err = err,
     };
 }
