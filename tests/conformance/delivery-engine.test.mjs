@@ -279,3 +279,58 @@ test('the aws CLI produces through the model extension (put-vended-log-events)',
   });
   assert.deepEqual(JSON.parse(ev[0].message), { 'c-ip': '192.0.2.7' });
 });
+
+test("an operator's catalog service: its owner account produces, a tenant's records arrive, others may not produce", async () => {
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { Server } = await import('./harness.mjs');
+  // The platform account exists first; the catalog names it as the owner.
+  const base = new Server({ extraArgs: ['--delivery-flush-seconds', '1'] });
+  await base.start();
+  const platform = await base.accountCreate('acmeplat');
+  const tenant = await base.accountCreate('acmetenant');
+  await base.stop();
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'sluice-cat-')), 'acme.catalog');
+  writeFileSync(file, `service acme-cdn "ACME CDN"
+  owner ${platform}
+  resource site arn:aws:acme-cdn:{region}:{account}:site/{name}
+  logtype ACCESS_LOGS "ACME CDN access logs"
+    fields resource_arn! event_timestamp!:long path status:int
+    cell CWL V2
+      formats json plain
+      default-format json
+      delimiters space
+`);
+  const s = new Server({ dataDir: base.dataDir, extraArgs: ['--delivery-flush-seconds', '1', '--catalog', file] });
+  await s.start();
+  try {
+    const tl = s.client({ credentials: s.credentials('acmetenant') });
+    const res = `arn:aws:acme-cdn:${REGION}:${tenant}:site/shop`;
+    const group = uniq('/aws/vendedlogs/acme');
+    await tl.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await tl.send(new PutDeliverySourceCommand({ name: 'shop', resourceArn: res, logType: 'ACCESS_LOGS' }));
+    const dst = (await tl.send(new PutDeliveryDestinationCommand({ name: 'shop-logs',
+      deliveryDestinationConfiguration: { destinationResourceArn: `arn:aws:logs:${REGION}:${tenant}:log-group:${group}` } }))).deliveryDestination;
+    await tl.send(new CreateDeliveryCommand({ deliverySourceName: 'shop', deliveryDestinationArn: dst.arn }));
+    const rec = { resource_arn: res, event_timestamp: '1733570000000', path: '/cart', status: 200 };
+    const body = JSON.stringify({ resourceArn: res, logType: 'ACCESS_LOGS',
+      logEvents: [{ timestamp: Date.now(), message: JSON.stringify(rec) }] });
+    // Neither the admin account nor the tenant owns the service.
+    for (const who of ['default', 'acmetenant']) {
+      const r = await s.raw({ target: 'PutVendedLogEvents', body, sign: s.credentials(who) });
+      assert.equal(r.json?.__type, 'AccessDeniedException', `${who}: ${r.text}`);
+    }
+    const ok = await s.raw({ target: 'PutVendedLogEvents', body, sign: s.credentials('acmeplat') });
+    assert.equal(ok.status, 200, ok.text);
+    const ev = await until('the record in the tenant\'s group', async () => {
+      try {
+        const e = (await tl.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: 'shop_ACCESS_LOGS', startFromHead: true }))).events;
+        return e.length ? e : null;
+      } catch { return null; }
+    });
+    assert.deepEqual(JSON.parse(ev[0].message), { resource_arn: res, event_timestamp: '1733570000000', path: '/cart', status: '200' });
+  } finally {
+    await teardown(s);
+    await base.dispose();   // owns the data directory both servers used
+  }
+});
