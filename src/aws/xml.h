@@ -1,7 +1,9 @@
 /* A small XML writer for the Query protocol's answers (IAM, STS) and, later,
  * S3's REST-XML: elements are opened and closed in order by the caller;
- * text and attribute values are escaped (& < > " ' and the control
- * characters XML 1.0 cannot carry, which become U+FFFD). */
+ * text and attribute values are escaped (& < > " '), and what XML 1.0
+ * cannot carry becomes U+FFFD: control characters, U+FFFE/U+FFFF and bytes
+ * that are not UTF-8 (text_utf8_next's rule), so the output is always
+ * well-formed whatever bytes a client sent. */
 #ifndef SLUICE_AWS_XML_H
 #define SLUICE_AWS_XML_H
 

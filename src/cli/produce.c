@@ -19,6 +19,7 @@
 #include "cli.h"
 
 #include "../catalog/catalog.h"
+#include "../core/text.h"
 #include "../delivery/samples.h"
 #include "../json/json.h"
 
@@ -407,24 +408,11 @@ static int run_generated(struct producer *p, const struct cat_log_type *lt) {
     return rc;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid. */
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid (each
+ * invalid byte is then replaced on its own, as the agent does). */
 static size_t utf8_seq(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t len = c >= 0xc2 && c <= 0xdf   ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4
-                                          : 0;
-    if (!len || len > n) return 0;
-    unsigned char lo = 0x80, hi = 0xbf;   /* the second byte's range (no overlongs, surrogates) */
-    if (c == 0xe0) lo = 0xa0;
-    else if (c == 0xed) hi = 0x9f;
-    else if (c == 0xf0) lo = 0x90;
-    else if (c == 0xf4) hi = 0x8f;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80) return 0;
-    return len;
+    size_t len;
+    return text_utf8_next((const char *)s, n, &len) >= 0 ? len : 0;
 }
 
 /* A line as valid UTF-8 (the server rejects a whole batch over one bad

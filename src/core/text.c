@@ -40,6 +40,54 @@ bool b64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen) {
     return true;
 }
 
+int32_t text_utf8_next(const char *s, size_t n, size_t *len) {
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char c = p[0];
+    *len = 1;
+    if (c < 0x80) return c;
+    size_t need;
+    int32_t cp;
+    /* The second byte's range is what excludes overlongs (E0 80..9F,
+     * F0 80..8F), surrogates (ED A0..BF) and > U+10FFFF (F4 90..BF); later
+     * bytes are plain continuations.  C0, C1 and F5..FF never start one. */
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        cp = c & 0x0F;
+        if (c == 0xE0) lo = 0xA0;
+        else if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        cp = c & 0x07;
+        if (c == 0xF0) lo = 0x90;
+        else if (c == 0xF4) hi = 0x8F;
+    } else {
+        return -1;
+    }
+    for (size_t k = 1; k <= need; k++) {
+        /* Stopping at the first byte out of range makes the bytes so far
+         * the maximal subpart; the offending byte starts the next one. */
+        if (k >= n || p[k] < lo || p[k] > hi) { *len = k; return -1; }
+        cp = cp << 6 | (p[k] & 0x3F);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *len = need + 1;
+    return cp;
+}
+
+bool text_utf8_valid(const char *s, size_t n) {
+    size_t len;
+    for (size_t i = 0; i < n; i += len) {
+        if ((unsigned char)s[i] < 0x80) { len = 1; continue; }
+        if (text_utf8_next(s + i, n - i, &len) < 0) return false;
+    }
+    return true;
+}
+
 void uuid4(char out[UUID_LEN + 1]) {
     unsigned char r[16];
     /* RAND_bytes fails only when OpenSSL cannot seed, which a server that

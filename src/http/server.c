@@ -113,6 +113,23 @@ static void body_append(struct http_server *s, struct http_req *r, const char *d
     r->body_len += n;
 }
 
+/* What a log line quotes from the request (method, path) with control
+ * bytes, DEL and spaces as \xHH: a request must not be able to write
+ * terminal escapes, a bare CR or extra fields into the server log. */
+static const char *log_safe(struct arena *a, const char *s) {
+    if (!s) return "-";
+    size_t n = 0;
+    for (const char *p = s; *p; p++) n += (unsigned char)*p <= 0x20 || *p == 0x7f ? 4 : 1;
+    char *out = arena_alloc(a, n + 1), *o = out;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c == 0x7f) o += sprintf(o, "\\x%02x", c);
+        else *o++ = (char)c;
+    }
+    *o = 0;
+    return out;
+}
+
 static void access_log(struct http_server *s, struct http_req *r) {
     if (!s->cfg.access_log) return;
     /* Never the query string (presigned URLs carry credentials) nor any
@@ -123,7 +140,8 @@ static void access_log(struct http_server *s, struct http_req *r) {
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(stderr, "%s %s %s %s %d %zu %zu %.3fms %s acct=%s op=%s%s%s\n", ts,
-            r->remote_ip ? r->remote_ip : "-", r->method, r->path, r->resp.status,
+            r->remote_ip ? r->remote_ip : "-", log_safe(&r->arena, r->method),
+            log_safe(&r->arena, r->path), r->resp.status,
             (size_t)r->body_seen,
             r->resp.has_fd ? (size_t)r->resp.fd_len
             : r->resp.reader_len ? (size_t)r->resp.reader_len : r->resp.body.len,

@@ -67,7 +67,9 @@ void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Re-serialise a parsed value. */
 void jw_value(struct jw *w, const struct jval *v);
-/* Append a JSON string literal (with quotes) for s to b. */
+/* Append a JSON string literal (with quotes) for s to b: '"', '\\' and
+ * control characters escaped, bytes that are not UTF-8 replaced by U+FFFD
+ * (text_utf8_next's rule), so the output is valid JSON whatever s holds. */
 void json_escape(struct buf *b, const char *s, size_t n);
 
 #endif

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "../core/text.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,9 +22,20 @@ void json_escape(struct buf *b, const char *s, size_t n) {
     buf_reserve(b, n + 2);
     buf_addc(b, '"');
     size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t len;   /* bytes of the character at i */
+    for (size_t i = 0; i < n; i += len) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') { run++; continue; }
+        len = 1;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') { run++; continue; }
+        if (c >= 0x80) {
+            /* JSON text must be UTF-8 (RFC 8259 8.1) and echoed client bytes
+             * need not be: one U+FFFD per bad subpart. */
+            if (text_utf8_next(s + i, n - i, &len) >= 0) { run += len; continue; }
+            buf_add(b, s + i - run, run);
+            run = 0;
+            buf_add(b, TEXT_UTF8_REPLACEMENT, 3);
+            continue;
+        }
         buf_add(b, s + i - run, run);
         run = 0;
         switch (c) {

@@ -258,29 +258,6 @@ char *s3_pct_decode(struct arena *a, const char *s, size_t n, size_t *outlen) {
     return o;
 }
 
-static bool valid_utf8(const unsigned char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + len > n) return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* Virtual-hosted style: the bucket is the Host's first labels before one
  * of these endpoint names (the port is ignored). */
 static const char *const VHOST_SUFFIXES[] = {".s3.localhost", ".localhost", ".s3.amazonaws.com"};
@@ -340,7 +317,7 @@ static int locate(struct s3_req *q, enum s3_target *t) {
     char *key = s3_pct_decode(a, key_raw, strlen(key_raw), &kl);
     *t = S3T_OBJECT;
     q->key = key;
-    if (memchr(key, 0, kl) || !valid_utf8((const unsigned char *)key, kl))
+    if (memchr(key, 0, kl) || !text_utf8_valid(key, kl))
         return aws_errf(&q->err, 400, "InvalidURI", "Couldn't parse the specified URI.");
     if (kl > S3_MAX_KEY_BYTES) {
         s3_err_field(q, "Size", arena_sprintf(a, "%zu", kl));

@@ -570,6 +570,21 @@ static void w_escape_short(struct jw *w) { jw_str(w, "\b\f\n\r\t"); }
 static void w_escape_ctl(struct jw *w) { jw_str(w, "\x01\x02\x0b\x0e\x1b\x1f"); }
 static void w_escape_nul(struct jw *w) { jw_strn(w, "a\0b\0", 4); }
 static void w_no_escape(struct jw *w) { jw_str(w, " ~\x7f\xc3\xa9\xf0\x9f\x98\x80</script>"); }
+/* Bytes that are not UTF-8 (echoed client input): one U+FFFD (EF BF BD)
+ * per maximal subpart, as WHATWG's decoder; valid sequences untouched. */
+#define FFFD "\xEF\xBF\xBD"
+static void w_utf8_valid(struct jw *w) { jw_str(w, "\xC2\xA9 \xE2\x82\xAC \xEF\xBF\xBF \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"); }
+static void w_utf8_ff_fe(struct jw *w) { jw_str(w, "a\xFF\xFE" "b"); }
+static void w_utf8_overlong(struct jw *w) { jw_str(w, "\xC0\xAF \xE0\x80\xAF \xF0\x80\x80\xAF"); }
+static void w_utf8_surrogate(struct jw *w) { jw_str(w, "\xED\xA0\x80|\xED\xBF\xBF|\xED\x9F\xBF"); }
+static void w_utf8_above_max(struct jw *w) { jw_str(w, "\xF4\x90\x80\x80|\xF5\x80\x80\x80"); }
+static void w_utf8_truncated(struct jw *w) { jw_str(w, "\xE2\x82|\xE2\x82"); }
+static void w_utf8_truncated_end(struct jw *w) { jw_str(w, "x\xF0\x9F\x98"); }
+static void w_utf8_lone_cont(struct jw *w) { jw_str(w, "\x80\xBF" "a"); }
+static void w_utf8_mixed(struct jw *w) { jw_str(w, "\"\xFF\\\n\xE2\x82\x01\xC3\xA9\xC3\""); }
+static void w_utf8_key(struct jw *w) {
+    jw_obj_begin(w); jw_key(w, "k\xFF"); jw_str(w, "\xFE"); jw_obj_end(w);
+}
 static void w_escape_key(struct jw *w) {
     jw_obj_begin(w); jw_key(w, "k\"\\\n\x01"); jw_int(w, 1); jw_obj_end(w);
 }
@@ -621,6 +636,20 @@ static const struct wcase writes[] = {
     {"DEL, UTF-8 and '/' unescaped", w_no_escape,
      "\" ~\x7f\xc3\xa9\xf0\x9f\x98\x80</script>\"", 0},
     {"escaped key", w_escape_key, "{\"k\\\"\\\\\\n\\u0001\":1}", 0},
+    {"UTF-8 2-, 3- and 4-byte kept (U+FFFF too)", w_utf8_valid,
+     "\"\xC2\xA9 \xE2\x82\xAC \xEF\xBF\xBF \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF\"", 0},
+    {"FF FE: one U+FFFD each", w_utf8_ff_fe, "\"a" FFFD FFFD "b\"", 0},
+    {"overlongs: one U+FFFD per byte", w_utf8_overlong,
+     "\"" FFFD FFFD " " FFFD FFFD FFFD " " FFFD FFFD FFFD FFFD "\"", 0},
+    {"surrogates rejected, ED 9F BF kept", w_utf8_surrogate,
+     "\"" FFFD FFFD FFFD "|" FFFD FFFD FFFD "|\xED\x9F\xBF\"", 0},
+    {"above U+10FFFF", w_utf8_above_max, "\"" FFFD FFFD FFFD FFFD "|" FFFD FFFD FFFD FFFD "\"", 0},
+    {"truncated E2 82: one U+FFFD", w_utf8_truncated, "\"" FFFD "|" FFFD "\"", 0},
+    {"truncated at the end", w_utf8_truncated_end, "\"x" FFFD "\"", 0},
+    {"lone continuation bytes", w_utf8_lone_cont, "\"" FFFD FFFD "a\"", 0},
+    {"invalid UTF-8 mixed with escapes", w_utf8_mixed,
+     "\"\\\"" FFFD "\\\\\\n" FFFD "\\u0001\xC3\xA9" FFFD "\\\"\"", 0},
+    {"invalid UTF-8 in a key", w_utf8_key, "{\"k" FFFD "\":\"" FFFD "\"}", 0},
     {"jw_strn takes n bytes", w_strn_prefix, "\"abc\"", 0},
     {"int64 limits", w_ints, "[0,-1,9223372036854775807,-9223372036854775808]", 0},
     {"integral doubles", w_dbl_integral, "[0,1,-3,1700000000000,999999999999999]", 0},

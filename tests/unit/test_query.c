@@ -178,6 +178,42 @@ static void test_map(struct arena *a) {
     buf_free(&b);
 }
 
+/* xml_escape on bytes that are not UTF-8 or not XML 1.0 characters (echoed
+ * client input): one U+FFFD (EF BF BD) per maximal subpart, as WHATWG's
+ * decoder; valid sequences untouched. */
+#define FFFD "\xEF\xBF\xBD"
+static const struct {
+    const char *name, *in, *want;
+} xml_utf8[] = {
+    {"2-, 3-, 4-byte kept", "\xC2\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xBF\xBD",
+     "\xC2\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xBF\xBD"},
+    {"FF FE", "a\xFF\xFE" "b", "a" FFFD FFFD "b"},
+    {"overlong C0 AF", "/\xC0\xAF/", "/" FFFD FFFD "/"},
+    {"overlong E0 80 AF", "\xE0\x80\xAF", FFFD FFFD FFFD},
+    {"surrogate ED A0 80", "\xED\xA0\x80", FFFD FFFD FFFD},
+    {"last surrogate ED BF BF, then U+D7FF", "\xED\xBF\xBF\xED\x9F\xBF", FFFD FFFD FFFD "\xED\x9F\xBF"},
+    {"above U+10FFFF: F4 90 80 80", "\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD},
+    {"truncated E2 82", "\xE2\x82", FFFD},
+    {"truncated E2 82 before ASCII", "\xE2\x82<", FFFD "&lt;"},
+    {"truncated 4-byte", "\xF0\x9F\x98" "z", FFFD "z"},
+    {"U+FFFE and U+FFFF are not XML characters", "\xEF\xBF\xBE|\xEF\xBF\xBF",
+     FFFD "|" FFFD},
+    {"mixed with escapes", "&\xFF<\xC3\xA9>\xE2\x82'\x01\r", "&amp;" FFFD "&lt;\xC3\xA9&gt;" FFFD "&apos;" FFFD "&#13;"},
+};
+
+static void test_xml_utf8(void) {
+    struct buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < ARRAY_LEN(xml_utf8); i++) {
+        b.len = 0;
+        buf_adds(&b, "<");   /* xml_escape appends */
+        xml_escape(&b, xml_utf8[i].in, strlen(xml_utf8[i].in));
+        CHECK(b.len == 1 + strlen(xml_utf8[i].want) && memcmp(b.p + 1, xml_utf8[i].want, b.len - 1) == 0,
+              "xml_escape '%s': got '%.*s'", xml_utf8[i].name, (int)b.len - 1, b.p + 1);
+    }
+    buf_free(&b);
+}
+
 static void test_xml(struct arena *a) {
     struct buf b;
     buf_init(&b);
@@ -229,6 +265,7 @@ int main(void) {
     test_tree(&a);
     test_map(&a);
     test_xml(&a);
+    test_xml_utf8();
     arena_free(&a);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
