@@ -1089,7 +1089,7 @@ int main(int argc, char **argv) {
         ls[i] = (struct lat_stream){.s = &B, .idx = i};
         snprintf(ls[i].dist, sizeof ls[i].dist, "ELATENCY%04d", i);
         snprintf(ls[i].group, sizeof ls[i].group, "/aws/vendedlogs/bench-latency-%d", i);
-        snprintf(ls[i].stream, sizeof ls[i].stream, "%s_ACCESS_LOGS", ls[i].dist);
+        snprintf(ls[i].stream, sizeof ls[i].stream, "ELATENCY%04d_ACCESS_LOGS", i);
         char name[32], lid[17];
         snprintf(name, sizeof name, "lat%d", i);
         make_cwl_delivery(&cb, name, ls[i].dist, ls[i].group, lid);

@@ -495,7 +495,7 @@ static int cell_directive(struct parser *p, struct line *ln, struct pcell *c) {
         c->delims = NULL;
         c->ndelims = c->capdelims = 0;
         for (int i = 1; i < ln->n; i++) {
-            const char *v;
+            const char *v = NULL;   /* set by parse_delim on C_OK; -O3 cannot see it */
             if (parse_delim(p, ln, i, &v) != C_OK) return C_ERR;
             if (in_list(c->delims, c->ndelims, v)) return fail(p, "delimiter '%s' twice", ln->t[i]);
             *ARENA_PUSH(p->a, c->delims, c->ndelims, c->capdelims) = v;

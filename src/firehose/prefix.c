@@ -19,7 +19,8 @@
  * Patterns: the letters Sluice evaluates are y/u (year: 2 letters = two
  * digits, otherwise the whole year), M, d, H, m, s (1 letter = no padding,
  * 2 = two digits); text in single quotes is literal ('' is a quote); other
- * letters are refused at CreateDeliveryStream rather than evaluated wrongly. */
+ * letters are refused at CreateDeliveryStream and UpdateDestination rather
+ * than evaluated wrongly. */
 #include "fh_int.h"
 #include "../core/text.h"
 #include "../core/buf.h"
@@ -190,7 +191,7 @@ static const char *evaluate(struct arena *a, const char *tmpl, int64_t ts, const
     gmtime_r(&t, &e.tm);
     buf_init(&e.b);
     struct scan sc;
-    char msg[8];
+    char msg[FH_PREFIX_MAX];   /* unused: the prefix was checked at creation */
     parse(tmpl, eval_piece, &e, &sc, msg, sizeof msg);
     if (append_time) format_time(&e, DEFAULT_TIME, strlen(DEFAULT_TIME));
     const char *out = arena_strndup(a, e.b.p ? e.b.p : "", e.b.len);
@@ -202,7 +203,7 @@ static const char *evaluate(struct arena *a, const char *tmpl, int64_t ts, const
 static const char *eval_prefix(struct arena *a, const char *prefix, const char *error_prefix,
                                int64_t ts, const char *error_type) {
     struct scan sc;
-    char msg[8];
+    char msg[FH_PREFIX_MAX];   /* unused: the prefix was checked at creation */
     if (!error_type) {
         parse(prefix, NULL, NULL, &sc, msg, sizeof msg);
         return evaluate(a, prefix, ts, NULL, !sc.timestamp);

@@ -114,10 +114,10 @@ static void write_str(struct call *c, const char *member, const char *v) {
 int kms_Encrypt(struct call *c) {
     struct kms_ref r;
     struct kms_ctx_pair *ctx;
-    size_t nctx, n;
+    size_t nctx, n = 0;
     kms_read_context(c, "EncryptionContext", &ctx, &nctx);
     struct kms_authz x = {.bypass = -1, .ctx = ctx, .nctx = nctx};
-    unsigned char *pt, *blob;
+    unsigned char *pt = NULL, *blob = NULL;   /* set on C_OK; -O3 cannot tell */
     if (kms_find(c, in_str(c, "KeyId"), KF_ALIAS | KF_CROSS, &r) != C_OK ||
         kms_authorize(c, "kms:Encrypt", &r, &x) != C_OK ||
         kms_state(c, &r.k, KS_ENABLED) != C_OK ||
@@ -135,8 +135,8 @@ int kms_Encrypt(struct call *c) {
 }
 
 int kms_Decrypt(struct call *c) {
-    unsigned char *blob;
-    size_t len, n;
+    unsigned char *blob = NULL;   /* set by blob_in on C_OK; -O3 cannot tell */
+    size_t len = 0, n;
     struct kms_ref r;
     const char *kp = in_str(c, "KeyId");
     struct kms_ctx_pair *ctx;
@@ -160,8 +160,8 @@ int kms_Decrypt(struct call *c) {
 }
 
 int kms_ReEncrypt(struct call *c) {
-    unsigned char *blob, *out;
-    size_t len, n, olen;
+    unsigned char *blob = NULL, *out;   /* blob: set by blob_in on C_OK */
+    size_t len = 0, n, olen;
     struct kms_ref src, dst;
     const char *sp = in_str(c, "SourceKeyId");
     struct kms_ctx_pair *sctx, *dctx;

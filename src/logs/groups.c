@@ -169,7 +169,7 @@ int logs_DeleteRetentionPolicy(struct call *c) {
 /* The log group a resourceArn names (only log groups are taggable so far;
  * delivery sources/destinations/deliveries join in the delivery issue). */
 static int tag_target(struct call *c, struct log_group *g) {
-    struct logs_group_ref r;
+    struct logs_group_ref r = {0};   /* filled on C_OK; -O3 cannot tell */
     if (logs_tagged_group(c, &r) != C_OK) return C_ERR;
     if (strcmp(r.region, c->region) != 0)
         return aws_errf(c->err, 400, ERR_NOT_FOUND, "The specified log group does not exist.");

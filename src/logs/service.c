@@ -147,12 +147,12 @@ static const char *res_stream(struct call *c) {
 }
 
 static const char *res_group_ref(struct call *c) {
-    struct logs_group_ref r;
+    struct logs_group_ref r = {0};   /* filled on C_OK; -O3 cannot tell */
     return logs_group_ref(c, &r) == C_OK ? logs_group_arn(c, r.account, r.name) : NULL;
 }
 
 static const char *res_stream_ref(struct call *c) {
-    struct logs_group_ref r;
+    struct logs_group_ref r = {0};   /* filled on C_OK; -O3 cannot tell */
     return logs_group_ref(c, &r) == C_OK
                ? logs_stream_arn(c, r.account, r.name, in_str(c, "logStreamName"))
                : NULL;
@@ -161,7 +161,7 @@ static const char *res_stream_ref(struct call *c) {
 static const char *res_tagged(struct call *c) {
     const char *arn = in_str(c, "resourceArn");
     if (logs_delivery_arn_kind(arn)) return arn;
-    struct logs_group_ref r;
+    struct logs_group_ref r = {0};   /* filled on C_OK; -O3 cannot tell */
     return logs_tagged_group(c, &r) == C_OK ? logs_group_arn(c, r.account, r.name) : NULL;
 }
 

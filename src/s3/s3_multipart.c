@@ -42,7 +42,8 @@ void s3_mpu_etag(const unsigned char (*md5s)[16], size_t n, char *out) {
     for (size_t i = 0; i < n; i++) s3_md5_update(&m, md5s[i], 16);
     s3_md5_final(&m, d);
     s3_hex(d, 16, out);
-    snprintf(out + 32, 8, "-%zu", n);
+    /* S3 allows at most 10,000 parts: the count always fits "-NNNNN". */
+    snprintf(out + 32, 8, "-%u", (unsigned)(n > 10000 ? 10000 : n));
 }
 
 /* The reflected CRCs as GF(2) polynomials: x^0 is the top bit of the

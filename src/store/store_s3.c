@@ -120,11 +120,9 @@ static void remove_dir(const char *path) {
     DIR *d = opendir(path);
     if (!d) return;
     struct dirent *de;
-    char p[4096];
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
-        unlink(p);
+        unlinkat(dirfd(d), de->d_name, 0);   /* relative to the open directory: no path buffer */
     }
     closedir(d);
     rmdir(path);
