@@ -18,8 +18,11 @@
 #include "firehose/firehose.h"
 #include "http/server.h"
 #include "http/tlscert.h"
+#include "iam/authz.h"
+#include "iam/policy.h"
 #include "iam/simulate.h"
 #include "logs/logs.h"
+#include "s3/s3.h"
 #include "store/store.h"
 #include "sts/sts.h"
 
@@ -221,6 +224,15 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     dlv_s3_access_register();   /* S3 server access logs: the S3 layer's hooks */
+    /* The policy layer's check of every operation, run by the codecs of
+     * the aws layer, which never calls up. */
+    dispatch_set_authorizer(iam_authorize_op);
+    /* S3's resource side for the policy layer, which never calls up (S3
+     * ARNs name no account: without it no S3 request is decided right). */
+    if (s3_authz_register() != C_OK) {
+        fprintf(stderr, "sluice: could not register S3's resource side\n");
+        return 1;
+    }
     if (dlv_metrics_register(metrics_token) != C_OK) {
         fprintf(stderr, "sluice: could not register GET /metrics (an empty --metrics-token?)\n");
         return 2;
@@ -281,7 +293,12 @@ static int serve(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct sluice_ctx ctx = {.store = st, .region = region, .dev_credentials = dev};
+    /* --dev-credentials: test/test is account 000000000000's root. */
+    static const struct access_key DEV_KEY = {
+        .akid = "test", .secret = "test", .account_id = "000000000000",
+        .principal_arn = "arn:aws:iam::000000000000:root", .active = true,
+        .principal_type = IAM_PT_ROOT, .userid = "000000000000"};
+    struct sluice_ctx ctx = {.store = st, .region = region, .dev_key = dev ? &DEV_KEY : NULL};
     struct http_config hc = {.host = host, .port = port, .max_body = max_body,
                              .threads = threads, .tls_cert_pem = cert_pem,
                              .tls_key_pem = key_pem, .handler = sluice_handle,

@@ -7,11 +7,15 @@
 #include "sigv4.h"
 
 struct store;
+struct access_key;
 
 struct sluice_ctx {
     struct store *store;
     const char *region;
-    bool dev_credentials;       /* accept test/test for account 000000000000 */
+    /* --dev-credentials: the key accepted for its akid with its secret
+     * (test/test, account 000000000000's root), built by the caller — this
+     * layer does not know principal types; NULL: none. */
+    const struct access_key *dev_key;
 };
 
 void sluice_handle(void *ctx, struct http_req *req, struct http_resp *resp);
@@ -27,7 +31,6 @@ void sluice_on_headers(void *ctx, struct http_req *req);
  * x-amz-content-sha256 itself as the body streams (S3).  Fills *au (its
  * service may be set even on failure) and *key; C_ERR with err filled. */
 struct sigv4_auth;
-struct access_key;
 int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_errstyle st,
                         const char *payload_hash, struct sigv4_auth *au, struct access_key *key,
                         struct aws_err *err);
@@ -60,6 +63,16 @@ typedef int (*path_get_fn)(void *ctx, const struct path_req *pr, struct http_res
  * the access log.  Start-up only, before http_start.  C_ERR when full. */
 int dispatch_register_get(const char *path, const char *service, const char *log_op,
                           path_get_fn fn, void *ctx);
+
+/* The policy layer's check of an operation's table entry (iam_authorize_op,
+ * src/iam/authz.h), which the codecs run before every handler.  The policy
+ * layer sits above this one, so the server hands the check over at
+ * start-up, before it serves; until then every operation is refused (fail
+ * closed, never open). */
+typedef int (*op_authorize_fn)(struct call *c, const struct op_def *od);
+void dispatch_set_authorizer(op_authorize_fn fn);
+/* Run it: C_OK, or C_ERR with c->err filled (json_proto.c, query_proto.c). */
+int dispatch_authorize(struct call *c, const struct op_def *od);
 
 /* Services known to the endpoint (logs now; s3, firehose, iam, sts, kms later). */
 const struct service_def *service_by_name(const char *name);

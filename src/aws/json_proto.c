@@ -3,7 +3,6 @@
  * {"__type": code, "message": text} with the error's HTTP status. */
 #include "dispatch.h"
 #include "model.h"
-#include "../iam/authz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +61,7 @@ int json_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, stru
     jw_init(&w, &rs->body);
     jw_obj_begin(&w);
     c->out = &w;
-    if (iam_authorize_op(c, od) != C_OK || od->fn(c) != C_OK) return C_ERR;
+    if (dispatch_authorize(c, od) != C_OK || od->fn(c) != C_OK) return C_ERR;
     jw_obj_end(&w);
     rs->status = 200;
     rs->content_type = "application/x-amz-json-1.1";

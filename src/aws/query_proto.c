@@ -1,7 +1,6 @@
 /* AWS Query protocol codec (see query_proto.h). */
 #include "query_proto.h"
 #include "../core/text.h"
-#include "../iam/authz.h"
 #include "dispatch.h"
 
 #include <errno.h>
@@ -481,7 +480,7 @@ int query_proto_handle(struct sluice_ctx *sx, const struct service_def *svc, str
     jw_init(&w, &jb);
     jw_obj_begin(&w);
     c->out = &w;
-    if (iam_authorize_op(c, od) != C_OK || od->fn(c) != C_OK) {
+    if (dispatch_authorize(c, od) != C_OK || od->fn(c) != C_OK) {
         buf_free(&jb);
         return C_ERR;
     }

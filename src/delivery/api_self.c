@@ -13,6 +13,7 @@
 #include "../aws/arn.h"
 #include "../iam/authz.h"
 #include "../iam/iam.h"
+#include "../iam/passrole.h"
 #include "../json/json.h"
 
 #include <stdio.h>
@@ -112,12 +113,10 @@ int dlv_PutServiceLogConfiguration(struct call *c) {
     if (type == CAT_CWL && strcmp(arn_field(c->a, darn, ARN_ACCOUNT), c->who.account_id) != 0)
         return aws_errf(c->err, 400, ERR_VALIDATION,
                         "The log group %s must be in this account.", darn);
-    /* The role: the caller's, passed to the service, and assumable by it. */
-    if (strcmp(arn_field(c->a, role, ARN_ACCOUNT), c->who.account_id) != 0)
-        return aws_errf(c->err, 400, ERR_VALIDATION, "The role %s must be in this account.",
-                        role);
-    if (iam_authorize(c, "iam:PassRole", role) != C_OK) return C_ERR;
+    /* The role: the caller's to pass to the service (for this resource),
+     * and assumable by it. */
     const char *principal = dlv_service_principal(c->a, o.svc);
+    if (iam_pass_role(c, role, principal, rarn) != C_OK) return C_ERR;
     struct iam_role_session sess;
     char why[1024];
     if (iam_assume_role_as_service(c->a, c->store, role, principal, "ServiceLogs",

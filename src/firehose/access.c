@@ -16,14 +16,13 @@
 
 /* The session name Firehose's role sessions carry here. */
 #define SESSION_NAME "AWSFirehoseDelivery"
-#define SERVICE "firehose.amazonaws.com"
 
 int fh_assume_role(struct arena *a, struct store *st, const char *role_arn,
                    const char *source_acct, const char *source_arn, int64_t now,
                    struct fh_session *out, char *why, size_t n) {
     /* Firehose sends the stream's account as sts:ExternalId, which AWS's
      * documented trust policy checks. */
-    return iam_assume_role_as_service(a, st, role_arn, SERVICE, SESSION_NAME, source_acct,
+    return iam_assume_role_as_service(a, st, role_arn, FH_SERVICE_PRINCIPAL, SESSION_NAME, source_acct,
                                       source_arn, source_acct, now, out, why, n);
 }
 

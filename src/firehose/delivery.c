@@ -32,6 +32,14 @@
  * later: nothing is dropped.  (AWS keeps retrying an S3 destination for up
  * to 24 hours instead; the error output is this server's bounded answer.)
  *
+ * UpdateDestination takes effect from the next batch: the stream's
+ * configuration is read again once a batch has been chosen, so a record
+ * acknowledged after the update returned goes out under it (role, bucket,
+ * prefix, compression; the key names the new VersionId), and so do records
+ * buffered before it that had not gone out yet.  The buffer does not depend
+ * on the configuration, so each record still goes out once.  A new version
+ * also restarts a failing batch's retries at once.
+ *
  * A stream being deleted gets one last attempt (data, then error output);
  * then it and whatever is left are removed, with a log line saying how
  * many records were lost.  Retry state lives in memory only: after a
@@ -309,6 +317,7 @@ static void report(struct arena *a, struct store *st, const char *region,
 
 struct fh_state {
     int64_t stream_id;
+    int64_t version;           /* the stream's VersionId its retry state is for */
     int64_t upto, oldest;      /* the batch in delivery (0: none): retried as a unit */
     int attempts;              /* failed attempts in this cycle */
     int64_t first_failure;     /* of this cycle (0: none) */
@@ -391,23 +400,53 @@ static int to_error_output(struct arena *a, struct store *st, const char *region
     return C_OK;
 }
 
+/* The stream's configuration as it is now, read after a batch has been
+ * chosen: every record in the batch was acknowledged before this read, so
+ * one put after an UpdateDestination returned goes out with that update's
+ * configuration (or a later one), never the one the pass started with.
+ * C_ERR when the stream is gone or being deleted (the next pass sees it). */
+static int current(struct arena *a, struct store *st, const struct fh_stream *f,
+                   struct fh_stream *out) {
+    struct aws_err e;
+    if (st->ops->fh_stream_get(st, a, f->account_id, f->region, f->name, out, &e) != C_OK ||
+        out->id != f->id || strcmp(out->status, "DELETING") == 0)
+        return C_ERR;
+    return C_OK;
+}
+
+/* A new configuration (UpdateDestination) is tried at once, with a fresh
+ * retry budget: it is most likely the fix for what was failing.  A batch
+ * already chosen stays one (its records are deleted only once delivered,
+ * whatever the configuration). */
+static void see_version(struct fh_state *s, int64_t version) {
+    if (s->version == version) return;
+    s->version = version;
+    s->attempts = 0;
+    s->first_failure = s->next_attempt = 0;
+}
+
 static void deliver_stream(struct arena *a, struct store *st, const char *region,
-                           const struct fh_stream *f, int64_t now) {
-    struct fh_state *s = state_of(f->id);
+                           const struct fh_stream *snap, int64_t now) {
+    struct fh_state *s = state_of(snap->id);
     s->seen = true;
+    see_version(s, snap->version);
     if (now < s->next_attempt) return;
     int64_t retry_ms = (int64_t)(firehose_retry_seconds > 0 ? firehose_retry_seconds : 0) * 1000;
     for (int n = 0; n < BATCHES_PER_PASS; n++) {
         struct fh_buffer b;
-        if (st->ops->fh_buffer_get(st, f->id, &b) != C_OK || b.records == 0) {
+        if (st->ops->fh_buffer_get(st, snap->id, &b) != C_OK || b.records == 0) {
             reset_batch(s);
             return;
         }
         if (!s->upto) {
-            bool due = (uint64_t)b.bytes >= (uint64_t)f->d.size_mb * FH_MIB ||
-                       now - b.oldest_arrival >= (int64_t)f->d.interval_s * 1000;
-            if (!due || next_batch(st, f, &b, s) != C_OK) return;
+            bool due = (uint64_t)b.bytes >= (uint64_t)snap->d.size_mb * FH_MIB ||
+                       now - b.oldest_arrival >= (int64_t)snap->d.interval_s * 1000;
+            if (!due || next_batch(st, snap, &b, s) != C_OK) return;
         }
+        struct fh_stream cur;
+        if (current(a, st, snap, &cur) != C_OK) return;
+        const struct fh_stream *f = &cur;
+        see_version(s, f->version);
         struct batch bt = {f, s->upto, s->oldest};
         const char *key;
         struct failure why;

@@ -6,12 +6,15 @@
 #include "firehose.h"
 #include "../aws/call.h"
 #include "../iam/iam.h"
+#include "../iam/passrole.h"
 #include "../iam/policy.h"
 #include "../store/store.h"
 
 /* A new stream reports CREATING for this long, then ACTIVE (AWS takes a few
  * seconds; clients poll DescribeDeliveryStream either way). */
 #define FH_SETTLE_MS 1000
+/* The principal Firehose acts as: roles are passed to it and assumed by it. */
+#define FH_SERVICE_PRINCIPAL "firehose.amazonaws.com"
 #define FH_DESTINATION_ID "destinationId-000000000001"
 #define FH_MIB (1024u * 1024u)
 /* PutRecordBatch: at most 4 MiB of record data per call (500 records and
@@ -43,12 +46,13 @@ int firehose_ListDeliveryStreams(struct call *c);
 int firehose_ListTagsForDeliveryStream(struct call *c);
 int firehose_TagDeliveryStream(struct call *c);
 int firehose_UntagDeliveryStream(struct call *c);
+int firehose_UpdateDestination(struct call *c);
 int firehose_PutRecord(struct call *c);
 int firehose_PutRecordBatch(struct call *c);
 
 /* ---- prefix.c: Prefix / ErrorOutputPrefix expressions ---- */
-/* AWS's semantic rules for the pair (CreateDeliveryStream); C_ERR with the
- * reason in msg. */
+/* AWS's semantic rules for the pair (CreateDeliveryStream; UpdateDestination
+ * on the merged result); C_ERR with the reason in msg. */
 int fh_prefix_check(struct arena *a, const char *prefix, const char *error_prefix, int64_t now,
                     char *msg, size_t n);
 /* The object key for records whose oldest arrived at `ts` (ms): the

@@ -37,6 +37,7 @@ static const struct op_def FH_OPS[] = {
     OP(PutRecordBatch),
     OP(TagDeliveryStream),
     OP(UntagDeliveryStream),
+    OP(UpdateDestination),
 };
 #undef OP
 

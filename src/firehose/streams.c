@@ -1,10 +1,11 @@
-/* Firehose streams: Create/Describe/List/DeleteDeliveryStream and the tag
- * operations.  Sluice delivers DirectPut streams to Amazon S3
- * (S3DestinationConfiguration / ExtendedS3DestinationConfiguration with
- * BucketARN, RoleARN, Prefix, ErrorOutputPrefix, BufferingHints,
- * CompressionFormat UNCOMPRESSED | GZIP, FileExtension, CloudWatch error
- * logging); everything else is refused with InvalidArgumentException naming
- * what is not supported, rather than accepted and silently ignored. */
+/* Firehose streams: Create/Describe/List/DeleteDeliveryStream,
+ * UpdateDestination and the tag operations.  Sluice delivers DirectPut
+ * streams to Amazon S3 (S3DestinationConfiguration /
+ * ExtendedS3DestinationConfiguration with BucketARN, RoleARN, Prefix,
+ * ErrorOutputPrefix, BufferingHints, CompressionFormat UNCOMPRESSED | GZIP,
+ * FileExtension, CloudWatch error logging); everything else is refused with
+ * InvalidArgumentException naming what is not supported, rather than
+ * accepted and silently ignored. */
 #include "fh_int.h"
 
 #include <stdio.h>
@@ -55,33 +56,53 @@ static bool opt_bool(const struct jval *o, const char *member, bool dflt) {
     return v && v->t == J_BOOL ? v->u.b : dflt;
 }
 
-/* The destination as the request states it, checked and with AWS's
- * defaults (5 MiB, 300 s, UNCOMPRESSED). */
-static int read_destination(struct call *c, const struct jval *cfg, bool extended,
-                            struct fh_dest *d) {
-    *d = (struct fh_dest){.extended = extended, .size_mb = 5, .interval_s = 300,
-                          .compression = "UNCOMPRESSED", .prefix = ""};
-    d->role_arn = opt_str(cfg, "RoleARN");
-    d->bucket_arn = opt_str(cfg, "BucketARN");
+/* The shared destination path of CreateDeliveryStream and UpdateDestination:
+ *
+ *   merge_destination  the request's S3 destination members over *d (AWS's
+ *                      defaults at creation, the stream's configuration on
+ *                      update: "If any of the parameters are not specified
+ *                      in the call, the existing values are retained"),
+ *                      refusing the features Sluice lacks;
+ *   check_destination  what the merged result must satisfy (compression,
+ *                      the prefix rules);
+ *   hand_role          iam:PassRole by the caller, then Firehose must be able
+ *                      to assume the role.
+ *
+ * One path, so an update can never produce a configuration Create would
+ * have refused. */
+
+static void default_destination(struct fh_dest *d) {
+    /* AWS's defaults: 5 MiB, 300 s, UNCOMPRESSED, no prefix. */
+    *d = (struct fh_dest){.size_mb = 5, .interval_s = 300, .compression = "UNCOMPRESSED",
+                          .prefix = ""};
+}
+
+/* cfg is an S3 / ExtendedS3 DestinationConfiguration or DestinationUpdate
+ * (extended: the Extended shape, whose extra members are read too). */
+static int merge_destination(struct call *c, const struct jval *cfg, bool extended,
+                             struct fh_dest *d) {
+    /* Once extended, a stream stays so: a plain S3DestinationUpdate merges
+     * into it and keeps its extended-only members (FileExtension). */
+    if (extended) d->extended = true;
+    if (opt_str(cfg, "RoleARN")) d->role_arn = opt_str(cfg, "RoleARN");
+    if (opt_str(cfg, "BucketARN")) d->bucket_arn = opt_str(cfg, "BucketARN");
     if (opt_str(cfg, "Prefix")) d->prefix = opt_str(cfg, "Prefix");
-    d->error_prefix = opt_str(cfg, "ErrorOutputPrefix");
-    if (d->error_prefix && !*d->error_prefix) d->error_prefix = NULL;
+    /* An empty ErrorOutputPrefix / FileExtension means none (the default). */
+    const char *ep = opt_str(cfg, "ErrorOutputPrefix");
+    if (ep) d->error_prefix = *ep ? ep : NULL;
     const struct jval *bh = json_get(cfg, "BufferingHints");
     int64_t v;
     if (bh && opt_int(bh, "SizeInMBs", &v)) d->size_mb = (int32_t)v;
     if (bh && opt_int(bh, "IntervalInSeconds", &v)) d->interval_s = (int32_t)v;
     if (opt_str(cfg, "CompressionFormat")) d->compression = opt_str(cfg, "CompressionFormat");
-    if (strcmp(d->compression, "UNCOMPRESSED") != 0 && strcmp(d->compression, "GZIP") != 0)
-        return unsupported(c, arena_sprintf(c->a, "CompressionFormat %s (UNCOMPRESSED and GZIP "
-                                                  "are supported)", d->compression));
     const struct jval *enc = json_get(cfg, "EncryptionConfiguration");
     if (enc && json_get(enc, "KMSEncryptionConfig"))
         return unsupported(c, "KMSEncryptionConfig for S3 destinations");
     const struct jval *cw = json_get(cfg, "CloudWatchLoggingOptions");
     if (cw) {
-        d->cw_enabled = opt_bool(cw, "Enabled", false);
-        d->cw_group = opt_str(cw, "LogGroupName");
-        d->cw_stream = opt_str(cw, "LogStreamName");
+        d->cw_enabled = opt_bool(cw, "Enabled", d->cw_enabled);
+        if (opt_str(cw, "LogGroupName")) d->cw_group = opt_str(cw, "LogGroupName");
+        if (opt_str(cw, "LogStreamName")) d->cw_stream = opt_str(cw, "LogStreamName");
     }
     if (!extended) return C_OK;
     for (size_t i = 0; i < ARRAY_LEN(UNSUPPORTED_FEATURES); i++) {
@@ -94,8 +115,36 @@ static int read_destination(struct call *c, const struct jval *cfg, bool extende
     const char *tz = opt_str(cfg, "CustomTimeZone");
     if (tz && *tz && strcmp(tz, "UTC") != 0)
         return unsupported(c, arena_sprintf(c->a, "CustomTimeZone %s (times are UTC)", tz));
-    d->file_extension = opt_str(cfg, "FileExtension");
-    if (d->file_extension && !*d->file_extension) d->file_extension = NULL;
+    const char *ext = opt_str(cfg, "FileExtension");
+    if (ext) d->file_extension = *ext ? ext : NULL;
+    return C_OK;
+}
+
+static int check_destination(struct call *c, const struct fh_dest *d) {
+    if (strcmp(d->compression, "UNCOMPRESSED") != 0 && strcmp(d->compression, "GZIP") != 0)
+        return unsupported(c, arena_sprintf(c->a, "CompressionFormat %s (UNCOMPRESSED and GZIP "
+                                                  "are supported)", d->compression));
+    char why[1024];
+    if (fh_prefix_check(c->a, d->prefix, d->error_prefix, c->now_ms, why, sizeof why) != C_OK)
+        return aws_errf(c->err, 400, INVALID_ARG, "%s", why);
+    return C_OK;
+}
+
+/* The caller hands role_arn to Firehose for the stream (account, arn). */
+static int hand_role(struct call *c, const char *role_arn, const char *acct,
+                     const char *stream_arn) {
+    /* It must be allowed to pass it (before anything changes), or a
+     * firehose:*-only user could write wherever any role trusting Firehose
+     * can. */
+    if (iam_pass_role(c, role_arn, FH_SERVICE_PRINCIPAL, NULL) != C_OK) return C_ERR;
+    /* AWS checks that Firehose can assume the role before accepting it. */
+    struct fh_session sess;
+    char why[1024];
+    if (fh_assume_role(c->a, c->store, role_arn, acct, stream_arn, c->now_ms, &sess, why,
+                       sizeof why) != C_OK)
+        return aws_errf(c->err, 400, INVALID_ARG,
+                        "Firehose is unable to assume role %s. Please check the role provided.",
+                        role_arn);
     return C_OK;
 }
 
@@ -118,25 +167,87 @@ int firehose_CreateDeliveryStream(struct call *c) {
         .status = "CREATING", .type = "DirectPut", .version = 1,
         .created = c->now_ms, .updated = c->now_ms,
     };
-    if (read_destination(c, ext ? ext : s3, ext != NULL, &f.d) != C_OK) return C_ERR;
+    default_destination(&f.d);
+    if (merge_destination(c, ext ? ext : s3, ext != NULL, &f.d) != C_OK ||
+        check_destination(c, &f.d) != C_OK)
+        return C_ERR;
     const struct jval *dp = json_get(c->in, "DirectPutSourceConfiguration");
     int64_t hint;
     if (dp && opt_int(dp, "ThroughputHintInMBs", &hint)) f.throughput_hint = (int32_t)hint;
-    char why[1024];
-    if (fh_prefix_check(c->a, f.d.prefix, f.d.error_prefix, c->now_ms, why, sizeof why) != C_OK)
-        return aws_errf(c->err, 400, INVALID_ARG, "%s", why);
-    /* AWS checks at creation that Firehose can assume the role. */
-    struct fh_session sess;
-    if (fh_assume_role(c->a, c->store, f.d.role_arn, f.account_id, f.arn, c->now_ms, &sess, why,
-                       sizeof why) != C_OK)
-        return aws_errf(c->err, 400, INVALID_ARG,
-                        "Firehose is unable to assume role %s. Please check the role provided.",
-                        f.d.role_arn);
+    if (hand_role(c, f.d.role_arn, f.account_id, f.arn) != C_OK) return C_ERR;
     struct tag *tags;
     size_t ntags = fh_read_tags(c, &tags);
     if (c->store->ops->fh_stream_create(c->store, &f, tags, ntags, c->err) != C_OK) return C_ERR;
     jw_key(c->out, "DeliveryStreamARN");
     jw_str(c->out, f.arn);
+    return C_OK;
+}
+
+/* ---- UpdateDestination ---- */
+
+/* The *DestinationUpdate members of destinations Sluice does not deliver to
+ * (switching an S3 stream to them is what they would ask for). */
+static const char *const UNSUPPORTED_UPDATES[] = {
+    "RedshiftDestinationUpdate", "ElasticsearchDestinationUpdate",
+    "AmazonopensearchserviceDestinationUpdate", "SplunkDestinationUpdate",
+    "HttpEndpointDestinationUpdate", "AmazonOpenSearchServerlessDestinationUpdate",
+    "SnowflakeDestinationUpdate", "IcebergDestinationUpdate",
+};
+
+/* CurrentDeliveryStreamVersionId (the model's pattern: digits) as a number;
+ * false when it cannot be one (too long: it matches no version). */
+static bool parse_version(const char *s, int64_t *out) {
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10) return false;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* S3 and ExtendedS3 are one destination type to Firehose (every S3 stream
+ * is described in both shapes), so either update merges into the stream's
+ * configuration; the Extended one makes the stream extended.  The version
+ * is compared here for a clear answer and again, atomically, by the store's
+ * compare-and-set: of two concurrent updates of one version, one wins. */
+int firehose_UpdateDestination(struct call *c) {
+    for (size_t i = 0; i < ARRAY_LEN(UNSUPPORTED_UPDATES); i++)
+        if (json_get(c->in, UNSUPPORTED_UPDATES[i])) return unsupported(c, UNSUPPORTED_UPDATES[i]);
+    const struct jval *s3 = json_get(c->in, "S3DestinationUpdate");
+    const struct jval *ext = json_get(c->in, "ExtendedS3DestinationUpdate");
+    if (!s3 == !ext)
+        return aws_errf(c->err, 400, INVALID_ARG,
+                        "Exactly one destination update is required: "
+                        "ExtendedS3DestinationUpdate or S3DestinationUpdate.");
+    const struct jval *upd = ext ? ext : s3;
+    struct fh_stream f;
+    if (fh_find(c, &f) != C_OK) return C_ERR;
+    const char *status = fh_status(&f, c->now_ms);
+    if (strcmp(status, "ACTIVE") != 0)
+        return aws_errf(c->err, 400, "ResourceInUseException", FH_NOT_ACTIVE_FMT, f.name,
+                        f.account_id, status);
+    const char *given = in_str(c, "CurrentDeliveryStreamVersionId");
+    int64_t expected;
+    if (!parse_version(given, &expected) || expected != f.version)
+        return aws_errf(c->err, 400, FH_ERR_CONFLICT, FH_CONFLICT_FMT, f.name, given,
+                        (long long)f.version);
+    const char *dest_id = in_str(c, "DestinationId");
+    if (strcmp(dest_id, FH_DESTINATION_ID) != 0)
+        return aws_errf(c->err, 400, INVALID_ARG,
+                        "Destination Id %s not found. Firehose %s has one destination, %s.",
+                        dest_id, f.name, FH_DESTINATION_ID);
+    if (merge_destination(c, upd, ext != NULL, &f.d) != C_OK || check_destination(c, &f.d) != C_OK)
+        return C_ERR;
+    /* Only a role the request names is handed over again; an update that
+     * keeps the role changes nothing about who may act as it. */
+    const char *role = opt_str(upd, "RoleARN");
+    if (role && hand_role(c, role, f.account_id, f.arn) != C_OK) return C_ERR;
+    f.updated = c->now_ms;
+    if (c->store->ops->fh_stream_update(c->store, &f, expected, c->err) != C_OK) return C_ERR;
+    /* Buffered records now go out with the new configuration; a buffer
+     * that became due by it (smaller hints) should not wait for the tick. */
+    fh_wake();
     return C_OK;
 }
 
@@ -201,6 +312,9 @@ int firehose_DescribeDeliveryStream(struct call *c) {
     write_kv(w, "DeliveryStreamType", f.type);
     write_kv(w, "VersionId", arena_sprintf(c->a, "%lld", (long long)f.version));
     write_time(w, "CreateTimestamp", f.created);
+    /* Once the stream has changed (UpdateDestination, a delete under way);
+     * a stream never changed has none. */
+    if (f.updated > f.created) write_time(w, "LastUpdateTimestamp", f.updated);
     if (f.throughput_hint) {
         jw_key(w, "Source");
         jw_obj_begin(w);

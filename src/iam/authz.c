@@ -6,7 +6,6 @@
 #include "policy.h"
 #include "../aws/arn.h"
 #include "../aws/dispatch.h"
-#include "../s3/s3_authz.h"
 #include "../store/store.h"
 
 #include <inttypes.h>
@@ -155,18 +154,50 @@ struct rside {
     const char *account;    /* the resource's owner when the ARN does not say it; NULL: the ARN's */
 };
 
-/* What S3's resource side (s3_authz.h) adds once the engine has decided:
- * policies of which only explicit denies count (the bucket policy over an
- * object another account owns; a public bucket policy withheld by
- * RestrictPublicBuckets), and the wording of RestrictPublicBuckets'
- * refusals, which AWS reports as an explicit deny in a resource-based
- * policy.  Both go through the same engine. */
-static void s3_decide_more(struct call *c, const struct s3_rside *s3, const struct rside *rs,
-                           const struct iam_policy_set *ps, const struct iam_request *r,
-                           struct iam_decision *d) {
-    if (d->effect == IAM_EXPLICIT_DENY || !s3->ndeny) return;
+/* Providers of resource sides (iam_register_resource_side): filled at
+ * start-up, before requests are served, and read-only after. */
+#define MAX_RESOURCE_SIDES 4
+static struct {
+    const char *prefix;
+    size_t len;
+    iam_resource_side_fn fn;
+} g_sides[MAX_RESOURCE_SIDES];
+static size_t g_nsides;
+
+int iam_register_resource_side(const char *arn_prefix, iam_resource_side_fn fn) {
+    if (!arn_prefix || !*arn_prefix || !fn) return C_ERR;
+    size_t len = strlen(arn_prefix);
+    for (size_t i = 0; i < g_nsides; i++)
+        if (g_sides[i].len == len && memcmp(g_sides[i].prefix, arn_prefix, len) == 0) {
+            g_sides[i].fn = fn;
+            return C_OK;
+        }
+    if (g_nsides == MAX_RESOURCE_SIDES) return C_ERR;
+    g_sides[g_nsides++] = (typeof(g_sides[0])){arn_prefix, len, fn};
+    return C_OK;
+}
+
+/* The registered provider whose prefix starts arn, or NULL. */
+static iam_resource_side_fn resource_side_for(const char *arn) {
+    for (size_t i = 0; i < g_nsides; i++)
+        if (strncmp(arn, g_sides[i].prefix, g_sides[i].len) == 0) return g_sides[i].fn;
+    return NULL;
+}
+
+/* What a provider's resource side adds once the engine has decided:
+ * policies of which only explicit denies count (S3: the bucket policy over
+ * an object another account owns; a public bucket policy withheld by
+ * RestrictPublicBuckets), and the wording of refusals the withheld policy
+ * alone would have allowed, which AWS reports as an explicit deny in a
+ * resource-based policy.  Both go through the same engine. */
+static void decide_more(struct call *c, const struct iam_resource_side *side,
+                        const struct iam_policy_set *ps, const struct iam_request *r,
+                        struct iam_decision *d) {
+    /* The withheld policy is always among the deny-only ones, so without
+     * those there is nothing to add. */
+    if (d->effect == IAM_EXPLICIT_DENY || !side->ndeny_only) return;
     struct iam_policy_set dp = {0};
-    compile_all(c, s3->deny_only, s3->ndeny, IAM_POLICY_RESOURCE,
+    compile_all(c, side->deny_only, side->ndeny_only, IAM_POLICY_RESOURCE,
                 (const struct iam_policy ***)&dp.resource, &dp.nresource);
     struct iam_decision dd;
     iam_decide(&dp, r, &dd);
@@ -174,17 +205,18 @@ static void s3_decide_more(struct call *c, const struct s3_rside *s3, const stru
         *d = dd;
         return;
     }
-    if (!s3->restricted || d->effect == IAM_ALLOW) return;
+    if (!side->withheld || d->effect == IAM_ALLOW) return;
     /* Would the withheld policy have allowed it? */
-    struct policy_doc *all = arena_alloc(c->a, (rs->n + 1) * sizeof *all);
-    memcpy(all, rs->docs, rs->n * sizeof *all);
-    all[rs->n] = *s3->restricted;
+    size_t n = side->npolicies;
+    struct policy_doc *all = arena_alloc(c->a, (n + 1) * sizeof *all);
+    if (n) memcpy(all, side->policies, n * sizeof *all);
+    all[n] = *side->withheld;
     struct iam_policy_set wp = *ps;
-    compile_all(c, all, rs->n + 1, IAM_POLICY_RESOURCE,
+    compile_all(c, all, n + 1, IAM_POLICY_RESOURCE,
                 (const struct iam_policy ***)&wp.resource, &wp.nresource);
     iam_decide(&wp, r, &dd);
     if (dd.effect != IAM_ALLOW) return;
-    *d = (struct iam_decision){.effect = IAM_EXPLICIT_DENY, .policy_name = s3->restricted->name,
+    *d = (struct iam_decision){.effect = IAM_EXPLICIT_DENY, .policy_name = side->withheld->name,
                                .statement = -1, .deny_kind = "resource-based policy"};
 }
 
@@ -205,16 +237,18 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     /* Every lookup below in one read snapshot (one transaction, not one per
      * statement). */
     bool snap = c->store->ops->read_begin(c->store);
-    /* S3 ARNs name no account: the bucket's owner (or the object's) is
-     * the resource account; the bucket policy and the ACLs in force are
-     * the resource side (s3_resource_side). */
-    struct rside s3rs;
-    struct s3_rside s3;
-    bool is_s3 = !rs && s3_resource_side(c, action, resource_arn, &s3);
-    if (is_s3) {
-        racct = s3.account;
-        s3rs = (struct rside){IAM_POLICY_RESOURCE, s3.docs, s3.n, NULL};
-        rs = &s3rs;
+    /* ARNs that name no account (S3's): the provider their service
+     * registered says whose the resource is and what its resource side is
+     * (for S3, the bucket's owner or an existing object's; the bucket
+     * policy and the ACLs in force). */
+    struct rside prs;
+    struct iam_resource_side side;
+    iam_resource_side_fn provider = rs ? NULL : resource_side_for(resource_arn);
+    bool provided = provider && provider(c, action, resource_arn, &side);
+    if (provided) {
+        racct = side.account;
+        prs = (struct rside){IAM_POLICY_RESOURCE, side.policies, side.npolicies, NULL};
+        rs = &prs;
     }
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
@@ -222,8 +256,9 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     global_keys(c, &r.principal, &b, racct);
     if (flags & OPCTX_REQUEST_TAGS) request_tag_keys(c, &b);
     for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
-    /* An S3 bucket's tags (PutBucketTagging) are its aws:ResourceTag/ keys. */
-    if (is_s3 && s3.bucket) {
+    /* The resource's own tags (an S3 bucket's, PutBucketTagging) are its
+     * aws:ResourceTag/ keys when its provider says so. */
+    if (provided && side.resource_tags) {
         struct tag *t;
         size_t nt;
         if (c->store->ops->tags_get(c->store, a, resource_arn, &t, &nt) == C_OK)
@@ -286,7 +321,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
 
     struct iam_decision d;
     iam_decide(&ps, &r, &d);
-    if (is_s3) s3_decide_more(c, &s3, rs, &ps, &r, &d);
+    if (provided) decide_more(c, &side, &ps, &r, &d);
     if (out) *out = d;
     if (d.effect == IAM_ALLOW) return C_OK;
     const struct service_def *svc = service_by_name(c->service);

@@ -13,7 +13,7 @@
  *   4. loads the bucket (NoSuchBucket) and authorizes through the one
  *      policy engine (iam_authorize_op: the bucket policy and the ACLs in
  *      force are the resource side, the bucket's owner — or an existing
- *      object's — the resource account; s3_authz.h),
+ *      object's — the resource account; s3_authz_register),
  *   5. runs the operation's header-time hook (PutObject opens its file),
  * and then takes the body over: it flows through the body pipeline
  * (SHA-256 of the raw bytes when stated, aws-chunked decoding, MD5,
@@ -328,6 +328,13 @@ const struct iam_ctx *s3_ctx_acl(struct call *c, size_t *n);
  * full control (as grants; for objects also the bucket-owner-full-control
  * canned ACL), else AccessControlListNotSupported; then BlockPublicAcls. */
 int s3_acl_check_write(struct s3_req *q, bool bucket, const char *stored, const char *owner);
+/* Give the policy layer S3's resource side (the provider table of
+ * src/iam/authz.h, for "arn:aws:s3:::"): the bucket or object owner as the
+ * resource account; the bucket policy, the ACLs in force and Block Public
+ * Access as resource policies.  Once at start-up, before the endpoint
+ * serves (and in tests that authorize on S3 ARNs); until then S3 ARNs have
+ * no resource side at all.  Idempotent. */
+int s3_authz_register(void);
 
 /* ---- s3_pab.c: Block Public Access ---- */
 int s3_PutPublicAccessBlock(struct call *c);

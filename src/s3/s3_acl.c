@@ -1,8 +1,8 @@
 /* S3 access control lists: the ACL model (canned ACLs, x-amz-grant-*
  * headers, the AccessControlPolicy document), Get/PutBucketAcl and
  * Get/PutObjectAcl, and the resource side of S3 authorization
- * (s3_resource_side, s3_authz.h), where ACLs become resource-policy
- * statements for the one engine.
+ * (s3_resource_side, registered with the policy layer by s3_authz_register),
+ * where ACLs become resource-policy statements for the one engine.
  *
  * Sources (S3 User Guide): "Access control list (ACL) overview" (grantees,
  * the predefined groups, the canned ACLs, the mapping of ACL permissions
@@ -27,7 +27,7 @@
  * means any authenticated principal of any account, as AuthenticatedUsers
  * does. */
 #include "s3.h"
-#include "s3_authz.h"
+#include "../iam/authz.h"
 #include "../iam/policy.h"
 
 #include <stdio.h>
@@ -611,8 +611,32 @@ static const char *acl_policy(struct arena *a, const struct s3_acl *acl, const c
     return out;
 }
 
-bool s3_resource_side(struct call *c, const char *action, const char *arn,
-                      struct s3_rside *out) {
+/* The resource side of an S3 request as AWS evaluates it, for the one
+ * authorization function (src/iam/authz.c, which asks through the provider
+ * table: iam_resource_side_fn).  S3 ARNs name no account, and besides the
+ * bucket policy, ACLs, Object Ownership and Block Public Access decide who
+ * may do what.  Everything here is turned into resource policies for the
+ * one engine:
+ *   - the bucket ACL's grants (ACLs enabled) become statements allowing
+ *     the actions AWS maps each permission to (BUCKET_ACTIONS), for the
+ *     account, "*" (AllUsers, AuthenticatedUsers) or the log delivery
+ *     service they name;
+ *   - operations on an existing object (object_context) add the object
+ *     ACL's grants (OBJECT_ACTIONS); when another account owns the object,
+ *     that account is the resource account, its ACL the only thing that
+ *     can allow, and the bucket policy counts only for its denies
+ *     (deny_only);
+ *   - IgnorePublicAcls drops grants to the public groups (acl_in_force);
+ *     RestrictPublicBuckets withholds a public bucket policy's allows from
+ *     principals of other accounts (AWS services aside): it is deny_only
+ *     and `withheld`, so authz words such a refusal as AWS does, an
+ *     explicit deny in a resource-based policy;
+ *   - a bucket's tags are its aws:ResourceTag/ keys (resource_tags).
+ * Sets c->authz_oid to the object version whose owner and ACL took part
+ * (the handler must act on that one: s3_same_version), else NULL.  false
+ * when the bucket does not exist. */
+static bool s3_resource_side(struct call *c, const char *action, const char *arn,
+                             struct iam_resource_side *out) {
     if (strncmp(arn, "arn:aws:s3:::", 13) != 0) return false;
     c->authz_oid = NULL;
     struct arena *a = c->a;
@@ -623,8 +647,11 @@ bool s3_resource_side(struct call *c, const char *action, const char *arn,
     struct s3_bucket b;
     struct aws_err e;
     if (c->store->ops->s3_bucket_get(c->store, a, name, &b, &e) != C_OK) return false;
-    *out = (struct s3_rside){.account = b.account_id, .bucket = !key};
-    out->docs = arena_alloc(a, 3 * sizeof *out->docs);
+    /* At most three resource policies: object ACL, bucket policy, bucket
+     * ACL. */
+    struct policy_doc *docs = arena_alloc(a, 3 * sizeof *docs);
+    *out = (struct iam_resource_side){.account = b.account_id, .policies = docs,
+                                      .resource_tags = !key};
     struct policy_doc *policy = NULL;
     if (b.policy) {
         policy = arena_alloc(a, sizeof *policy);
@@ -644,14 +671,14 @@ bool s3_resource_side(struct call *c, const char *action, const char *arn,
              * granted only through object ACLs; the bucket policy can
              * still deny" (S3 User Guide, troubleshooting access denied). */
             out->account = o.owner;
-            if (doc) out->docs[out->n++] = (struct policy_doc){"object ACL", doc};
+            if (doc) docs[out->npolicies++] = (struct policy_doc){"object ACL", doc};
             if (policy) {
                 out->deny_only = policy;
-                out->ndeny = 1;
+                out->ndeny_only = 1;
             }
             return true;
         }
-        if (doc) out->docs[out->n++] = (struct policy_doc){"object ACL", doc};
+        if (doc) docs[out->npolicies++] = (struct policy_doc){"object ACL", doc};
     }
 
     if (policy) {
@@ -662,17 +689,21 @@ bool s3_resource_side(struct call *c, const char *action, const char *arn,
         if (b.pab >= 0 && (b.pab & S3_PAB_RESTRICT) && !service &&
             strcmp(c->who.account_id, b.account_id) != 0 && s3_policy_is_public(a, b.policy)) {
             out->deny_only = policy;
-            out->ndeny = 1;
-            out->restricted = policy;
+            out->ndeny_only = 1;
+            out->withheld = policy;
         } else {
-            out->docs[out->n++] = *policy;
+            docs[out->npolicies++] = *policy;
         }
     }
     if (acls) {
         struct s3_acl acl;
         acl_in_force(a, &b, b.acl, b.account_id, &acl);
         const char *doc = acl_policy(a, &acl, b.account_id, name, false);
-        if (doc) out->docs[out->n++] = (struct policy_doc){"bucket ACL", doc};
+        if (doc) docs[out->npolicies++] = (struct policy_doc){"bucket ACL", doc};
     }
     return true;
+}
+
+int s3_authz_register(void) {
+    return iam_register_resource_side("arn:aws:s3:::", s3_resource_side);
 }

@@ -327,6 +327,18 @@ struct fh_record_in {
 struct fh_buffer {
     int64_t records, bytes, first_seq, oldest_arrival;
 };
+/* UpdateDestination's refusals, shared by the handler's early checks and the
+ * store's compare-and-set.  AWS documents no message for either: these name
+ * what differs.  FH_CONFLICT_FMT: stream name, the version given (string),
+ * the stream's (long long); FH_NOT_ACTIVE_FMT: name, account, status. */
+#define FH_ERR_CONFLICT "ConcurrentModificationException"
+#define FH_CONFLICT_FMT                                                                      \
+    "Cannot update Firehose %s: CurrentDeliveryStreamVersionId %s does not match its "     \
+    "current VersionId %lld. Describe the stream for its VersionId and try again."
+#define FH_NOT_ACTIVE_FMT                                                                    \
+    "Firehose %s under accountId %s is %s; its destination can only be updated while it " \
+    "is ACTIVE."
+
 /* One buffered record (fh_records_read); the bytes are valid during the call
  * only.  Return false to stop. */
 typedef bool (*fh_record_fn)(void *ctx, int64_t seq, int64_t arrival, const void *data,
@@ -789,6 +801,17 @@ struct store_ops {
                           bool *more);
     int (*fh_stream_set_status)(struct store *s, int64_t id, const char *status, int64_t now,
                                 struct aws_err *e);
+    /* UpdateDestination's compare-and-set, one statement: when the stored
+     * version is still expected_version and the stream is not being deleted,
+     * its destination becomes f->d, its updated time f->updated and its
+     * version expected_version + 1 (written to f->version).  Of concurrent
+     * updates from one version exactly one succeeds; the others get
+     * ConcurrentModificationException (FH_CONFLICT_FMT), as does an update
+     * from a version that is no longer current.  A stream gone:
+     * ResourceNotFoundException; DELETING: ResourceInUseException
+     * (FH_NOT_ACTIVE_FMT). */
+    int (*fh_stream_update)(struct store *s, struct fh_stream *f, int64_t expected_version,
+                            struct aws_err *e);
     /* The row and its tags, then its buffered records. */
     int (*fh_stream_delete)(struct store *s, const struct fh_stream *f, struct aws_err *e);
     /* Durable (fsynced) when it returns C_OK.  Records are taken in order

@@ -191,6 +191,45 @@ static int stream_set_status(struct store *s, int64_t id, const char *status, in
     return C_OK;
 }
 
+static int stream_update(struct store *s, struct fh_stream *f, int64_t expected_version,
+                         struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    const struct fh_dest *d = &f->d;
+    /* One UPDATE guarded by the version it replaces: atomic on its own, so
+     * two updates from the same version cannot both match. */
+    if (sq_exec1(sq_q(db, "UPDATE firehose_streams SET version=version+1, updated=?,"
+                          "extended=?, role_arn=?, bucket_arn=?, prefix=?, error_prefix=?,"
+                          "size_mb=?, interval_s=?, compression=?, file_extension=?,"
+                          "cw_enabled=?, cw_group=?, cw_stream=? "
+                          "WHERE id=? AND version=? AND status<>'DELETING'",
+                      "iisssniisninnii", f->updated, (int64_t)d->extended, d->role_arn,
+                      d->bucket_arn, d->prefix, d->error_prefix, (int64_t)d->size_mb,
+                      (int64_t)d->interval_s, d->compression, d->file_extension,
+                      (int64_t)d->cw_enabled, d->cw_group, d->cw_stream, f->id,
+                      expected_version)) != C_OK)
+        return sq_internal(e, db);
+    if (sqlite3_changes(db) == 1) {
+        f->version = expected_version + 1;
+        return C_OK;
+    }
+    /* Nothing matched: say why (a later read; the refusal itself was atomic). */
+    sqlite3_stmt *st = sq_q(db, "SELECT version FROM firehose_streams WHERE id=?", "i",
+                            f->id);
+    int rc = sqlite3_step(st);
+    int64_t version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    if (rc != SQLITE_ROW) return not_found(e, f->name, f->account_id);
+    if (version != expected_version) {
+        char given[24];
+        snprintf(given, sizeof given, "%lld", (long long)expected_version);
+        return aws_errf(e, 400, FH_ERR_CONFLICT, FH_CONFLICT_FMT, f->name, given,
+                        (long long)version);
+    }
+    /* The version matched, so the status did not. */
+    return aws_errf(e, 400, "ResourceInUseException", FH_NOT_ACTIVE_FMT, f->name, f->account_id,
+                    "DELETING");
+}
+
 /* The records and totals of one stream (firehose.db), in one transaction. */
 static int drop_records(sqlite3 *db, int64_t stream_id) {
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -415,6 +454,7 @@ void store_firehose_ops(struct store_ops *o) {
     o->fh_stream_get = stream_get;
     o->fh_stream_list = stream_list;
     o->fh_stream_set_status = stream_set_status;
+    o->fh_stream_update = stream_update;
     o->fh_stream_delete = stream_delete;
     o->fh_records_append = records_append;
     o->fh_buffer_get = buffer_get;

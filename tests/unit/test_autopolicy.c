@@ -19,6 +19,7 @@
 #include "iam/authz.h"
 #include "iam/aws_managed.h"
 #include "iam/policy.h"
+#include "s3/s3.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -698,6 +699,9 @@ static void test_firehose(void) {
 
 int main(void) {
     REQUIRE(mkdtemp(dir) != NULL);
+    /* S3's resource side, as `sluice serve` registers it at start-up: the
+     * policy layer knows S3 ARNs only through it. */
+    REQUIRE(s3_authz_register() == C_OK);
     char err[512];
     REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
     arena_init(&a, 1 << 16);

@@ -13,9 +13,13 @@
  *     JSON line per record (S3.AccessDenied); when that is denied too the
  *     records stay buffered, an error event goes to the CloudWatch log
  *     stream, and they are delivered once the role is fixed;
- *   - a stream being deleted gets a last delivery, then is gone. */
+ *   - a stream being deleted gets a last delivery, then is gone;
+ *   - UpdateDestination (the store's compare-and-set): records buffered
+ *     before it go out once, under the new configuration and version; a
+ *     failing batch is retried at once under a new one. */
 #include "firehose/fh_int.h"
 #include "core/arena.h"
+#include "s3/s3.h"
 #include "s3/s3_sse.h"
 
 #include <isa-l/igzip_lib.h>
@@ -379,14 +383,84 @@ static void test_delivery(void) {
     CHECK(buffered(&f) == 0);
 }
 
+#define TRUST_FIREHOSE                                                                     \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{" \
+    "\"Service\":\"firehose.amazonaws.com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{" \
+    "\"StringEquals\":{\"sts:ExternalId\":\"" ACCT "\"}}}]}"
+
+/* The destination of f replaced by the store's compare-and-set, as
+ * UpdateDestination does once it has merged and checked the request. */
+static void update(struct fh_stream *f, const char *prefix, int interval, int64_t at) {
+    struct fh_stream u = *f;
+    u.d.prefix = prefix;
+    u.d.interval_s = interval;
+    u.updated = at;
+    CHECK(s->ops->fh_stream_update(s, &u, f->version, &e) == C_OK, "%s", e.msg);
+    *f = u;
+}
+
+static void test_update(void) {
+    CHECK(s->ops->iam_role_update_trust(s, ACCT, "fhrole", TRUST_FIREHOSE, &e) == C_OK);
+    role_policy(
+        allow_put("\"arn:aws:s3:::fh-bucket/after/*\",\"arn:aws:s3:::fh-bucket/before/*\""));
+    struct fh_stream f = make_stream("gamma", "before/", "gerr/", "UNCOMPRESSED", 1, 60);
+    int64_t t = T0 + 5 * 3600 * 1000LL;   /* 15:30 */
+    put(&f, "one,", t);
+    put(&f, "two,", t + 10);
+    struct s3_object *v;
+    firehose_deliver_once(s, REGION, t + 1000);
+    CHECK(buffered(&f) == 2, "not due yet under the first configuration");
+
+    /* Due under the new one (IntervalInSeconds 0): out once, new prefix and version. */
+    update(&f, "after/", 0, t + 1500);
+    CHECK(f.version == 2);
+    firehose_deliver_once(s, REGION, t + 2000);
+    CHECK(buffered(&f) == 0 && objects("before/", &v) == 0);
+    REQUIRE(objects("after/", &v) == 1);
+    CHECK(strncmp(v[0].key, "after/2018/08/27/15/gamma-2-2018-08-27-15-30-00-", 48) == 0, "%s",
+          v[0].key);
+    size_t len;
+    char *got = read_object(v[0].key, &len);
+    CHECK(got && strcmp(got, "one,two,") == 0, "%s", got ? got : "(none)");
+    free(got);
+    firehose_deliver_once(s, REGION, t + 3000);
+    CHECK(objects("after/", &v) == 1, "delivered once");
+
+    /* A prefix the role may not write: the batch fails and waits for its
+     * backoff; an update is tried at once, the batch as it was. */
+    firehose_retry_seconds = 60;
+    update(&f, "denied/", 0, t + 4000);
+    put(&f, "three,", t + 4000);
+    put(&f, "four,", t + 4001);
+    firehose_deliver_once(s, REGION, t + 5000);
+    CHECK(buffered(&f) == 2 && objects("denied/", &v) == 0 && objects("gerr/", &v) == 0,
+          "denied: retried later");
+    update(&f, "after/", 0, t + 5100);
+    CHECK(f.version == 4);
+    firehose_deliver_once(s, REGION, t + 5200);
+    CHECK(buffered(&f) == 0, "the new configuration does not wait for the backoff");
+    REQUIRE(objects("after/", &v) == 2);
+    const char *k = strstr(v[0].key, "gamma-4-") ? v[0].key : v[1].key;
+    CHECK(strstr(k, "/gamma-4-2018-08-27-15-30-04-") != NULL, "%s", k);
+    got = read_object(k, &len);
+    CHECK(got && strcmp(got, "three,four,") == 0, "%s", got ? got : "(none)");
+    free(got);
+    CHECK(objects("gerr/", &v) == 0, "nothing went to the error output");
+    firehose_retry_seconds = 0;
+}
+
 int main(void) {
     REQUIRE(mkdtemp(dir) != NULL);
+    /* S3's resource side, as `sluice serve` registers it at start-up: the
+     * policy layer knows S3 ARNs only through it. */
+    REQUIRE(s3_authz_register() == C_OK);
     char err[512];
     REQUIRE(store_open_embedded(dir, 0, &s, err, sizeof err) == C_OK, "%s", err);
     arena_init(&a, 1 << 16);
     firehose_retry_seconds = 0;
     test_prefixes();
     test_delivery();
+    test_update();
     s->ops->close(s);
     arena_free(&a);
     char cmd[600];

@@ -5,11 +5,14 @@
  * record, bounded reads, deletes up to a sequence number), records that
  * survive closing and reopening the store, the sweep of records whose
  * stream is gone (a crash between the two steps of a delete), and a
- * metadata-only open that has no buffer.  Runs in a fresh mkdtemp
- * directory. */
+ * metadata-only open that has no buffer; UpdateDestination's compare-and-set
+ * (the version moves by one, the destination is replaced whole, a stale
+ * version is refused naming both, of concurrent updates from one version
+ * exactly one wins).  Runs in a fresh mkdtemp directory. */
 #include "store/store.h"
 #include "core/arena.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +54,103 @@ static bool collect(void *ctx, int64_t seq, int64_t arrival, const void *p, size
         c->data[c->len] = 0;
     }
     return true;
+}
+
+/* Concurrent UpdateDestination calls: each thread (its own SQLite
+ * connection, as the server's pool threads have) tries to move the stream
+ * from the same version. */
+#define RACERS 8
+struct racer {
+    struct store *s;
+    struct fh_stream f;
+    int64_t from;
+    int rc;
+    struct aws_err e;
+};
+
+static void *race(void *arg) {
+    struct racer *r = arg;
+    r->rc = r->s->ops->fh_stream_update(r->s, &r->f, r->from, &r->e);
+    return NULL;
+}
+
+static void test_update(struct store *s, struct arena *a) {
+    const struct store_ops *o = s->ops;
+    struct aws_err e = {0};
+    struct fh_stream f = stream("333333333333", "upd");
+    f.d.file_extension = ".json";
+    CHECK(o->fh_stream_create(s, &f, NULL, 0, &e) == C_OK, "%s", e.msg);
+
+    struct fh_stream u = f;
+    u.d.prefix = "new/";
+    u.d.error_prefix = "err/";
+    u.d.role_arn = "arn:aws:iam::333333333333:role/other";
+    u.d.size_mb = 1;
+    u.d.interval_s = 0;
+    u.d.compression = "UNCOMPRESSED";
+    u.d.file_extension = NULL;
+    u.d.cw_enabled = false;
+    u.d.cw_group = NULL;
+    u.updated = 5000;
+    CHECK(o->fh_stream_update(s, &u, 1, &e) == C_OK && u.version == 2, "%s", e.msg);
+    struct fh_stream got;
+    CHECK(o->fh_stream_get(s, a, "333333333333", "us-east-1", "upd", &got, &e) == C_OK &&
+          got.version == 2 && got.updated == 5000 && got.created == 1000 &&
+          strcmp(got.d.prefix, "new/") == 0 && strcmp(got.d.error_prefix, "err/") == 0 &&
+          strcmp(got.d.role_arn, u.d.role_arn) == 0 && got.d.size_mb == 1 &&
+          got.d.interval_s == 0 && strcmp(got.d.compression, "UNCOMPRESSED") == 0 &&
+          got.d.file_extension == NULL && !got.d.cw_enabled && got.d.cw_group == NULL &&
+          strcmp(got.d.cw_stream, "s") == 0 && strcmp(got.status, "CREATING") == 0,
+          "the destination as given, the status untouched");
+
+    /* A stale version: refused, nothing changed. */
+    struct fh_stream stale = got;
+    stale.d.prefix = "stale/";
+    CHECK(o->fh_stream_update(s, &stale, 1, &e) == C_ERR && e.http == 400 &&
+          strcmp(e.code, "ConcurrentModificationException") == 0 &&
+          strcmp(e.msg, "Cannot update Firehose upd: CurrentDeliveryStreamVersionId 1 does not "
+                        "match its current VersionId 2. Describe the stream for its VersionId "
+                        "and try again.") == 0, "%s", e.msg);
+    CHECK(o->fh_stream_get(s, a, "333333333333", "us-east-1", "upd", &got, &e) == C_OK &&
+          got.version == 2 && strcmp(got.d.prefix, "new/") == 0);
+
+    /* Racing from version 2: one winner, version 3, the winner's prefix. */
+    struct racer r[RACERS];
+    pthread_t t[RACERS];
+    char prefixes[RACERS][16];
+    for (int i = 0; i < RACERS; i++) {
+        snprintf(prefixes[i], sizeof prefixes[i], "racer-%d/", i);
+        r[i] = (struct racer){.s = s, .f = got, .from = 2};
+        r[i].f.d.prefix = prefixes[i];
+        REQUIRE(pthread_create(&t[i], NULL, race, &r[i]) == 0);
+    }
+    int wins = 0, winner = -1, conflicts = 0;
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(t[i], NULL);
+        if (r[i].rc == C_OK) {
+            wins++;
+            winner = i;
+        } else if (strcmp(r[i].e.code, "ConcurrentModificationException") == 0) {
+            conflicts++;
+        }
+    }
+    CHECK(wins == 1 && conflicts == RACERS - 1, "%d wins, %d conflicts", wins, conflicts);
+    CHECK(o->fh_stream_get(s, a, "333333333333", "us-east-1", "upd", &got, &e) == C_OK &&
+          got.version == 3 && winner >= 0 && strcmp(got.d.prefix, prefixes[winner]) == 0 &&
+          r[winner].f.version == 3, "version %lld, prefix %s", (long long)got.version,
+          got.d.prefix);
+
+    /* Being deleted: ResourceInUseException; gone: not found. */
+    CHECK(o->fh_stream_set_status(s, got.id, "DELETING", 6000, &e) == C_OK);
+    struct fh_stream late = got;
+    CHECK(o->fh_stream_update(s, &late, 3, &e) == C_ERR &&
+          strcmp(e.code, "ResourceInUseException") == 0 &&
+          strcmp(e.msg, "Firehose upd under accountId 333333333333 is DELETING; its destination "
+                        "can only be updated while it is ACTIVE.") == 0, "%s", e.msg);
+    CHECK(o->fh_stream_delete(s, &got, &e) == C_OK);
+    CHECK(o->fh_stream_update(s, &late, 3, &e) == C_ERR &&
+          strcmp(e.code, "ResourceNotFoundException") == 0 &&
+          strcmp(e.msg, "Firehose upd under account 333333333333 not found.") == 0, "%s", e.msg);
 }
 
 int main(void) {
@@ -174,6 +274,8 @@ int main(void) {
           (unsigned long long)removed);
     CHECK(o->fh_buffer_get(s, beta.id, &b) == C_OK && b.records == 0);
     CHECK(o->fh_records_sweep(s, &removed) == C_OK && removed == 0);
+
+    test_update(s, &a);
 
     /* Metadata-only (the CLI): streams yes, buffer no. */
     struct store *m;
