@@ -7,17 +7,13 @@
 // them through the model extension (AWS_DATA_PATH=<repo>/models).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { CreateLogGroupCommand, DescribeResourcePoliciesCommand, PutResourcePolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { ListTagsForDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
-import { startServer, teardown, uniq, REGION, AWS_CLI } from './harness.mjs';
+import { startServer, teardown, uniq, REGION, AWS_CLI_SKIP, awsCli as awsCliAt } from './harness.mjs';
 import { clients, userWith, firehoseStream } from './delivery-helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 let srv, logs, acct, s3, iam, fh;
 
 /** A signed JSON 1.1 call; resolves to { status, json }. */
@@ -186,28 +182,9 @@ test('only catalog cells marked V1 are accepted; get, list, update, delete', asy
   await fails('GetLogDelivery', { id: d.id }, 'ResourceNotFoundException', 'Requested Log Delivery does not exist in this account.');
 });
 
-let awsVersion = null;
-try {
-  awsVersion = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
-} catch { /* not installed */ }
+const awsCli = (args) => awsCliAt(srv, ['logs', ...args]);
 
-/** The aws CLI with the repository's models (AWS_DATA_PATH): { err, stdout, stderr, json }. */
-function awsCli(args) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return new Promise((resolve) => {
-    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', 'logs', ...args], {
-      timeout: 60000,
-      env: { ...env, AWS_DATA_PATH: path.resolve(here, '../../models'), AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(),
-        AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' },
-    }, (err, stdout, stderr) => {
-      let json;
-      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      resolve({ err, stdout, stderr, json });
-    });
-  });
-}
-
-test('the aws CLI drives V1 through the model extension (AWS_DATA_PATH)', { skip: awsVersion ? false : 'aws CLI not installed' }, async () => {
+test('the aws CLI drives V1 through the model extension (AWS_DATA_PATH)', { skip: AWS_CLI_SKIP }, async () => {
   const g = await group(uniq('/aws/vendedlogs/cli'));
   const res = webacl();
   const out = await awsCli(['create-log-delivery', '--resource-arn', res, '--log-type', 'WAF_LOGS', '--destination-arn', groupArn(g)]);
@@ -225,7 +202,7 @@ test('the aws CLI drives V1 through the model extension (AWS_DATA_PATH)', { skip
   assert.match(bad.stderr, /ValidationException.*VPC_FLOW_LOGS/);
 });
 
-test('the aws CLI drives the V2 API (its own 2.9 model lacks it; AWS_DATA_PATH supplies it)', { skip: awsVersion ? false : 'aws CLI not installed' }, async () => {
+test('the aws CLI drives the V2 API (its own 2.9 model lacks it; AWS_DATA_PATH supplies it)', { skip: AWS_CLI_SKIP }, async () => {
   const g = await group(uniq('/aws/vendedlogs/cliv2'));
   const dist = `arn:aws:cloudfront::${acct}:distribution/ECLI${Date.now().toString(36).toUpperCase()}`;
   const src = await awsCli(['put-delivery-source', '--name', uniq('clisrc'), '--resource-arn', dist, '--log-type', 'ACCESS_LOGS']);

@@ -21,9 +21,6 @@
 // the version conflict or the not-ACTIVE refusal; Sluice's name what differs.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   FirehoseClient, CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand,
   PutRecordCommand, PutRecordBatchCommand, UpdateDestinationCommand,
@@ -33,10 +30,9 @@ import {
   CreateRoleCommand, PutRolePolicyCommand, CreateUserCommand, CreateAccessKeyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { startServer, expectAwsError, teardown, REGION, sleep, uniq, AWS_CLI } from './harness.mjs';
+import { startServer, expectAwsError, teardown, REGION, sleep, uniq, AWS_CLI_SKIP, awsCli as awsCliAt } from './harness.mjs';
 import { iamClient, name } from './iam-helpers.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const DEST = 'destinationId-000000000001';
 
 let srv;
@@ -63,27 +59,9 @@ function firehoseAs(credentials) {
 
 // ---- the aws CLI ----
 
-let awsVersion = null;
-try {
-  awsVersion = execFileSync(AWS_CLI, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
-} catch { /* not installed */ }
-const CLI_SKIP = awsVersion ? false : 'aws CLI not installed';
-
-/** `aws firehose ...` with the repository's models (AWS_DATA_PATH) and the admin's keys. */
-function awsCli(args) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  return new Promise((resolve) => {
-    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', 'firehose', ...args], {
-      timeout: 60000,
-      env: { ...env, AWS_DATA_PATH: path.resolve(here, '../../models'), AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile(),
-        AWS_CONFIG_FILE: '/dev/null', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' },
-    }, (err, stdout, stderr) => {
-      let json;
-      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
-      resolve({ err, stdout, stderr, json });
-    });
-  });
-}
+const CLI_SKIP = AWS_CLI_SKIP;
+/** `aws firehose ...` with the admin's keys. */
+const awsCli = (args) => awsCliAt(srv, ['firehose', ...args]);
 
 const enc = (s) => new TextEncoder().encode(s);
 // Firehose sends the stream's account as sts:ExternalId.

@@ -7,7 +7,7 @@
 //   await srv.stop();                          // SIGTERM, asserts exit code 0
 //
 // Everything talks to 127.0.0.1 only.
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,42 @@ export const REGION = 'us-east-1';
 // with `make test`), else whatever `aws` is on PATH.
 export const AWS_CLI = process.env.AWS_CLI || (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
 export const TARGET_PREFIX = 'Logs_20140328';
+
+/** false when `aws --version` runs; otherwise the reason to skip CLI tests. */
+export const AWS_CLI_SKIP = (() => {
+  try {
+    execFileSync(AWS_CLI, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
+    return false;
+  } catch {
+    return 'aws CLI not installed (`aws --version` failed); the JS SDK tests cover the API';
+  }
+})();
+
+/**
+ * The aws CLI against srv with the repository's models (AWS_DATA_PATH: the
+ * delivery API and Sluice's extensions), as `credentials` ({ accessKeyId,
+ * secretAccessKey }) or else the data directory's [default] profile; no
+ * AWS_* variable of the caller's environment leaks in. Resolves to
+ * { code, err, stdout, stderr, json }.
+ */
+export function awsCli(srv, args, { credentials } = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const creds = credentials
+    ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }
+    : { AWS_SHARED_CREDENTIALS_FILE: srv.credentialsFile() };
+  return new Promise((resolve) => {
+    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', ...args], {
+      timeout: 60000,
+      env: { ...env, ...creds, AWS_DATA_PATH: path.resolve(here, '../../models'), AWS_CONFIG_FILE: '/dev/null',
+        AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' },
+    }, (err, stdout, stderr) => {
+      let json;
+      try { json = stdout ? JSON.parse(stdout) : undefined; } catch { json = undefined; }
+      resolve({ code: err ? err.code : 0, err, stdout, stderr, json });
+    });
+  });
+}
 
 // Servers still running when the test process exits are killed, so a failing
 // test never leaves a sluice behind.

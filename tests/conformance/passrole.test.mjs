@@ -26,10 +26,10 @@ import {
   CreateRoleCommand, PutRolePolicyCommand, PutUserPolicyCommand, AttachUserPolicyCommand,
   SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { startServer, expectAwsError, teardown, REGION, sleep, uniq, AWS_CLI, SLUICE_BIN } from './harness.mjs';
+import { startServer, expectAwsError, teardown, REGION, sleep, uniq, awsCli, SLUICE_BIN } from './harness.mjs';
 import { iamClient } from './iam-helpers.mjs';
 import { s3Client } from './s3-helpers.mjs';
-import { userWith, bucketName } from './delivery-helpers.mjs';
+import { userWith, bucketName, until } from './delivery-helpers.mjs';
 
 let srv, A, B, credsB, iamA, iamB, s3A, dir;
 let bucket, role;      // A's bucket and a role of A that Firehose may assume and that may write it
@@ -72,28 +72,8 @@ async function objects(prefix = '') {
   return (r.Contents ?? []).map((o) => o.Key);
 }
 
-async function until(what, fn, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-/** The aws CLI as `creds` (an access key pair): { code, stdout, stderr }. */
-function aws(args, creds) {
-  return new Promise((resolve) => {
-    execFile(AWS_CLI, ['--endpoint-url', srv.endpoint, '--output', 'json', ...args], {
-      timeout: 60000,
-      env: { ...cleanEnv, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-        AWS_DEFAULT_REGION: REGION, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
-  });
-}
+/** The aws CLI as `creds` (an access key pair). */
+const aws = (args, creds) => awsCli(srv, args, { credentials: creds });
 const cliStream = (name, r) => ['firehose', 'create-delivery-stream', '--delivery-stream-name', name,
   '--delivery-stream-type', 'DirectPut', '--extended-s3-destination-configuration',
   JSON.stringify({ RoleARN: r, BucketARN: `arn:aws:s3:::${bucket}` })];
