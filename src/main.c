@@ -19,8 +19,11 @@
 #include "http/server.h"
 #include "http/tlscert.h"
 #include "iam/authz.h"
+#include "iam/aws_managed.h"
+#include "iam/iam.h"
 #include "iam/policy.h"
 #include "iam/simulate.h"
+#include "kms/kms.h"
 #include "logs/logs.h"
 #include "s3/s3.h"
 #include "store/store.h"
@@ -152,6 +155,17 @@ static void *sweep_main(void *arg) {
     return NULL;
 }
 
+/* The services the endpoint serves and S3's REST hooks.  The aws layer sits
+ * below every service, so it takes them as tables and never names one. */
+static int register_services(void) {
+    static const struct service_def *const SERVICES[] = {
+        &logs_service, &iam_service, &sts_service, &kms_service, &s3_service, &firehose_service};
+    for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)
+        if (dispatch_register_service(SERVICES[i]) != C_OK) return C_ERR;
+    dispatch_set_rest_handler(s3_on_headers, s3_error_response);
+    return C_OK;
+}
+
 static int serve(int argc, char **argv) {
     if (want_help(argc, argv, USAGE_SERVE)) return 0;
     const char *listen = "127.0.0.1:4566", *data = "./data", *region = "us-east-1";
@@ -224,6 +238,10 @@ static int serve(int argc, char **argv) {
         return 1;
     }
     dlv_s3_access_register();   /* S3 server access logs: the S3 layer's hooks */
+    if (register_services() != C_OK) {
+        fprintf(stderr, "sluice: could not register the services\n");
+        return 1;
+    }
     /* The policy layer's check of every operation, run by the codecs of
      * the aws layer, which never calls up. */
     dispatch_set_authorizer(iam_authorize_op);
@@ -298,7 +316,9 @@ static int serve(int argc, char **argv) {
         .akid = "test", .secret = "test", .account_id = "000000000000",
         .principal_arn = "arn:aws:iam::000000000000:root", .active = true,
         .principal_type = IAM_PT_ROOT, .userid = "000000000000"};
-    struct sluice_ctx ctx = {.store = st, .region = region, .dev_key = dev ? &DEV_KEY : NULL};
+    /* Keys are found in the store, which sits above the dispatcher. */
+    struct sluice_ctx ctx = {.store = st, .region = region, .key_lookup = st->ops->key_lookup,
+                             .dev_key = dev ? &DEV_KEY : NULL};
     struct http_config hc = {.host = host, .port = port, .max_body = max_body,
                              .threads = threads, .tls_cert_pem = cert_pem,
                              .tls_key_pem = key_pem, .handler = sluice_handle,
@@ -467,6 +487,10 @@ static int account_cmd(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc < 2) { usage(); return 2; }
+    /* Every store open (re)writes the AWS managed policies; their documents
+     * are the policy layer's, above the store, so they are handed over
+     * here, before any subcommand opens one. */
+    store_set_aws_managed(AWS_MANAGED_POLICIES, AWS_MANAGED_POLICIES_N);
     const char *cmd = argv[1];
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {
         printf("%s%s%s%s%s%s%s", USAGE_SERVE, USAGE_ACCOUNT, USAGE_SIMULATE, USAGE_CATALOG,

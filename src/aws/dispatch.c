@@ -7,24 +7,44 @@
 #include "model.h"
 #include "query_proto.h"
 #include "xml.h"
-#include "../store/store.h"
-#include "../s3/s3.h"
+#include "principal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-extern const struct service_def logs_service, iam_service, sts_service, kms_service, s3_service,
-    firehose_service;
+/* The services (dispatch_register_service): registered at start-up, before
+ * the server takes requests, and read-only after, so request threads read
+ * them without a lock.  The tables are the services' own (static), never
+ * copied. */
+#define MAX_SERVICES 16
+static const struct service_def *g_services[MAX_SERVICES];
+static size_t g_nservices;
 
-static const struct service_def *const SERVICES[] = {&logs_service, &iam_service, &sts_service,
-                                                     &kms_service, &s3_service, &firehose_service};
+int dispatch_register_service(const struct service_def *svc) {
+    if (!svc || !svc->name) return C_ERR;
+    for (size_t i = 0; i < g_nservices; i++)
+        if (strcmp(g_services[i]->name, svc->name) == 0) return g_services[i] == svc ? C_OK : C_ERR;
+    if (g_nservices == MAX_SERVICES) return C_ERR;
+    g_services[g_nservices++] = svc;
+    return C_OK;
+}
 
 const struct service_def *service_by_name(const char *name) {
-    for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)
-        if (strcmp(SERVICES[i]->name, name) == 0) return SERVICES[i];
+    for (size_t i = 0; name && i < g_nservices; i++)
+        if (strcmp(g_services[i]->name, name) == 0) return g_services[i];
     return NULL;
+}
+
+/* The REST protocol's hooks (dispatch_set_rest_handler): same life as
+ * g_services. */
+static rest_headers_fn g_rest_headers;
+static rest_error_fn g_rest_error;
+
+void dispatch_set_rest_handler(rest_headers_fn on_headers, rest_error_fn render_error) {
+    g_rest_headers = on_headers;
+    g_rest_error = render_error;
 }
 
 /* Operation tables of higher layers served under a service's name (the
@@ -87,10 +107,10 @@ const struct op_def *service_op(const struct service_def *svc, const char *name)
 }
 
 const struct service_def *service_by_target(const char *target, size_t prefix_len) {
-    for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++) {
-        const char *p = SERVICES[i]->target_prefix;
+    for (size_t i = 0; i < g_nservices; i++) {
+        const char *p = g_services[i]->target_prefix;
         if (p && strlen(p) == prefix_len && strncmp(p, target, prefix_len) == 0)
-            return SERVICES[i];
+            return g_services[i];
     }
     return NULL;
 }
@@ -116,15 +136,16 @@ static enum sigv4_errstyle guess_style(const struct http_req *rq) {
 }
 
 /* The error in the shape of the protocol that answers.  service is the
- * signed scope's service when known (it picks the XML namespace). */
+ * signed scope's service when known (it picks the XML namespace).  The REST
+ * shape is the REST handler's; with none installed, JSON. */
 static void render_error(struct http_req *rq, struct http_resp *rs, enum sigv4_errstyle st,
                          const char *service, const struct aws_err *e) {
     if (st == SIGV4_QUERY) {
         query_proto_error(rs, e, query_xmlns(&rq->arena, service), rq->request_id);
         return;
     }
-    if (st == SIGV4_S3) {
-        s3_error_response(rq, rs, e);
+    if (st == SIGV4_S3 && g_rest_error) {
+        g_rest_error(rq, rs, e);
         return;
     }
     json_proto_error(rs, e);
@@ -161,12 +182,13 @@ static int path_route(const struct http_req *rq) {
     return -1;
 }
 
-/* Headers are in: S3-style requests (REST-XML) are taken over by the S3
- * layer before their body arrives, so object bodies stream to disk and a
- * refusal reaches a client waiting on "Expect: 100-continue" at once.
+/* Headers are in: S3-style requests (REST-XML) are taken over by the REST
+ * handler (S3's) before their body arrives, so object bodies stream to disk
+ * and a refusal reaches a client waiting on "Expect: 100-continue" at once.
  * Every other request is buffered and handled by sluice_handle. */
 void sluice_on_headers(void *ctx, struct http_req *rq) {
-    if (guess_style(rq) == SIGV4_S3 && path_route(rq) < 0) s3_on_headers(ctx, rq);
+    if (g_rest_headers && guess_style(rq) == SIGV4_S3 && path_route(rq) < 0)
+        g_rest_headers(ctx, rq);
 }
 
 /* Constant-time string equality (session tokens). */
@@ -195,7 +217,8 @@ int sluice_authenticate(struct sluice_ctx *sx, struct http_req *rq, enum sigv4_e
     if (sigv4_parse(a, &sr, st, au, err) != C_OK) return C_ERR;
     if (sx->dev_key && strcmp(au->akid, sx->dev_key->akid) == 0) {
         *key = *sx->dev_key;
-    } else if (sx->store->ops->key_lookup(sx->store, a, au->akid, key) != C_OK || !key->active) {
+    } else if (!sx->key_lookup || sx->key_lookup(sx->store, a, au->akid, key) != C_OK ||
+               !key->active) {
         sigv4_unknown_key_error(st, err);
         return C_ERR;
     }

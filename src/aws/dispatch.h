@@ -9,22 +9,32 @@
 struct store;
 struct access_key;
 
+/* Finds the key of an access key id (the store's key_lookup, handed over by
+ * main: the store sits above this layer).  Fills *out from arena a; C_ERR
+ * when there is no such key. */
+typedef int (*key_lookup_fn)(struct store *st, struct arena *a, const char *akid,
+                             struct access_key *out);
+
+/* The endpoint's state, built by main and shared (read-only) by every
+ * request. */
 struct sluice_ctx {
-    struct store *store;
+    struct store *store;        /* opaque here: handed to key_lookup and to handlers */
     const char *region;
+    /* How keys are found; NULL: every key is unknown (fail closed). */
+    key_lookup_fn key_lookup;
     /* --dev-credentials: the key accepted for its akid with its secret
-     * (test/test, account 000000000000's root), built by the caller — this
-     * layer does not know principal types; NULL: none. */
+     * (test/test, account 000000000000's root), built by the caller; NULL:
+     * none. */
     const struct access_key *dev_key;
 };
 
 void sluice_handle(void *ctx, struct http_req *req, struct http_resp *resp);
-/* The http_headers_fn: S3-style requests go to the S3 layer (src/s3/s3.h)
- * before their body is read. */
+/* The http_headers_fn: S3-style requests go to the REST handler
+ * (dispatch_set_rest_handler) before their body is read. */
 void sluice_on_headers(void *ctx, struct http_req *req);
 
 /* SigV4 of a request as received (header or presigned query) in error
- * style st: parse, find the key (store, or test/test with
+ * style st: parse, find the key (sx->key_lookup, or test/test with
  * --dev-credentials; session keys need their token and must not have
  * expired), check clock, scope date and signature.  payload_hash is the
  * body's hex SHA-256, or NULL when the caller checks a stated
@@ -74,9 +84,31 @@ void dispatch_set_authorizer(op_authorize_fn fn);
 /* Run it: C_OK, or C_ERR with c->err filled (json_proto.c, query_proto.c). */
 int dispatch_authorize(struct call *c, const struct op_def *od);
 
-/* Services known to the endpoint (logs now; s3, firehose, iam, sts, kms later). */
+/* The services the endpoint serves.  Each service (a layer above this one)
+ * hands its table over at start-up, before the server takes requests
+ * (main: logs, iam, sts, kms, s3, firehose); read-only after.  A request
+ * signed for a service nobody registered is refused as unknown, and the
+ * policy layer, which asks service_by_name for the shape of its denials,
+ * answers in the JSON shape for it.  Registering the same table again is a
+ * no-op; C_ERR for another table under a taken name, or when full. */
+int dispatch_register_service(const struct service_def *svc);
+/* The registered service of a SigV4 scope name / an X-Amz-Target prefix, or
+ * NULL. */
 const struct service_def *service_by_name(const char *name);
 const struct service_def *service_by_target(const char *target, size_t prefix_len);
+
+/* The REST protocol's hooks (S3, src/s3/s3.h), installed by main at
+ * start-up.  S3-style requests (no X-Amz-Target, form body or ?Action=, and
+ * not a registered plain path) are handed to on_headers when their headers
+ * are complete, so that object bodies stream instead of being buffered;
+ * on_headers takes them over (http_req.stream) or answers them
+ * (respond_now).  render_error writes an error of such a request that the
+ * dispatcher answers itself (SigV4 failures of the buffered path, the plain
+ * paths) in the REST shape.  Without them S3-style requests are buffered,
+ * refused as an unserved protocol and their errors rendered as JSON. */
+typedef void (*rest_headers_fn)(struct sluice_ctx *sx, struct http_req *rq);
+typedef void (*rest_error_fn)(struct http_req *rq, struct http_resp *rs, const struct aws_err *e);
+void dispatch_set_rest_handler(rest_headers_fn on_headers, rest_error_fn render_error);
 /* The operation `name` of svc: its own table, then tables registered for
  * it by higher layers (service_register_ops, call.h). */
 const struct op_def *service_op(const struct service_def *svc, const char *name);

@@ -88,6 +88,16 @@ bool text_utf8_valid(const char *s, size_t n) {
     return true;
 }
 
+size_t text_nonspace_chars(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        n += (c & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 void uuid4(char out[UUID_LEN + 1]) {
     unsigned char r[16];
     /* RAND_bytes fails only when OpenSSL cannot seed, which a server that

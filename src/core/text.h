@@ -1,6 +1,6 @@
 /* Small text codecs shared by the protocol layers: hex digits, the base64
  * alphabet, base64 decoding (OpenSSL's decoder underneath), UTF-8
- * decoding, random UUIDs. */
+ * decoding and counting, random UUIDs. */
 #ifndef SLUICE_TEXT_H
 #define SLUICE_TEXT_H
 
@@ -28,6 +28,11 @@ bool b64_decode(const char *s, size_t n, uint8_t *out, size_t *outlen);
 int32_t text_utf8_next(const char *s, size_t n, size_t *len);
 /* Whether s[0..n) is entirely valid UTF-8 (by text_utf8_next). */
 bool text_utf8_valid(const char *s, size_t n);
+/* Characters (UTF-8 lead bytes, so code points of valid text) of the
+ * NUL-terminated s other than space, tab, CR and LF: how AWS measures a
+ * policy document against its size limits (iam_policy_chars), here so the
+ * store can count its quota without the policy layer above it. */
+size_t text_nonspace_chars(const char *s);
 /* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
 #define TEXT_UTF8_REPLACEMENT "\xEF\xBF\xBD"
 

@@ -26,8 +26,6 @@
 /* !{firehose:error-output-type} of records Sluice could not deliver to S3. */
 #define FH_ERROR_TYPE "s3-failed"
 
-extern const struct service_def firehose_service;
-
 /* ---- service.c ---- */
 const char *fh_stream_arn(struct arena *a, const char *region, const char *acct,
                           const char *name);

@@ -14,6 +14,11 @@
 
 struct store;
 
+/* The service (JSON 1.1, X-Amz-Target Firehose_20150804): main registers it
+ * with dispatch_register_service. */
+struct service_def;
+extern const struct service_def firehose_service;
+
 /* Options (`sluice serve`): how long a failing delivery is retried before
  * its records go to the error output prefix (default 300 s; 0 = the first
  * failure goes there at once), and how many MiB a stream may hold buffered

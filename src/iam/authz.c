@@ -36,7 +36,7 @@ static const char *const PRINCIPAL_TYPE[] = {
 static void principal_of(struct call *c, struct iam_principal *p) {
     const struct access_key *k = c->key;
     *p = (struct iam_principal){
-        .type = k ? (enum iam_principal_type)k->principal_type : IAM_PT_ROOT,
+        .type = k ? k->principal_type : IAM_PT_ROOT,
         .arn = c->who.arn,
         .account = c->who.account_id,
         .role_arn = k ? k->role_arn : NULL,
@@ -324,6 +324,10 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     if (provided) decide_more(c, &side, &ps, &r, &d);
     if (out) *out = d;
     if (d.effect == IAM_ALLOW) return C_OK;
+    /* The denial in the shape of the call's service (as registered with
+     * the dispatcher): JSON 1.1 services and unknown callers get JSON's
+     * 400 AccessDeniedException, the XML protocols (S3, IAM, STS) 403
+     * AccessDenied. */
     const struct service_def *svc = service_by_name(c->service);
     bool json = !svc || svc->proto == PROTO_JSON11;
     /* A service acting for a customer (log delivery, Firehose) reports the

@@ -1,25 +1,15 @@
 /* AWS managed policies present in every account (arn:aws:iam::aws:policy/...),
  * with their documents as AWS publishes them (AWS Managed Policy Reference,
  * docs.aws.amazon.com/aws-managed-policy/latest/reference/<Name>.html). The
- * store seeds them at open; they cannot be changed or deleted. */
+ * store seeds them at open (store_set_aws_managed); they cannot be changed
+ * or deleted. */
 #ifndef SLUICE_IAM_AWS_MANAGED_H
 #define SLUICE_IAM_AWS_MANAGED_H
 
-#include <stddef.h>
-#include <stdbool.h>
-#include <stdint.h>
+#include "../store/store.h"
 
-struct aws_managed_policy {
-    const char *name;
-    const char *path;          /* "/" or "/aws-service-role/" */
-    const char *id;            /* ANPA... */
-    const char *description;
-    const char *version;       /* default version id, "v1" */
-    const char *document;
-    int64_t created_ms, updated_ms;
-    bool attachable;           /* false for service-linked-role policies */
-};
-
+/* struct aws_managed_policy is the store's (it seeds them at open); main
+ * hands this table to store_set_aws_managed at start-up. */
 extern const struct aws_managed_policy AWS_MANAGED_POLICIES[];
 extern const size_t AWS_MANAGED_POLICIES_N;
 

@@ -15,6 +15,10 @@
 #include "../store/store.h"
 #include "policy.h"
 
+/* The service (Query protocol): main registers it with
+ * dispatch_register_service. */
+extern const struct service_def iam_service;
+
 /* AWS's quotas (IAM User Guide, "IAM and AWS STS quotas"). */
 #define IAM_MAX_KEYS_PER_USER 2
 #define IAM_MAX_ATTACHED 10            /* managed policies per user / role */

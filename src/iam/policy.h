@@ -43,7 +43,9 @@
 
 #include "../core/common.h"
 #include "../core/arena.h"
+#include "../core/text.h"
 #include "../aws/error.h"
+#include "../aws/principal.h"
 
 enum iam_policy_kind {
     IAM_POLICY_IDENTITY,   /* no Principal allowed; Resource required */
@@ -81,17 +83,8 @@ const char *iam_policy_name(const struct iam_policy *p);          /* NULL if non
 size_t iam_policy_statement_count(const struct iam_policy *p);
 const char *iam_policy_statement_sid(const struct iam_policy *p, size_t i);  /* NULL if none */
 
-enum iam_principal_type {
-    IAM_PT_ROOT,          /* arn:aws:iam::ACCT:root */
-    IAM_PT_USER,          /* arn:aws:iam::ACCT:user/path/name */
-    IAM_PT_ASSUMED_ROLE,  /* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
-    IAM_PT_SERVICE,       /* delivery.logs.amazonaws.com */
-    IAM_PT_ANONYMOUS,
-    IAM_PT_FEDERATED,     /* web identity / SAML caller of sts:AssumeRoleWith*: arn is
-                             the provider ("cognito-identity.amazonaws.com",
-                             "arn:aws:iam::ACCT:saml-provider/x"), matched by
-                             {"Federated": ...} in trust policies */
-};
+/* enum iam_principal_type: src/aws/principal.h (the dispatcher and the store
+ * use it too, and sit below this layer). */
 
 struct iam_principal {
     enum iam_principal_type type;
@@ -166,8 +159,9 @@ struct iam_decision {
 };
 
 /* Non-whitespace characters (code points) of a policy document: the size
- * IAM's limits count. */
-size_t iam_policy_chars(const char *doc);
+ * IAM's limits count.  The counting itself is in core (the store counts its
+ * inline-policy quota the same way). */
+static inline size_t iam_policy_chars(const char *doc) { return text_nonspace_chars(doc); }
 
 /* Evaluate one policy alone (for tests and simulate): IAM_EXPLICIT_DENY if a
  * Deny statement applies, else IAM_ALLOW if an Allow statement applies, else

@@ -887,13 +887,3 @@ size_t iam_policy_statement_count(const struct iam_policy *p) { return p->nstmt;
 const char *iam_policy_statement_sid(const struct iam_policy *p, size_t i) {
     return i < p->nstmt ? p->stmt[i].sid : NULL;
 }
-
-size_t iam_policy_chars(const char *s) {
-    size_t n = 0;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-        n += (c & 0xC0) != 0x80;
-    }
-    return n;
-}

@@ -29,6 +29,10 @@
 
 #include "../aws/call.h"
 
+/* The JSON API (JSON 1.1, X-Amz-Target TrentService): main registers it with
+ * dispatch_register_service. */
+extern const struct service_def kms_service;
+
 /* One encryption-context pair (S3 uses {"aws:s3:arn": "arn:aws:s3:::bucket/key"}).
  * klen / vlen 0 mean strlen(key) / strlen(value). */
 struct kms_ctx_pair {

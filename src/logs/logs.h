@@ -7,6 +7,10 @@
 #include "../aws/call.h"
 #include "../store/store.h"
 
+/* The service (JSON 1.1, X-Amz-Target Logs_20140328): main registers it
+ * with dispatch_register_service. */
+extern const struct service_def logs_service;
+
 /* ARNs as AWS forms them. */
 char *logs_group_arn(struct call *c, const char *acct, const char *name);      /* ...:log-group:N */
 char *logs_group_arn_star(struct call *c, const char *acct, const char *name); /* ...:log-group:N:* */

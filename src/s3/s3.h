@@ -2,7 +2,8 @@
  *
  * Request path (s3_route.c): the HTTP layer's on_headers hook hands every
  * S3-style request (no X-Amz-Target, no form body, no ?Action=) to
- * s3_on_headers(), which, before any body byte is read,
+ * s3_on_headers() (the dispatcher's REST handler, installed by main), which,
+ * before any body byte is read,
  *   1. finds bucket and key (path-style /bucket/key, or virtual-hosted
  *      bucket.localhost / bucket.s3.localhost / bucket.s3[.region].amazonaws.com),
  *   2. authenticates (SigV4; the payload hash is whatever
@@ -185,7 +186,12 @@ struct s3_access_hooks {
 void s3_set_access_hooks(const struct s3_access_hooks *h);
 
 /* ---- s3_route.c ---- */
-/* The http_headers_fn for S3-style requests (called by dispatch.c). */
+/* The service (REST-XML: routed by method and path, not by its table) for
+ * dispatch_register_service, so the scope "s3" is known and denials come in
+ * S3's shape. */
+extern const struct service_def s3_service;
+/* The REST handler of S3-style requests: main installs both with
+ * dispatch_set_rest_handler(s3_on_headers, s3_error_response). */
 void s3_on_headers(struct sluice_ctx *sx, struct http_req *rq);
 /* Percent-decoding as S3 reads paths and x-amz-copy-source ('+' stays '+';
  * an invalid escape is kept literally).  In the arena. */
@@ -216,7 +222,8 @@ int s3_load_object(struct s3_req *q, struct s3_object *o);
 /* Render err as S3's <Error> document into the response. */
 void s3_render_error(struct s3_req *q, const struct aws_err *e);
 /* S3's XML error for a request not yet claimed by the S3 layer (SigV4
- * failures in dispatch.c's buffered path). */
+ * failures in dispatch.c's buffered path): the REST handler's error
+ * renderer. */
 void s3_error_response(struct http_req *rq, struct http_resp *rs, const struct aws_err *e);
 
 /* ---- s3_xml.c: request bodies (expat) ---- */

@@ -15,6 +15,7 @@
 #include "../core/common.h"
 #include "../core/arena.h"
 #include "../aws/error.h"
+#include "../aws/principal.h"
 
 struct store;
 
@@ -27,24 +28,8 @@ struct account {
                              form); NULL when not in an organization */
     int64_t created;      /* ms (account_get, account_list) */
 };
-/* What a request's access key id stands for (key_lookup).  Root keys, IAM
- * user keys (AKIA...) and STS session keys (ASIA...) all come back here. */
-struct access_key {
-    const char *akid;
-    const char *secret;
-    char account_id[13];
-    const char *principal_arn;   /* arn:aws:iam::ACCT:root | arn:aws:iam::ACCT:user/PATH/NAME |
-                                    arn:aws:sts::ACCT:assumed-role/ROLE/SESSION */
-    bool active;                 /* false: an Inactive user key (UpdateAccessKey) */
-    int principal_type;          /* enum iam_principal_type (src/iam/policy.h):
-                                    IAM_PT_ROOT / IAM_PT_USER / IAM_PT_ASSUMED_ROLE */
-    const char *userid;          /* aws:userid: account id (root), AIDA... (user),
-                                    AROA...:SESSION (assumed role) */
-    const char *username;        /* users; NULL otherwise */
-    const char *role_arn;        /* sessions: arn:aws:iam::ACCT:role/PATH/NAME; else NULL */
-    const char *session_token;   /* sessions; else NULL */
-    int64_t expires_ms;          /* sessions; else 0 */
-};
+/* struct access_key (what key_lookup returns) and the principal types:
+ * src/aws/principal.h. */
 
 /* ---- IAM ---- */
 /* A policy that applies to an identity: name is the inline policy's name or
@@ -945,6 +930,26 @@ struct store {
     const struct store_ops *ops;
     void *impl;
 };
+
+/* AWS managed policies (arn:aws:iam::aws:policy/PATH NAME), present in every
+ * account and never changed or deleted through the API.  Every open
+ * (re)writes them, so an upgrade brings newer documents along.  Their
+ * documents are the policy layer's (src/iam/aws_managed.c), which sits above
+ * the store: main hands the table over with store_set_aws_managed before the
+ * first open (as must tests that use them); it is borrowed, never copied,
+ * and must outlive every store.  Without it the store has none. */
+struct aws_managed_policy {
+    const char *name;
+    const char *path;          /* "/" or "/aws-service-role/" */
+    const char *id;            /* ANPA... */
+    const char *description;
+    const char *version;       /* default version id, "v1" */
+    const char *document;
+    int64_t created_ms, updated_ms;
+    bool attachable;           /* false for service-linked-role policies */
+};
+/* Start-up only, before any store_open_*; NULL (or n 0): none. */
+void store_set_aws_managed(const struct aws_managed_policy *p, size_t n);
 
 /* Open the embedded backend in dir (created if missing).  The event store
  * is exclusive to one process (the server); STORE_META_ONLY opens just the

@@ -5,16 +5,11 @@
  * (synchronous=FULL) before the call answers. */
 #include "store.h"
 #include "store_sqlite.h"
-#include "../iam/aws_managed.h"
-#include "../iam/policy.h"
+#include "../core/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PT_ROOT IAM_PT_ROOT
-#define PT_USER IAM_PT_USER
-#define PT_ASSUMED_ROLE IAM_PT_ASSUMED_ROLE
 
 static const char *IAM_SCHEMA =
     "CREATE TABLE IF NOT EXISTS iam_users(account_id TEXT NOT NULL,"
@@ -51,6 +46,17 @@ static const char *const MIGRATIONS[] = {
     "ALTER TABLE accounts ADD COLUMN org_path TEXT",
 };
 
+/* The AWS managed policies to seed (store_set_aws_managed): the policy
+ * layer's table, handed over by main before the first open; read-only
+ * after. */
+static const struct aws_managed_policy *g_managed;
+static size_t g_nmanaged;
+
+void store_set_aws_managed(const struct aws_managed_policy *p, size_t n) {
+    g_managed = p;
+    g_nmanaged = p ? n : 0;
+}
+
 int store_iam_init(sqlite3 *db, char *err, size_t errlen) {
     char *emsg = NULL;
     if (sqlite3_exec(db, IAM_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK) {
@@ -70,8 +76,8 @@ int store_iam_init(sqlite3 *db, char *err, size_t errlen) {
     /* AWS managed policies: (re)written on every open so an upgrade brings
      * AWS's newer documents along. */
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    for (size_t i = 0; i < AWS_MANAGED_POLICIES_N; i++) {
-        const struct aws_managed_policy *p = &AWS_MANAGED_POLICIES[i];
+    for (size_t i = 0; i < g_nmanaged; i++) {
+        const struct aws_managed_policy *p = &g_managed[i];
         char arn[256];
         snprintf(arn, sizeof arn, "arn:aws:iam::aws:policy%s%s", p->path, p->name);
         int64_t num = atoll(p->version + 1);
@@ -138,7 +144,7 @@ static int key_lookup(struct store *s, struct arena *a, const char *akid, struct
             out->principal_arn = arena_sprintf(a, "arn:aws:sts::%s:assumed-role/%s/%s",
                                                out->account_id, role_name, sess);
             out->expires_ms = sqlite3_column_int64(st, 7);
-            out->principal_type = PT_ASSUMED_ROLE;
+            out->principal_type = IAM_PT_ASSUMED_ROLE;
             out->active = true;
             rc = C_OK;
         }
@@ -158,12 +164,12 @@ static int key_lookup(struct store *s, struct arena *a, const char *akid, struct
                      (const char *)sqlite3_column_text(st, 1));
             out->active = sqlite3_column_int(st, 3) != 0;
             if (is_user) {
-                out->principal_type = PT_USER;
+                out->principal_type = IAM_PT_USER;
                 out->userid = sq_col(a, st, 5);
                 out->username = sq_col(a, st, 6);
                 out->principal_arn = sq_col(a, st, 7);
             } else {
-                out->principal_type = PT_ROOT;
+                out->principal_type = IAM_PT_ROOT;
                 out->userid = arena_strdup(a, out->account_id);
                 out->principal_arn = sq_col(a, st, 2);
             }
@@ -497,12 +503,12 @@ static int inline_put(struct store *s, const char *acct, enum iam_owner kind, co
     sqlite3 *db = sq_conn(M(s));
     sq_begin(db);
     /* The quota covers all of the owner's inline policies together. */
-    size_t total = iam_policy_chars(doc);
+    size_t total = text_nonspace_chars(doc);
     sqlite3_stmt *st = sq_q(db, "SELECT document FROM iam_inline WHERE account_id=? AND kind=? "
                                 "AND owner=? AND name<>?", "siss", acct, (int64_t)kind, owner,
                             name);
     while (sqlite3_step(st) == SQLITE_ROW)
-        total += iam_policy_chars((const char *)sqlite3_column_text(st, 0));
+        total += text_nonspace_chars((const char *)sqlite3_column_text(st, 0));
     sq_done(st);
     if (max_chars && total > max_chars)
         return sq_rollback(db, aws_errf(e, 409, "LimitExceeded",
@@ -822,10 +828,10 @@ static int identity_policies(struct store *s, struct arena *a, const struct acce
     if (boundary) *boundary = NULL;
     enum iam_owner kind;
     const char *owner;
-    if (who->principal_type == PT_USER && who->username) {
+    if (who->principal_type == IAM_PT_USER && who->username) {
         kind = IAM_OWNER_USER;
         owner = who->username;
-    } else if (who->principal_type == PT_ASSUMED_ROLE && who->role_arn) {
+    } else if (who->principal_type == IAM_PT_ASSUMED_ROLE && who->role_arn) {
         kind = IAM_OWNER_ROLE;
         owner = last_segment(who->role_arn);
     } else {

@@ -169,7 +169,7 @@ int sts_AssumeRole(struct call *c) {
     }
     struct iam_request req = {
         .action = "sts:AssumeRole", .resource = r.arn, .resource_account = acct,
-        .principal = {.type = (enum iam_principal_type)k->principal_type, .arn = c->who.arn,
+        .principal = {.type = k->principal_type, .arn = c->who.arn,
                       .account = c->who.account_id, .role_arn = k->role_arn,
                       .userid = k->userid, .username = k->username},
         .ctx = ctx, .nctx = nctx,

@@ -698,10 +698,14 @@ static void test_firehose(void) {
 }
 
 int main(void) {
+    test_register_services();   /* as `sluice serve` does at start-up */
     REQUIRE(mkdtemp(dir) != NULL);
     /* S3's resource side, as `sluice serve` registers it at start-up: the
      * policy layer knows S3 ARNs only through it. */
     REQUIRE(s3_authz_register() == C_OK);
+    /* The AWS managed policies (the service-linked role's), seeded at open
+     * as `sluice` hands them to the store. */
+    store_set_aws_managed(AWS_MANAGED_POLICIES, AWS_MANAGED_POLICIES_N);
     char err[512];
     REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
     arena_init(&a, 1 << 16);

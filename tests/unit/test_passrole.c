@@ -155,6 +155,7 @@ static void run_row(size_t i, const struct row *r) {
 }
 
 int main(void) {
+    test_register_services();   /* as `sluice serve` does at start-up */
     REQUIRE(mkdtemp(dir) != NULL);
     char err[512];
     REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);

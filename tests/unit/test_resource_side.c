@@ -179,6 +179,7 @@ static void test_table(const char *bak) {
 }
 
 int main(void) {
+    test_register_services();   /* as `sluice serve` does at start-up */
     char dir[] = "/tmp/sluice-rside-XXXXXX";
     REQUIRE(mkdtemp(dir) != NULL);
     char err[512];

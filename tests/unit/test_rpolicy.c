@@ -262,6 +262,7 @@ static void test_engine(const struct account *owner, const struct account *other
 }
 
 int main(void) {
+    test_register_services();   /* as `sluice serve` does at start-up */
     char dir[] = "/tmp/sluice-rpolicy-XXXXXX";
     REQUIRE(mkdtemp(dir) != NULL);
     char err[512];

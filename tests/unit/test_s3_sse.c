@@ -302,6 +302,7 @@ static void test_owner_rules(void) {
 }
 
 int main(void) {
+    test_register_services();   /* as `sluice serve` does at start-up */
     REQUIRE(mkdtemp(dir) != NULL);
     /* S3's resource side, as `sluice serve` registers it at start-up: the
      * policy layer knows S3 ARNs only through it. */
