@@ -165,7 +165,7 @@ static int source_put(struct store *s, const struct dlv_source *src, const struc
                       size_t ntags, bool *created, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     *created = false;
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (exists(sq_q(db,
                     "SELECT 1 FROM delivery_sources WHERE account_id=? AND region=? AND "
                     "resource_arn=? AND log_type=? AND name<>?",
@@ -230,10 +230,10 @@ static int source_list(struct store *s, struct arena *a, const char *acct, const
 
 static int source_delete(struct store *s, const char *acct, const char *region, const char *name,
                          struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct arena a;
     arena_init(&a, 0);
-    sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
     sqlite3_stmt *st = sq_q(db,
                             "SELECT arn FROM delivery_sources WHERE account_id=? AND region=? "
                             "AND name=?",
@@ -265,7 +265,7 @@ static int source_set_status(struct store *s, const char *resource_arn, const ch
                              const char *reason, size_t *n, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     if (n) *n = 0;
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (sq_exec1(sq_q(db,
                       "UPDATE delivery_sources SET status=?, status_reason=? WHERE "
                       "resource_arn=?",
@@ -295,7 +295,7 @@ static int dest_put(struct store *s, const struct dlv_destination *d, const stru
                     size_t ntags, bool *created, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     *created = false;
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     bool update = exists(sq_q(db,
                               "SELECT 1 FROM delivery_destinations WHERE account_id=? AND "
                               "region=? AND name=?",
@@ -347,10 +347,10 @@ static int dest_list(struct store *s, struct arena *a, const char *acct, const c
 
 static int dest_delete(struct store *s, const char *acct, const char *region, const char *name,
                        struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct arena a;
     arena_init(&a, 0);
-    sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
     sqlite3_stmt *st = sq_q(db,
                             "SELECT arn FROM delivery_destinations WHERE account_id=? AND "
                             "region=? AND name=?",
@@ -381,7 +381,7 @@ static int dest_delete(struct store *s, const char *acct, const char *region, co
 static int dest_set_policy(struct store *s, const char *acct, const char *region,
                            const char *name, const char *policy, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (sq_exec1(sq_q(db,
                       "UPDATE delivery_destinations SET policy=? WHERE account_id=? AND "
                       "region=? AND name=?",
@@ -456,7 +456,7 @@ static int delivery_create(struct store *s, struct arena *a, struct dlv_delivery
     sqlite3 *db = sq_conn(M(s));
     if (d->model < 1 || d->model > 3)
         return aws_errf(e, 500, ERR_INTERNAL, "delivery model %d is not 1, 2 or 3", d->model);
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (d->model == 2) {
         if (v2_refs(db, a, d, e) != C_OK) return sq_rollback(db, C_ERR);
     } else if (exists(sq_q(db,
@@ -532,7 +532,7 @@ static int delivery_list(struct store *s, struct arena *a, const char *acct, con
 
 static int delivery_update(struct store *s, const struct dlv_delivery *d, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* The account and region, when given, scope the id as dlv_get does. */
     if (sq_exec1(sq_q(db,
                       "UPDATE deliveries SET record_fields=?1, field_delimiter=?2, "
@@ -548,10 +548,10 @@ static int delivery_update(struct store *s, const struct dlv_delivery *d, struct
 
 static int delivery_delete(struct store *s, const char *acct, const char *region, int model,
                            const char *id, struct aws_err *e) {
+    sqlite3 *db = sq_conn(M(s));
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct arena a;
     arena_init(&a, 0);
-    sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
     sqlite3_stmt *st = sq_q(db,
                             "SELECT arn FROM deliveries WHERE id=? AND account_id=? AND "
                             "region=? AND model=?",
@@ -635,7 +635,11 @@ static bool has_table(sqlite3 *db, const char *name) {
 int store_delivery_init(sqlite3 *db, char *err, size_t errlen) {
     char *emsg = NULL;
     bool migrate = has_table(db, "deliveries") && !has_role_column(db);
-    if (migrate && sqlite3_exec(db, "BEGIN IMMEDIATE;", NULL, NULL, &emsg) == SQLITE_OK &&
+    if (migrate && sq_begin(db, NULL) != C_OK) {
+        snprintf(err, errlen, "sqlite delivery migration: %s", sqlite3_errmsg(db));
+        return C_ERR;
+    }
+    if (migrate &&
         (sqlite3_exec(db, DELIVERY_MIGRATE_SELF, NULL, NULL, &emsg) != SQLITE_OK ||
          sqlite3_exec(db, DELIVERY_SCHEMA, NULL, NULL, &emsg) != SQLITE_OK ||
          sqlite3_exec(db,

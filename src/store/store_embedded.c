@@ -47,7 +47,15 @@ static const char *SCHEMA =
 
 void sq_conn_close(void *p) { sq_close(p); }
 
-void sq_begin(sqlite3 *db) { sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL); }
+int sq_begin(sqlite3 *db, struct aws_err *e) {
+    /* Fails only when another writer held the database past the busy
+     * timeout, or on I/O errors: the statements that follow must then not
+     * run, or each would commit on its own (autocommit) and half of a
+     * change could land. */
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) return C_OK;
+    if (e) return sq_internal(e, db);
+    return C_ERR;
+}
 
 int sq_rollback(sqlite3 *db, int rc) {
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -221,7 +229,7 @@ static int account_create(struct store *s, const char *name, struct account *out
     for (int attempt = 0; attempt < 10; attempt++) {
         sq_random_chars(out->id, 12, "0123456789");
         if (out->id[0] == '0') out->id[0] = '1';   /* 000000000000 is the dev account */
-        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (sq_begin(db, e) != C_OK) return C_ERR;
         sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM accounts WHERE name=?", "s", name);
         int exists = sqlite3_step(st) == SQLITE_ROW;
         sq_done(st);
@@ -298,7 +306,7 @@ static char *group_arn(struct arena *a, const struct log_group *g) {
 static int group_create(struct store *s, const struct log_group *g, const struct tag *tags,
                         size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "INSERT INTO log_groups(account_id,region,name,creation_time,"
                              "retention_days,kms_key_id,class) VALUES(?,?,?,?,?,?,?)",
                          "sssiins", g->account_id, g->region, g->name, g->creation_time,
@@ -352,9 +360,14 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
         arena_free(&a);
         return C_ERR;
     }
-    /* Collect stream ids, delete metadata in one transaction, then the
+    /* Collect stream ids and delete metadata in one transaction (so a
+     * stream created meanwhile is either seen or refused), then the
      * events.  Ids are AUTOINCREMENT and never reused, so events left
      * behind by a crash between the two steps can never reappear. */
+    if (sq_begin(db, e) != C_OK) {
+        arena_free(&a);
+        return C_ERR;
+    }
     sqlite3_stmt *st = sq_q(db, "SELECT id FROM log_streams WHERE group_id=?", "i", g.id);
     size_t n = 0, cap = 64;
     int64_t *ids = malloc(cap * sizeof(*ids));
@@ -363,7 +376,6 @@ static int group_delete(struct store *s, const char *acct, const char *region, c
         ids[n++] = sqlite3_column_int64(st, 0);
     }
     sq_done(st);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sq_exec1(sq_q(db, "DELETE FROM log_streams WHERE group_id=?", "i", g.id));
     sq_exec1(sq_q(db, "DELETE FROM log_groups WHERE id=?", "i", g.id));
     sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", group_arn(&a, &g)));
@@ -468,7 +480,7 @@ static int tags_set_db(sqlite3 *db, const char *arn, const struct tag *tags, siz
 static int tags_set(struct store *s, const char *arn, const struct tag *tags, size_t n,
                     size_t max_total, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (tags_set_db(db, arn, tags, n) != C_OK) {
         int r = sq_internal(e, db);
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -489,7 +501,7 @@ static int tags_set(struct store *s, const char *arn, const struct tag *tags, si
 
 static int tags_remove(struct store *s, const char *arn, const char *const *keys, size_t n) {
     sqlite3 *db = sq_conn(M(s));
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, NULL) != C_OK) return C_ERR;
     for (size_t i = 0; i < n; i++)
         sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=? AND key=?", "ss", arn, keys[i]));
     return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? C_OK : C_ERR;
@@ -669,7 +681,7 @@ static int rpolicy_init(sqlite3 *db, char *err, size_t errlen) {
 static int rpolicy_put(struct store *s, const char *acct, const char *region,
                        const struct resource_policy *p, size_t max_count, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* A scoped policy's name ("resourceArn=...") is not an account-level
      * policy's to take over. */
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM resource_policies WHERE account_id=? AND region=? "
@@ -772,7 +784,7 @@ static int rpolicy_put_scoped(struct store *s, const char *acct, const char *reg
                               const char *group, const struct resource_policy *p,
                               bool check_revision, const char *expected, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* The group is checked in the write transaction: a concurrent delete
      * either comes first (not found) or deletes this policy with it. */
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM log_groups WHERE account_id=? AND region=? AND "
@@ -829,7 +841,7 @@ static int rpolicy_delete_scoped(struct store *s, const char *acct, const char *
                                  const char *resource_arn, bool check_revision,
                                  const char *expected, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     char buf[128];
     bool exists;
     const char *cur = rpolicy_current_revision(db, acct, region, resource_arn, &exists, buf,

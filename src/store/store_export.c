@@ -25,7 +25,7 @@ static const char *EXPORT_SCHEMA =
 
 static int export_create(struct store *s, const struct export_task *t, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db,
                             "SELECT 1 FROM export_tasks WHERE account_id=? AND region=? AND "
                             "status IN ('PENDING','RUNNING')",
@@ -89,7 +89,7 @@ static int export_set_status(struct store *s, const char *task_id, const char *f
                              bool *changed, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     *changed = false;
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT status FROM export_tasks WHERE task_id=?", "s", task_id);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sq_done(st);

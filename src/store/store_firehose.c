@@ -117,7 +117,7 @@ static int stream_create(struct store *s, struct fh_stream *f, const struct tag 
                          size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     const struct fh_dest *d = &f->d;
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "INSERT INTO firehose_streams(account_id,region,name,arn,status,"
                                 "type,version,created,updated,throughput_hint,extended,role_arn,"
                                 "bucket_arn,prefix,error_prefix,size_mb,interval_s,compression,"
@@ -232,7 +232,7 @@ static int stream_update(struct store *s, struct fh_stream *f, int64_t expected_
 
 /* The records and totals of one stream (firehose.db), in one transaction. */
 static int drop_records(sqlite3 *db, int64_t stream_id) {
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, NULL) != C_OK) return C_ERR;
     if (sq_exec1(sq_q(db, "DELETE FROM records WHERE stream_id=?", "i", stream_id)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM buffers WHERE stream_id=?", "i", stream_id)) != C_OK ||
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -247,7 +247,7 @@ static int stream_delete(struct store *s, const struct fh_stream *f, struct aws_
     sqlite3 *db = sq_conn(m);
     /* The row and its tags first: once it is gone the records are
      * unreachable, and a crash before they follow leaves them to the sweep. */
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (sq_exec1(sq_q(db, "DELETE FROM firehose_streams WHERE id=?", "i", f->id)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", f->arn)) != C_OK ||
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -268,7 +268,7 @@ static int records_append(struct store *s, int64_t stream_id, const struct fh_re
     sqlite3 *db = buf_conn(M(s));
     *accepted = 0;
     if (!db) return no_buffer(e);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT bytes FROM buffers WHERE stream_id=?", "i", stream_id);
     uint64_t bytes = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
     sq_done(st);
@@ -351,7 +351,7 @@ static int records_delete(struct store *s, int64_t stream_id, int64_t upto_seq,
                           struct aws_err *e) {
     sqlite3 *db = buf_conn(M(s));
     if (!db) return no_buffer(e);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT count(*), coalesce(sum(length(data)),0) FROM records "
                                 "WHERE stream_id=? AND seq<=?", "ii", stream_id, upto_seq);
     sqlite3_step(st);

@@ -75,7 +75,11 @@ int store_iam_init(sqlite3 *db, char *err, size_t errlen) {
     }
     /* AWS managed policies: (re)written on every open so an upgrade brings
      * AWS's newer documents along. */
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, NULL) != C_OK) {
+        snprintf(err, errlen, "sqlite: cannot write the AWS managed policies: %s",
+                 sqlite3_errmsg(db));
+        return C_ERR;
+    }
     for (size_t i = 0; i < g_nmanaged; i++) {
         const struct aws_managed_policy *p = &g_managed[i];
         char arn[256];
@@ -200,7 +204,7 @@ static int account_get(struct store *s, struct arena *a, const char *id, struct 
 static int account_set_org(struct store *s, const char *id, const char *org_id, const char *ous,
                            struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT root_id FROM orgs WHERE org_id=?", "s", org_id);
     char root[16];
     if (sqlite3_step(st) == SQLITE_ROW) {
@@ -296,7 +300,7 @@ static int owner_conflicts(sqlite3 *db, const char *acct, enum iam_owner kind, c
 
 static int user_delete(struct store *s, const char *acct, const char *name, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (!count1(sq_q(db, "SELECT count(*) FROM iam_users WHERE account_id=? AND name=?", "ss",
                      acct, name)))
         return sq_rollback(db, no_entity(e, "The user with name %s cannot be found.", name));
@@ -316,7 +320,7 @@ static int user_delete(struct store *s, const char *acct, const char *name, stru
 static int key_create(struct store *s, const char *acct, const char *user, const char *akid,
                       const char *secret, size_t max, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     int64_t have = count1(sq_q(db, "SELECT count(*) FROM access_keys WHERE account_id=? AND "
                                    "user_name IS ?", "sn", acct, user));
     if ((size_t)have >= max)
@@ -405,7 +409,7 @@ static void row_role(struct arena *a, sqlite3_stmt *st, struct iam_role *r) {
 static int role_create(struct store *s, const char *acct, const struct iam_role *r,
                        const struct tag *tags, size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "INSERT INTO iam_roles(account_id," ROLE_COLS ") "
                                 "VALUES(?,?,?,?,?,?,?,?,?,?)",
                             "ssssssniin", acct, r->name, r->id, r->path, r->arn, r->trust_policy,
@@ -451,9 +455,9 @@ static int role_list(struct store *s, struct arena *a, const char *acct, const c
 
 static int role_delete(struct store *s, const char *acct, const char *name, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct arena a;
     arena_init(&a, 512);
-    sq_begin(db);
     sqlite3_stmt *st = sq_q(db, "SELECT arn, name FROM iam_roles WHERE account_id=? AND name=?",
                             "ss", acct, name);
     const char *arn = NULL, *stored = NULL;
@@ -501,7 +505,7 @@ static const char *inline_missing(enum iam_owner k) {
 static int inline_put(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
                       const char *name, const char *doc, size_t max_chars, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* The quota covers all of the owner's inline policies together. */
     size_t total = text_nonspace_chars(doc);
     sqlite3_stmt *st = sq_q(db, "SELECT document FROM iam_inline WHERE account_id=? AND kind=? "
@@ -591,7 +595,7 @@ static int missing_policy(struct aws_err *e, const char *arn) {
 static int policy_create(struct store *s, const char *acct, const struct iam_managed_policy *p,
                          const char *doc, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "INSERT INTO iam_policies(arn,account_id,name,id,path,description,"
                                 "default_version,next_version,created,updated) "
                                 "VALUES(?,?,?,?,?,?,'v1',2,?,?)",
@@ -643,7 +647,7 @@ static bool own_policy(sqlite3 *db, const char *acct, const char *arn) {
 
 static int policy_delete(struct store *s, const char *acct, const char *arn, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (!own_policy(db, acct, arn)) return sq_rollback(db, missing_policy(e, arn));
     if (count1(sq_q(db, "SELECT count(*) FROM iam_attachments WHERE account_id=? AND "
                         "policy_arn=?", "ss", acct, arn)))
@@ -674,7 +678,7 @@ static int version_create(struct store *s, struct arena *a, const char *acct, co
                           const char *doc, bool set_default, size_t max,
                           struct iam_policy_version *out, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT next_version FROM iam_policies WHERE arn=? AND "
                                 "account_id=?", "ss", arn, acct);
     int64_t next = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -732,7 +736,7 @@ static int version_list(struct store *s, struct arena *a, const char *acct, cons
 static int version_delete(struct store *s, const char *acct, const char *arn,
                           const char *version, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT default_version FROM iam_policies WHERE arn=? AND "
                                 "account_id=?", "ss", arn, acct);
     char def[24] = "";
@@ -756,7 +760,7 @@ static int version_delete(struct store *s, const char *acct, const char *arn,
 static int set_default(struct store *s, const char *acct, const char *arn, const char *version,
                        struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (!own_policy(db, acct, arn)) return sq_rollback(db, missing_policy(e, arn));
     if (!count1(sq_q(db, "SELECT count(*) FROM iam_policy_versions WHERE arn=? AND version=?",
                      "ss", arn, version)))
@@ -774,7 +778,7 @@ static int set_default(struct store *s, const char *acct, const char *arn, const
 static int attach(struct store *s, const char *acct, enum iam_owner kind, const char *owner,
                   const char *arn, size_t max, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (count1(sq_q(db, "SELECT count(*) FROM iam_attachments WHERE account_id=? AND kind=? AND "
                         "owner=? AND policy_arn=?", "siss", acct, (int64_t)kind, owner, arn)))
         return sq_commit(db, e);   /* attaching twice is a no-op, as in AWS */
@@ -863,7 +867,7 @@ static int identity_policies(struct store *s, struct arena *a, const struct acce
 
 static int session_create(struct store *s, const struct sts_session *ss, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* Expired sessions are kept a day so their keys still answer
      * ExpiredToken rather than "invalid", then purged. */
     sq_exec1(sq_q(db, "DELETE FROM sts_sessions WHERE expires<?", "i",

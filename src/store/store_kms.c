@@ -175,7 +175,7 @@ static int insert_alias(sqlite3 *db, const char *acct, const char *region,
 static int key_create(struct store *s, const struct kms_key *k, const struct tag *tags,
                       size_t ntags, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (insert_key(db, k) != C_OK) return sq_rollback(db, sq_internal(e, db));
     for (size_t i = 0; i < ntags; i++)
         if (sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss",
@@ -227,7 +227,7 @@ static int key_update(struct store *s, const struct kms_key *k, struct aws_err *
 
 static int key_delete(struct store *s, const char *key_id, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     if (sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=(SELECT arn FROM kms_keys WHERE key_id=?)",
                       "s", key_id)) != C_OK ||
         sq_exec1(sq_q(db, "DELETE FROM kms_aliases WHERE key_id=?", "s", key_id)) != C_OK ||
@@ -328,7 +328,7 @@ static int alias_delete(struct store *s, const char *acct, const char *region, c
 static int managed_key(struct store *s, struct arena *a, const struct kms_key *tmpl,
                        const char *alias, struct kms_key *out, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct kms_alias al;
     if (alias_get_db(db, a, tmpl->account_id, tmpl->region, alias, &al) == C_OK) {
         sq_rollback(db, C_OK);

@@ -201,7 +201,7 @@ static int bucket_list(struct store *s, struct arena *a, const char *acct,
 static int bucket_delete(struct store *s, const char *name, struct aws_err *e) {
     struct embedded *m = M(s);
     sqlite3 *db = sq_conn(m);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT EXISTS(SELECT 1 FROM s3_objects WHERE bucket=?)", "s",
                             name);
     sqlite3_step(st);
@@ -280,7 +280,7 @@ static int bucket_set_tags(struct store *s, const char *name, const struct tag *
     sqlite3 *db = sq_conn(M(s));
     char arn[512];
     snprintf(arn, sizeof arn, "arn:aws:s3:::%s", name);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     int rc = sq_exec1(sq_q(db, "DELETE FROM tags WHERE arn=?", "s", arn));
     for (size_t i = 0; rc == C_OK && i < n; i++)
         rc = sq_exec1(sq_q(db, "INSERT OR REPLACE INTO tags(arn,key,value) VALUES(?,?,?)", "sss",
@@ -429,9 +429,9 @@ static int object_delete(struct store *s, const char *bucket, const char *key, b
                          struct aws_err *e) {
     struct embedded *m = M(s);
     sqlite3 *db = sq_conn(m);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct arena a;
     arena_init(&a, 512);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_stmt *st = sq_q(db, "SELECT oid FROM s3_objects WHERE bucket=? AND key=?", "ss",
                             bucket, key);
     const char *oid = sqlite3_step(st) == SQLITE_ROW ? sq_col(&a, st, 0) : NULL;
@@ -580,9 +580,13 @@ int s3_upload_commit_with(struct s3_upload *u, struct s3_object *meta, s3_commit
     if (s3_upload_persist(u, e) != C_OK) return C_ERR;
     meta->size = (int64_t)u->size;
     sqlite3 *db = sq_conn(m);
+    if (sq_begin(db, e) != C_OK) {   /* as any failure below: the data file goes */
+        unlink(final);
+        free(u);
+        return C_ERR;
+    }
     struct arena a;
     arena_init(&a, 512);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_buckets WHERE name=?", "s", u->bucket);
     bool bucket = sqlite3_step(st) == SQLITE_ROW;
     sq_done(st);

@@ -121,7 +121,7 @@ static char *new_upload_id(struct arena *a, int64_t ms) {
 static int mpu_create(struct store *s, struct arena *a, struct s3_mpu *u, struct aws_err *e) {
     sqlite3 *db = sq_conn(M(s));
     const char *id = new_upload_id(a, u->initiated);
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_buckets WHERE name=?", "s", u->bucket);
     bool bucket = sqlite3_step(st) == SQLITE_ROW;
     sq_done(st);
@@ -212,10 +212,10 @@ static int mpu_abort(struct store *s, const char *bucket, const char *upload_id,
                      struct aws_err *e) {
     struct embedded *m = M(s);
     sqlite3 *db = sq_conn(m);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     struct dropped d = {.upload_id = upload_id, .cap = 16};
     arena_init(&d.a, 1024);
     d.oids = arena_alloc(&d.a, d.cap * sizeof *d.oids);
-    sq_begin(db);
     int rc = drop_upload_rows(db, &d, e);
     rc = rc == C_OK ? sq_commit(db, e) : sq_rollback(db, rc);
     /* After the commit: a crash before these unlinks leaves files no row
@@ -269,7 +269,7 @@ static int mpu_part_commit(struct store *s, struct s3_upload *up, const char *up
     free(up);
     sqlite3 *db = sq_conn(m);
     char old[33] = "";
-    sq_begin(db);
+    if (sq_begin(db, e) != C_OK) return C_ERR;
     /* The upload may have been completed or aborted while the part
      * arrived: then the part is not kept. */
     sqlite3_stmt *st = sq_q(db, "SELECT 1 FROM s3_mpu_uploads WHERE upload_id=? AND bucket=?",

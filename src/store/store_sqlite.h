@@ -27,9 +27,11 @@ struct embedded {
 sqlite3 *sq_open(const char *path, char *err, size_t errlen);
 /* pthread key destructor closing a thread's connection. */
 void sq_conn_close(void *db);
-/* Write transactions: BEGIN IMMEDIATE; COMMIT (rolls back and fills e on
- * failure); ROLLBACK returning rc for `return sq_rollback(db, aws_errf(...))`. */
-void sq_begin(sqlite3 *db);
+/* Write transactions: BEGIN IMMEDIATE (C_ERR, e filled when not NULL, if
+ * no transaction could be started: the caller must not go on); COMMIT
+ * (rolls back and fills e on failure); ROLLBACK returning rc for
+ * `return sq_rollback(db, aws_errf(...))`. */
+int sq_begin(sqlite3 *db, struct aws_err *e);
 int sq_commit(sqlite3 *db, struct aws_err *e);
 int sq_rollback(sqlite3 *db, int rc);
 

@@ -5,6 +5,7 @@
  * that owns the event store.  Runs in a fresh mkdtemp directory. */
 #include "store/store.h"
 #include "core/arena.h"
+#include "store/store_sqlite.h"
 
 #include <dirent.h>
 #include <ftw.h>
@@ -1084,6 +1085,29 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
     return remove(path);
 }
 
+/* A write transaction that cannot start (another writer holds the
+ * database past the busy timeout) is an error the caller sees, not a
+ * silent fall back to autocommit, where each statement would commit alone
+ * and half of a change could land. */
+static void test_begin_busy(void) {
+    char path[sizeof dir + 16];
+    snprintf(path, sizeof path, "%s/meta.db", dir);
+    sqlite3 *holder, *db;
+    REQUIRE(sqlite3_open(path, &holder) == SQLITE_OK && sqlite3_open(path, &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 50);
+    REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    struct aws_err e = {0};
+    CHECK(sq_begin(db, &e) == C_ERR && e.http == 500 && e.code &&
+              strcmp(e.code, "ServiceUnavailableException") == 0 && strstr(e.msg, "locked"),
+          "busy: %s", e.msg);
+    CHECK(sq_begin(db, NULL) == C_ERR, "without an error struct");
+    sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+    CHECK(sq_begin(db, &e) == C_OK, "free again");
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    sqlite3_close(holder);
+}
+
 int main(void) {
     REQUIRE(mkdtemp(base), "mkdtemp");
     snprintf(dir, sizeof dir, "%s/data", base);   /* created by the store */
@@ -1101,6 +1125,7 @@ int main(void) {
     test_tenancy(s);
     test_reopen(&s);
     test_meta_only(s);
+    test_begin_busy();
     s->ops->close(s);
 
     /* Meta-only with no server running, then a full open again. */
