@@ -51,7 +51,7 @@ static const char USAGE_SERVE[] =
     "                    [--firehose-backlog-mb N] [--catalog FILE]\n"
     "                    [--delivery-conflicts serialize|aws] [--delivery-flush-seconds N]\n"
     "                    [--delivery-backlog-mb N] [--delivery-retention-hours N]\n"
-    "                    [--metrics-token TOKEN]\n";
+    "                    [--metrics-token TOKEN | --metrics-token-file FILE]\n";
 static const char USAGE_ACCOUNT[] =
     "usage: sluice account create NAME [--data DIR] [--org o-ID [--ou ou-ID[/ou-ID...]]]\n"
     "       sluice account list [--data DIR]\n";
@@ -166,11 +166,34 @@ static int register_services(void) {
     return C_OK;
 }
 
+/* The first line of path (trailing whitespace dropped) into buf: a token
+ * given as a file stays out of the process list that --metrics-token
+ * shows to every local user.  C_ERR with the reason printed. */
+static int read_token_file(const char *path, char *buf, size_t n) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "sluice: --metrics-token-file %s: %s\n", path, strerror(errno));
+        return C_ERR;
+    }
+    bool got = fgets(buf, (int)n, f) != NULL;
+    fclose(f);
+    size_t len = got ? strlen(buf) : 0;
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
+                   buf[len - 1] == '\t'))
+        buf[--len] = 0;
+    if (!len) {
+        fprintf(stderr, "sluice: --metrics-token-file %s: no token on its first line\n", path);
+        return C_ERR;
+    }
+    return C_OK;
+}
+
 static int serve(int argc, char **argv) {
     if (want_help(argc, argv, USAGE_SERVE)) return 0;
     const char *listen = "127.0.0.1:4566", *data = "./data", *region = "us-east-1";
     const char *catalog_file = NULL;
-    const char *metrics_token = NULL;
+    const char *metrics_token = NULL, *metrics_token_file = NULL;
+    static char token_buf[1024];
     const char *tls_cert = NULL, *tls_key = NULL;
     bool tls = false, dev = false, access_log = true;
     int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -202,6 +225,7 @@ static int serve(int argc, char **argv) {
         else if (OPT("--delivery-retention-hours")) dlv_retention_hours = atoi(v);
         /* GET /metrics for Prometheus: Authorization: Bearer TOKEN (every account). */
         else if (OPT("--metrics-token")) metrics_token = v;
+        else if (OPT("--metrics-token-file")) metrics_token_file = v;
         else if (strcmp(a, "--tls") == 0) tls = true;
         else if (strcmp(a, "--dev-credentials") == 0) dev = true;
         else if (strcmp(a, "--no-access-log") == 0) access_log = false;
@@ -250,6 +274,14 @@ static int serve(int argc, char **argv) {
     if (s3_authz_register() != C_OK) {
         fprintf(stderr, "sluice: could not register S3's resource side\n");
         return 1;
+    }
+    if (metrics_token && metrics_token_file) {
+        fputs("sluice: give --metrics-token or --metrics-token-file, not both\n", stderr);
+        return 2;
+    }
+    if (metrics_token_file) {
+        if (read_token_file(metrics_token_file, token_buf, sizeof token_buf) != C_OK) return 2;
+        metrics_token = token_buf;
     }
     if (dlv_metrics_register(metrics_token) != C_OK) {
         fprintf(stderr, "sluice: could not register GET /metrics (an empty --metrics-token?)\n");

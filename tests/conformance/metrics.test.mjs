@@ -8,6 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -324,6 +327,34 @@ test('without --metrics-token no bearer token is accepted; an empty one does not
   const r = await sluice(['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent/never-created', '--metrics-token', '']);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /metrics-token/);
+});
+
+test('--metrics-token-file: the token from a file (kept out of ps); an empty file or both flags do not start', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sluice-token-'));
+  try {
+    const file = path.join(dir, 'token');
+    writeFileSync(file, `${TOKEN}-file\n`);
+    const other = await startServer({ extraArgs: ['--metrics-token-file', file] });
+    try {
+      const r = await get('/metrics', { authorization: `Bearer ${TOKEN}-file` }, other);
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.text, /sluice_records_unrouted_total/);
+      assert.equal((await get('/metrics', { authorization: `Bearer ${TOKEN}` }, other)).status, 403);
+    } finally {
+      await teardown(other);
+    }
+    writeFileSync(file, '\n');
+    let x = await sluice(['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent/never-created', '--metrics-token-file', file]);
+    assert.equal(x.code, 2, x.stderr);
+    assert.match(x.stderr, /no token on its first line/);
+    x = await sluice(['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent/never-created', '--metrics-token-file', path.join(dir, 'missing')]);
+    assert.equal(x.code, 2, x.stderr);
+    x = await sluice(['serve', '--listen', '127.0.0.1:0', '--data', '/nonexistent/never-created', '--metrics-token', 'a', '--metrics-token-file', file]);
+    assert.equal(x.code, 2, x.stderr);
+    assert.match(x.stderr, /not both/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sluice delivery status --json lists the account\'s deliveries with their state', async () => {
