@@ -25,13 +25,14 @@ import {
   FirehoseClient, CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand,
   PutRecordCommand, PutRecordBatchCommand, UpdateDestinationCommand,
 } from '@aws-sdk/client-firehose';
-import { S3Client, CreateBucketCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import {
   CreateRoleCommand, PutRolePolicyCommand, CreateUserCommand, CreateAccessKeyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { startServer, expectAwsError, teardown, REGION, sleep, uniq, AWS_CLI_SKIP, awsCli as awsCliAt } from './harness.mjs';
 import { iamClient, name } from './iam-helpers.mjs';
+import { listKeys, waitForKeys as waitKeys, objectBytes } from './s3-helpers.mjs';
 
 const DEST = 'destinationId-000000000001';
 
@@ -105,25 +106,10 @@ const update = (n, version, upd, { client = fh, shape = 'ExtendedS3DestinationUp
   client.send(new UpdateDestinationCommand({ DeliveryStreamName: n,
     CurrentDeliveryStreamVersionId: version, DestinationId: destinationId, [shape]: upd }));
 
-async function keys(prefix) {
-  const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return (r.Contents ?? []).map((o) => o.Key);
-}
+const keys = (prefix) => listKeys(s3, BUCKET, prefix);
+const waitForKeys = (prefix, count = 1, timeoutMs = 15000) => waitKeys(s3, BUCKET, prefix, { count, timeoutMs, srv });
+const body = async (key) => (await objectBytes(s3, BUCKET, key)).toString();
 
-async function waitForKeys(prefix, count = 1, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const k = await keys(prefix);
-    if (k.length >= count) return k;
-    if (Date.now() > deadline) assert.fail(`no ${count} objects under ${prefix} within ${timeoutMs} ms (have ${k.length});\n${srv.stderr.split('\n').filter((l) => l.includes('firehose')).join('\n')}`);
-    await sleep(200);
-  }
-}
-
-async function body(key) {
-  const r = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return Buffer.from(await r.Body.transformToByteArray()).toString();
-}
 
 /** <prefix>YYYY/MM/DD/HH/<stream>-<version>-<time>-<uuid> */
 const keyRe = (prefix, n, version) => new RegExp(`^${prefix}\\d{4}/\\d{2}/\\d{2}/\\d{2}/${n}-${version}-\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-[0-9a-f-]{36}$`);

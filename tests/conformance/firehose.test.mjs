@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { startServer, expectAwsError, teardown, REGION, sleep, uniq } from './harness.mjs';
 import { iamClient, name } from './iam-helpers.mjs';
+import { listKeys, waitForKeys as waitKeys, objectBytes } from './s3-helpers.mjs';
 
 let srv;
 let fh;
@@ -91,25 +92,10 @@ async function createStream(n, roleArn, dest = {}, extra = {}) {
   }));
 }
 
-async function keys(prefix) {
-  const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return (r.Contents ?? []).map((o) => o.Key);
-}
+const keys = (prefix) => listKeys(s3, BUCKET, prefix);
+const waitForKeys = (prefix, count = 1, timeoutMs = 15000) => waitKeys(s3, BUCKET, prefix, { count, timeoutMs, srv });
+const body = (key) => objectBytes(s3, BUCKET, key);
 
-async function waitForKeys(prefix, count = 1, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const k = await keys(prefix);
-    if (k.length >= count) return k;
-    if (Date.now() > deadline) assert.fail(`no ${count} objects under ${prefix} within ${timeoutMs} ms (have ${k.length});\n${srv.stderr.split('\n').filter((l) => l.includes('firehose')).join('\n')}`);
-    await sleep(200);
-  }
-}
-
-async function body(key) {
-  const r = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return Buffer.from(await r.Body.transformToByteArray());
-}
 
 const enc = (s) => new TextEncoder().encode(s);
 const keyRe = (prefix, n, ext = '') => new RegExp(`^${prefix}\\d{4}/\\d{2}/\\d{2}/\\d{2}/${n}-1-\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}${ext.replace('.', '\\.')}$`);

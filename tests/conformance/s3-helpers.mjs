@@ -2,7 +2,8 @@
 // style, as the CLI and boto3 use against a custom endpoint), a middleware
 // that records what the SDK put on the wire, and raw signed S3 requests for
 // what the SDK will not send (bad hashes, Expect: 100-continue, ...).
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -153,4 +154,30 @@ export async function signedChunkedPut(srv, { bucket, key, data, chunkSize = 655
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The keys under prefix of bucket (one page, up to 1,000). */
+export async function listKeys(s3, bucket, prefix) {
+  const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (r.Contents ?? []).map((o) => o.Key);
+}
+
+/** Poll until at least `count` keys are under prefix; on timeout fail with srv's firehose log lines. */
+export async function waitForKeys(s3, bucket, prefix, { count = 1, timeoutMs = 15000, srv } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const k = await listKeys(s3, bucket, prefix);
+    if (k.length >= count) return k;
+    if (Date.now() > deadline) {
+      const log = srv ? srv.stderr.split('\n').filter((l) => l.includes('firehose')).join('\n') : '';
+      assert.fail(`no ${count} objects under ${prefix} within ${timeoutMs} ms (have ${k.length});\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** An object's bytes. */
+export async function objectBytes(s3, bucket, key) {
+  const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await r.Body.transformToByteArray());
 }
