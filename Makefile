@@ -46,7 +46,7 @@ conformance: $(ASAN_BUILD)/Makefile
 	SLUICE_BIN=$(CURDIR)/$(ASAN_BUILD)/sluice node --test --test-concurrency=1 tests/conformance/
 
 bench: deps $(BUILD)/Makefile
-	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS) sluice bench_evstore bench_put bench_validate bench_policy bench_authz bench_s3 bench_delivery bench_dqueue bench_engine
+	@$(MAKE) --no-print-directory -C $(BUILD) -j$(JOBS) sluice bench_evstore bench_put bench_validate bench_policy bench_authz bench_s3 bench_delivery bench_dqueue bench_engine bench_format
 	bench/run.sh $(BUILD)
 
 fuzz:

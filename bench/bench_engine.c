@@ -11,14 +11,14 @@
  *  1. produce -> durable: PutVendedLogEvents records/s for a resource whose
  *     one delivery fails, so every record stays queued — the log group
  *     deleted (a failed flush reads <= 10,000 records), and the bucket
- *     deleted after CreateDelivery (a failed flush reads up to 75 MB, the
- *     S3 sink's batch, and formats it before the write is refused) — vs
+ *     deleted after CreateDelivery (the S3 sink opens its object before
+ *     reading, so a failed flush reads nothing) — vs
  *     store->dq_append of the same batches (4 threads, a data dir of its
  *     own), measured before and after the produce runs.
  *  2. produce -> S3: MB/s of log bytes delivered as gzip objects, from the
  *     first produce until GetDeliveryStatus shows every record delivered,
  *     vs ISA-L gzip (core/gzip.h) over the same bytes in 64 KiB writes (and
- *     a line per write, as the S3 sink writes).
+ *     a line per write, for comparison; the S3 sink writes 256 KiB pieces).
  *  3. produce -> log group: events/s delivered, measured the same way
  *     (median of 3), vs PutLogEvents of the same events over HTTP.
  *     For 2 and 3 also the engine alone ("drain"): the same volume written
@@ -47,10 +47,12 @@
  * (the server then creates none), and every call is signed with that
  * account's root keys: it owns the deliveries and produces their records.
  *
- *   bench_engine SLUICE_BINARY [scale=1]
+ *   bench_engine SLUICE_BINARY [scale=1] [all|s3]
  *
  * scale multiplies the volumes of cases 2, 3 and 5 (96 and 128 MiB).  About
- * 70 s on two cores.  Prints figures, then ratios; asserts no timing. */
+ * 70 s on two cores.  "s3" runs case 2 alone (its baselines, the produce
+ * run and the drain, on a server of its own: about 10 s), for profiling
+ * and repeated runs.  Prints figures, then ratios; asserts no timing. */
 #include "bench_http.h"
 #include "core/gzip.h"
 #include "store/store.h"
@@ -717,8 +719,8 @@ static double dq_baseline(size_t nbatches, double *mbs) {
 
 /* ISA-L gzip (core/gzip.h) over the lines of nbatches batches, one gzip
  * member per 75 MB (the S3 sink's largest object): written in 64 KiB slices
- * of the text (the compressor alone), or a line and its "\n" per call (as
- * the S3 sink calls s3_write_data).  MB/s of input. */
+ * of the text (the compressor alone), or a line and its "\n" per call (what
+ * small writes cost the compressor).  MB/s of input. */
 static int gz_count(void *ctx, const void *p, size_t n) {
     (void)p;
     *(size_t *)ctx += n;
@@ -910,14 +912,85 @@ static void rss_print(const char *what, const struct rss *r) {
            what, r->rss_kb / 1024.0, r->anon_kb / 1024.0, r->file_kb / 1024.0, r->hwm_kb / 1024.0);
 }
 
+/* ---------------- case 2: produce -> S3 ---------------- */
+
+struct case2 {
+    double gz_mbs, gz_cr, gz_line_mbs, gz_cr_line;   /* ISA-L alone, same bytes */
+    struct e2e r;                                    /* produce -> delivered */
+    struct drain d;                                  /* the engine alone */
+    struct rss rss_after, rss_drained;
+};
+
+/* On server s (running, delivery id_s3 made for distribution ES3BENCH0001):
+ * the baselines, the produce run, then the drain (which restarts s). */
+static void case2_run(struct srv *s, const char *id_s3, size_t n2, struct case2 *c) {
+    c->gz_mbs = gzip_baseline(n2, false, &c->gz_cr);
+    c->gz_line_mbs = gzip_baseline(n2, true, &c->gz_cr_line);
+    char head[512], rarn[128];
+    struct bodies bb;
+    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
+             resource(rarn, sizeof rarn, s, "ES3BENCH0001"));
+    bodies_build(&bb, head);
+    sync();
+    c->r = engine_run(s, &bb, id_s3, n2);
+    bodies_free(&bb);
+    c->rss_after = rss_of(s->pid);
+    c->d = drain_run(s, id_s3, n2, false);
+    c->rss_drained = rss_of(s->pid);
+}
+
+static void case2_print(const struct case2 *c, size_t n2) {
+    char what[128];
+    printf("-- 2. produce -> S3 (V2, json, gzip objects), first produce until GetDeliveryStatus "
+           "shows all delivered, vs ISA-L gzip of the same bytes --\n");
+    snprintf(what, sizeof what, "%zu x %d records, %.0f MiB", n2, BATCH, c->r.bytes / 1048576);
+    e2e_print("produce_s3_delivered", what, &c->r);
+    drain_print("engine_drain_s3", "the same volume queued, then the server started", &c->d);
+    printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip", "64 KiB writes",
+           c->gz_mbs, c->gz_cr);
+    printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip",
+           "a line + \"\\n\" per write", c->gz_line_mbs, c->gz_cr_line);
+}
+
+static void case2_ratios(const struct case2 *c) {
+    ratio("2. produce -> S3 delivered / ISA-L gzip alone, 64 KiB writes (MB/s; goal >= 0.5)",
+          c->r.bytes / c->r.secs / 1e6, c->gz_mbs);
+    ratio("2. engine drain to S3 alone / ISA-L gzip alone, 64 KiB writes (MB/s)",
+          c->d.bytes / c->d.secs / 1e6, c->gz_mbs);
+    ratio("2. ISA-L gzip a line per write / 64 KiB writes (MB/s)", c->gz_line_mbs, c->gz_mbs);
+}
+
+/* "s3": case 2 alone, on a server of its own. */
+static int main_s3(size_t n2) {
+    static struct srv B;
+    srv_init(&B, "s3");
+    srv_start(&B, 0);
+    struct client cb = {0};
+    cl_open(&cb, &B);
+    char id_s3[17];
+    make_s3_delivery(&cb, "s3", "ES3BENCH0001", "bench-engine-s3", id_s3);
+    cl_close(&cb);
+    struct case2 c2;
+    case2_run(&B, id_s3, n2, &c2);
+    srv_stop(&B);
+    case2_print(&c2, n2);
+    case2_ratios(&c2);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_engine SLUICE_BINARY [scale=1]\n");
+        fprintf(stderr, "usage: bench_engine SLUICE_BINARY [scale=1] [all|s3]\n");
         return 2;
     }
     g_bin = argv[1];
     double scale = argc > 2 ? atof(argv[2]) : 1.0;
     if (scale <= 0) scale = 1;
+    const char *section = argc > 3 ? argv[3] : "all";
+    if (strcmp(section, "all") != 0 && strcmp(section, "s3") != 0) {
+        fprintf(stderr, "bench_engine: unknown section %s (all, s3)\n", section);
+        return 2;
+    }
     const char *big_env = getenv("BENCH_BIG");
     bool big = big_env && atoi(big_env) > 0;
     signal(SIGPIPE, SIG_IGN);
@@ -939,6 +1012,7 @@ int main(int argc, char **argv) {
     printf("# records: CloudFront-like JSON objects of %zu..%zu B (%.0f avg), %d per call, %d "
            "connections; servers: --dev-credentials --delivery-flush-seconds 1 --no-access-log\n",
            lmin, lmax, g_pool_avg, BATCH, CONNS);
+    if (strcmp(section, "s3") == 0) return main_s3(n2);
 
     /* ======== 1 (baseline): dq_append of the same batches ======== */
     sync();
@@ -1011,24 +1085,12 @@ int main(int argc, char **argv) {
     must(&cb, "CreateLogStream", "{\"logGroupName\":\"bench-direct\",\"logStreamName\":\"s\"}");
     struct rss rss_b0 = rss_of(B.pid);
 
-    /* 2: produce -> S3 vs ISA-L gzip of the same bytes */
-    double gz_cr, gz_cr_line;
-    double gz_mbs = gzip_baseline(n2, false, &gz_cr);
-    double gz_line_mbs = gzip_baseline(n2, true, &gz_cr_line);
-    struct bodies bb;
-    snprintf(head, sizeof head, "{\"resourceArn\":\"%s\",\"logType\":\"ACCESS_LOGS\",",
-             resource(rarn, sizeof rarn, &B, "ES3BENCH0001"));
-    bodies_build(&bb, head);
-    sync();
-    struct e2e r2 = engine_run(&B, &bb, id_s3, n2);
-    bodies_free(&bb);
-    struct rss rss_b2 = rss_of(B.pid);
-
-    /* 2 and 3, the engine alone: drains of the same volumes (restarts B) */
+    /* 2: produce -> S3 vs ISA-L gzip of the same bytes; the drain restarts B */
     cl_close(&cb);
-    struct drain d2 = drain_run(&B, id_s3, n2, false);
-    struct rss rss_b2d = rss_of(B.pid);
+    struct case2 c2;
+    case2_run(&B, id_s3, n2, &c2);
     cl_open(&cb, &B);
+    struct bodies bb;
 
     /* 3 (baseline): PutLogEvents of the same events */
     bodies_build(&bb, "{\"logGroupName\":\"bench-direct\",\"logStreamName\":\"s\",");
@@ -1121,15 +1183,7 @@ int main(int argc, char **argv) {
     printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_status",
            "S3 (bucket deleted)", sf.state, sf.backlog, sf.failed);
 
-    printf("-- 2. produce -> S3 (V2, json, gzip objects), first produce until GetDeliveryStatus "
-           "shows all delivered, vs ISA-L gzip of the same bytes --\n");
-    snprintf(what, sizeof what, "%zu x %d records, %.0f MiB", n2, BATCH, r2.bytes / 1048576);
-    e2e_print("produce_s3_delivered", what, &r2);
-    drain_print("engine_drain_s3", "the same volume queued, then the server started", &d2);
-    printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip", "64 KiB writes",
-           gz_mbs, gz_cr);
-    printf("%-30s %-48s MB/s=%-8.1f compression=%.1fx\n", "isal_gzip",
-           "a line + \"\\n\" per write (as the S3 sink)", gz_line_mbs, gz_cr_line);
+    case2_print(&c2, n2);
 
     printf("-- 3. produce -> log group (V2, json), first produce until all delivered, vs "
            "PutLogEvents of the same events --\n");
@@ -1169,8 +1223,8 @@ int main(int argc, char **argv) {
     rss_print(what, &rss6b);
     printf("%-30s %-48s state=%s backlog=%lld failed_flushes=%lld\n", "failing_status",
            "S3, at the end", sf6.state, sf6.backlog, sf6.failed);
-    rss_print("case 2's server after case 2 (96 MiB to S3)", &rss_b2);
-    rss_print("restarted, after the S3 drain (96 MiB)", &rss_b2d);
+    rss_print("case 2's server after case 2 (96 MiB to S3)", &c2.rss_after);
+    rss_print("restarted, after the S3 drain (96 MiB)", &c2.rss_drained);
     if (!big) printf("note: BENCH_BIG=1 queues 1 GiB instead of 256 MiB\n");
 
     /* ======== ratios ======== */
@@ -1185,11 +1239,7 @@ int main(int argc, char **argv) {
           (double)n1 * BATCH / load_secs(&l1), dq_mean);
     ratio("1. produce -> durable, CWL failing / dq_append of the same batches (records/s)",
           (double)n1 * BATCH / load_secs(&l1c), dq_mean);
-    ratio("2. produce -> S3 delivered / ISA-L gzip alone, 64 KiB writes (MB/s; goal >= 0.5)",
-          r2.bytes / r2.secs / 1e6, gz_mbs);
-    ratio("2. engine drain to S3 alone / ISA-L gzip alone, 64 KiB writes (MB/s)",
-          d2.bytes / d2.secs / 1e6, gz_mbs);
-    ratio("2. ISA-L gzip a line per write / 64 KiB writes (MB/s)", gz_line_mbs, gz_mbs);
+    case2_ratios(&c2);
     ratio("3. produce -> log group delivered (median of 3) / PutLogEvents (events/s; goal >= 0.5)",
           m3, put_eps);
     double e3 = (d3r[0].records / d3r[0].secs + d3r[1].records / d3r[1].secs) / 2;

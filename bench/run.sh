@@ -46,5 +46,8 @@ fi
 echo "== delivery plane: the API with 10,000 deliveries vs an empty account; dlv_route at 1,000 vs 100,000 (own server, ${DLV_SECS:-3}s per case) =="
 "$BUILD"/bench_delivery "$BUILD"/sluice "${DLV_SECS:-3}"
 
+echo "== delivery formats: one record through json / plain / w3c; the parse alone, json_parse_view vs json_parse into an arena (the baseline) =="
+"$BUILD"/bench_format
+
 echo "== delivery engine: produce -> durable / S3 / log group vs dq_append, ISA-L gzip, PutLogEvents; latency; 100,000 idle deliveries; RSS with a backlog (own servers; BENCH_BIG=1: 1 GiB backlog) =="
 "$BUILD"/bench_engine "$BUILD"/sluice "${ENGINE_SCALE:-1}"

@@ -1,7 +1,8 @@
 /* The delivery engine (engine.h): one thread, a timer heap of deliveries
  * with queued records ordered by when their next flush is due, and a table
  * of their state (what the status reports).  Work per wake-up: the due
- * deliveries only. */
+ * deliveries only.  A second thread, the putter, writes a streamed flush's
+ * pieces (S3: compresses them) while the engine formats the next. */
 #include "engine.h"
 #include "format.h"
 #include "router.h"
@@ -214,7 +215,65 @@ void dlv_engine_forget(const char *id) {
 
 /* A flush's records, formatted straight into one contiguous buffer (the
  * file an S3 sink writes as it is; the lines CWL and Firehose need point
- * into it once reading is done): no per-record allocation or copy. */
+ * into it once reading is done): no per-record allocation or copy.
+ *
+ * A streamed flush (k.stream) formats into a piece of STREAM_PIECE bytes
+ * instead and hands each full piece to the putter thread, which writes it
+ * to the sink (S3: gzip, MD5, encryption, the file write — about as much
+ * CPU as reading and formatting it) while this thread formats the next
+ * one.  Up to STREAM_AHEAD pieces wait for the putter; the pieces are
+ * kept from flush to flush.  So a flush neither holds its batch (touching
+ * a fresh 75 MB buffer costs a page fault per 4 KiB, which is most of what
+ * formatting into one cost) nor keeps per-line offsets, and its two halves
+ * run on two cores.  The bytes and their order are the same as one buffer
+ * written at once. */
+#define STREAM_PIECE ((size_t)256 << 10)   /* gzip takes big writes best (core/gzip.h) */
+#define STREAM_AHEAD 4                     /* pieces queued for the putter: room for the
+                                              two threads' jitter on shared cores */
+
+static struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool running, stop;
+    bool failed;                /* a put of this stream failed (why says why) */
+    const struct dlv_sink *sink;
+    struct dlv_stream *stream;
+    struct buf full[STREAM_AHEAD];   /* FIFO of pieces to write: [head, head + nfull);
+                                        full[head] stays queued while it is written */
+    size_t head, nfull;
+    struct buf spare[STREAM_AHEAD + 1];   /* emptied pieces, kept from flush to flush */
+    size_t nspare;
+    struct dlv_sink_error why;
+} pt = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+static void *putter_main(void *arg) {
+    (void)arg;
+    pthread_mutex_lock(&pt.mu);
+    for (;;) {
+        while (!pt.nfull && !pt.stop) pthread_cond_wait(&pt.cv, &pt.mu);
+        if (!pt.nfull) break;   /* stop, and nothing queued */
+        struct buf piece = pt.full[pt.head];
+        bool skip = pt.failed;   /* the stream is broken: drop what is queued */
+        pthread_mutex_unlock(&pt.mu);
+        /* Only this thread touches the stream while a piece is queued. */
+        struct dlv_sink_error why = {0};
+        int rc = skip ? C_ERR : pt.sink->put(pt.stream, piece.p, piece.len, &why);
+        pthread_mutex_lock(&pt.mu);
+        if (rc != C_OK && !pt.failed) {
+            pt.failed = true;
+            pt.why = why;
+        }
+        piece.len = 0;
+        pt.spare[pt.nspare++] = piece;
+        pt.head = (pt.head + 1) % STREAM_AHEAD;
+        pt.nfull--;
+        pthread_cond_broadcast(&pt.cv);
+    }
+    pthread_mutex_unlock(&pt.mu);
+    return NULL;
+}
+
 struct collect {
     struct arena *a;
     struct dlv_fmt fmt;
@@ -226,7 +285,39 @@ struct collect {
     uint64_t bad;               /* records the format cannot render (dropped) */
     const char *bad_why;
     int64_t oldest_arrival;
+    bool count_only;            /* only find how far the batch goes (a refused
+                                   destination's records past the retention) */
+    struct dlv_stream *stream;  /* streamed: file holds the piece being formatted */
+    bool put_failed;            /* a piece was refused: the read stopped */
 };
+
+/* Waits until the putter has written every queued piece; false (and why)
+ * when a put of this stream failed. */
+static bool putter_idle(struct dlv_sink_error *why) {
+    pthread_mutex_lock(&pt.mu);
+    while (pt.nfull) pthread_cond_wait(&pt.cv, &pt.mu);
+    bool ok = !pt.failed;
+    if (!ok) *why = pt.why;
+    pthread_mutex_unlock(&pt.mu);
+    return ok;
+}
+
+/* The formatted piece to the putter's queue, an empty one back (waits
+ * while the queue is full). */
+static bool collect_put(struct collect *k) {
+    pthread_mutex_lock(&pt.mu);
+    while (pt.nfull == STREAM_AHEAD && !pt.failed) pthread_cond_wait(&pt.cv, &pt.mu);
+    bool ok = !pt.failed;
+    if (ok && k->file.len) {
+        pt.full[(pt.head + pt.nfull++) % STREAM_AHEAD] = k->file;
+        if (pt.nspare) k->file = pt.spare[--pt.nspare];
+        else buf_init(&k->file);
+        pthread_cond_signal(&pt.cv);
+    }
+    pthread_mutex_unlock(&pt.mu);
+    if (!ok) k->put_failed = true;
+    return ok;
+}
 
 static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_ms,
                         const void *msg, size_t len) {
@@ -235,6 +326,10 @@ static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_
     const char *why = NULL;
     k->last_seq = seq;
     if (!k->oldest_arrival) k->oldest_arrival = arrival_ms;
+    if (k->count_only) {
+        k->n++;
+        return true;
+    }
     /* dlv_format_record appends nothing when it fails. */
     int rc = dlv_format_record(&k->fmt, msg, len, &k->file, &why);
     if (rc != C_OK && k->fmt.format != DLV_FMT_JSON) {
@@ -251,10 +346,14 @@ static bool collect_one(void *ctx, uint64_t seq, int64_t ts_ms, int64_t arrival_
         return true;
     }
     if (k->file.len == start || k->file.p[k->file.len - 1] != '\n') buf_addc(&k->file, '\n');
+    k->bytes += k->file.len - start - 1;
+    if (k->stream) {
+        k->n++;
+        return k->file.len < STREAM_PIECE || collect_put(k);
+    }
     size_t n = k->n;
     *ARENA_PUSH(k->a, k->off, n, k->cap) = start;
     *ARENA_PUSH(k->a, k->ts, k->n, k->capts) = ts_ms;
-    k->bytes += k->file.len - start - 1;
     return true;
 }
 
@@ -283,6 +382,15 @@ static void fields_of(struct arena *a, const char *json, const char *const **out
     for (size_t i = 0; i < v->u.a.n; i++)
         if (json_str(&v->u.a.v[i])) f[(*n)++] = json_str(&v->u.a.v[i]);
     *out = f;
+}
+
+/* A streamed flush's piece back to the spare ones (kept for the next). */
+static void stream_done(struct collect *k) {
+    k->file.len = 0;
+    pthread_mutex_lock(&pt.mu);
+    pt.spare[pt.nspare++] = k->file;
+    pthread_mutex_unlock(&pt.mu);
+    buf_init(&k->file);
 }
 
 /* Outcome of a flush for the scheduler. */
@@ -367,17 +475,11 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
         ftypes[i] = cf ? cf->type : NULL;
     }
     k.fmt.delim = d.field_delimiter;
+    dlv_format_prepare(&k.fmt, &a);
     /* A delivery that is failing is retried with a small batch, so a
      * destination that still refuses costs little work, not a whole batch's
      * (up to 75 MB for S3); the first success resumes full batches. */
     size_t max_n = probe && sink->max_records > PROBE_RECORDS ? PROBE_RECORDS : sink->max_records;
-    int qrc = st->ops->dq_read(st, id, 0, max_n, sink->max_bytes, collect_one, &k);
-    if (qrc != C_OK) {
-        buf_free(&k.file);
-        aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
-        why->action = "read";
-        goto out;
-    }
     struct buf hdr;
     buf_init(&hdr);
     dlv_format_header(&k.fmt, &hdr);
@@ -389,17 +491,76 @@ static enum flush_rc flush(const char *id, const char *account, int model, bool 
                                                       : lt->stream_name,
                           .principal = svc ? dlv_service_principal(&a, svc) : NULL,
                           .header = hdr.len ? arena_strndup(&a, hdr.p, hdr.len) : NULL,
-                          .lines = collect_lines(&k), .n = k.n,
-                          .body = k.file.p, .body_len = k.file.len, .now_ms = now,
+                          .now_ms = now,
                           .fields = k.fmt.fields, .field_types = ftypes,
                           .nfields = k.fmt.nfields,
-                          .window_ms = k.oldest_arrival ? k.oldest_arrival : now};
+                          /* the first queued record's arrival: the stats keep it */
+                          .window_ms = qs.oldest_arrival_ms ? qs.oldest_arrival_ms : now};
     buf_free(&hdr);
-    int wrc = k.n ? sink->write(&b, why) : C_OK;
+    /* A sink that streams is opened before anything is read: a refused
+     * destination costs no read and no formatting. */
+    int wrc = C_OK;
+    if (sink->open) {
+        wrc = sink->open(&b, &k.stream, why);
+        /* Refused: read only when the records are to be dropped (below). */
+        k.count_only = wrc != C_OK;
+    }
+    if (k.stream) {
+        /* the putter is idle between flushes */
+        pthread_mutex_lock(&pt.mu);
+        pt.sink = sink;
+        pt.stream = k.stream;
+        pt.failed = false;
+        if (pt.nspare) k.file = pt.spare[--pt.nspare];
+        pthread_mutex_unlock(&pt.mu);
+    }
+    bool expired = qs.oldest_arrival_ms &&
+                   now - qs.oldest_arrival_ms > (int64_t)dlv_retention_hours * 3600000;
+    int qrc = C_OK;
+    if (wrc == C_OK || expired)
+        qrc = st->ops->dq_read(st, id, 0, max_n, sink->max_bytes, collect_one, &k);
+    if (k.stream && !putter_idle(why)) k.put_failed = true;
+    if (qrc != C_OK) {
+        if (k.stream) {
+            sink->abort(k.stream);
+            stream_done(&k);
+        }
+        buf_free(&k.file);
+        if (wrc == C_OK) {
+            aws_errf(&why->err, 500, ERR_SERVICE_UNAVAILABLE, "The delivery queue cannot be read.");
+            why->action = "read";
+        }
+        goto out;
+    }
+    if (wrc != C_OK) {
+        /* open refused: why says so */
+    } else if (k.stream) {
+        /* The tail (from this thread: the putter is idle), then the object
+         * durable; no record rendered: no object. */
+        if (!k.put_failed && k.n && k.file.len &&
+            sink->put(k.stream, k.file.p, k.file.len, why) != C_OK)
+            k.put_failed = true;
+        if (k.put_failed) {
+            wrc = C_ERR;
+            sink->abort(k.stream);
+        } else if (k.n) {
+            wrc = sink->commit(k.stream, why);
+        } else {
+            sink->abort(k.stream);
+        }
+        stream_done(&k);
+    } else if (k.n) {
+        b.lines = collect_lines(&k);
+        b.n = k.n;
+        b.body = k.file.p;
+        b.body_len = k.file.len;
+        b.window_ms = k.oldest_arrival ? k.oldest_arrival : now;
+        wrc = sink->write(&b, why);
+    }
     buf_free(&k.file);
     if (wrc != C_OK) {
         /* Records past the retention are dropped, counted and logged. */
-        if (qs.oldest_arrival_ms && now - qs.oldest_arrival_ms > (int64_t)dlv_retention_hours * 3600000) {
+        if (expired) {
             struct aws_err ae;
             if (st->ops->dq_ack(st, id, k.last_seq, &ae) == C_OK) {
                 *dropped += k.n + k.bad;
@@ -555,6 +716,17 @@ static void load_pending(struct store *st) {
     }
 }
 
+static void putter_stop(void) {
+    if (!pt.running) return;
+    pthread_mutex_lock(&pt.mu);
+    pt.stop = true;
+    pthread_cond_signal(&pt.cv);
+    pthread_mutex_unlock(&pt.mu);
+    pthread_join(pt.th, NULL);
+    pt.running = false;
+    while (pt.nspare) buf_free(&pt.spare[--pt.nspare]);
+}
+
 int dlv_engine_start(struct store *st, const char *region) {
     g.st = st;
     g.region = region;
@@ -562,7 +734,13 @@ int dlv_engine_start(struct store *st, const char *region) {
     pthread_mutex_lock(&g.mu);
     load_pending(st);
     pthread_mutex_unlock(&g.mu);
-    if (pthread_create(&g.thread, NULL, engine_main, NULL) != 0) return C_ERR;
+    pt.stop = false;
+    if (pthread_create(&pt.th, NULL, putter_main, NULL) != 0) return C_ERR;
+    pt.running = true;
+    if (pthread_create(&g.thread, NULL, engine_main, NULL) != 0) {
+        putter_stop();
+        return C_ERR;
+    }
     g.running = true;
     return C_OK;
 }
@@ -575,6 +753,7 @@ void dlv_engine_stop(void) {
     pthread_mutex_unlock(&g.mu);
     pthread_join(g.thread, NULL);
     g.running = false;
+    putter_stop();
     for (size_t b = 0; b < ARRAY_LEN(g.table); b++)
         for (struct dstate *s = g.table[b], *n; s; s = n) {
             n = s->next;

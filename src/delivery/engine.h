@@ -4,10 +4,11 @@
  * for Firehose, the service-linked role AWSServiceRoleForLogDelivery), so
  * the destination's own policies decide.
  *
- * One thread.  Deliveries with records are kept in a timer heap by the
- * time their next flush is due (the oldest record's arrival plus the flush
- * window; after a failure, the retry time), so the work grows with records
- * and due flushes, never with the number of deliveries.  A flush reads
+ * One thread, and a helper that writes a streamed S3 object's pieces while
+ * the next is formatted.  Deliveries with records are kept in a timer heap
+ * by the time their next flush is due (the oldest record's arrival plus
+ * the flush window; after a failure, the retry time), so the work grows
+ * with records and due flushes, never with the number of deliveries.  A flush reads
  * the delivery's records from the queue, formats them, hands one batch to
  * the destination type's sink (sink.h), and removes them from the queue
  * only once the sink has committed them durably (at least once).  A failing

@@ -38,12 +38,14 @@
  * Every line ends with "\n" (the CloudWatch Logs sink strips it); raw adds
  * none when the message already ends with one.
  *
- * Memory: each call parses into its own small arena, freed before it
- * returns; output goes to `out` only.  Thread-safe (the JSON parser is per
- * thread). */
+ * Memory: the message is parsed into storage the calling thread keeps
+ * (json_parse_view), so a record allocates nothing once the thread has
+ * seen one as large (nested values aside); output goes to `out` only.
+ * Thread-safe (the JSON parser is per thread). */
 #ifndef SLUICE_DELIVERY_FORMAT_H
 #define SLUICE_DELIVERY_FORMAT_H
 
+#include "../core/arena.h"
 #include "../core/buf.h"
 #include "../core/common.h"
 
@@ -56,17 +58,32 @@ struct dlv_fmt {
     const char *const *fields;    /* recordFields, in order (json/plain/w3c) */
     size_t nfields;
     const char *delim;            /* fieldDelimiter; NULL or "": the format's default */
+    const size_t *flen;           /* strlen of each field (dlv_format_prepare), or NULL:
+                                     measured per record */
 };
 
 /* "json" -> DLV_FMT_JSON ... (case-sensitive, the model's enum spelling);
  * -1 for parquet (issue 10), unknown or NULL. */
 int dlv_format_parse(const char *name);
+/* Measures f's fields once (f->flen, in a), for a run of records. */
+void dlv_format_prepare(struct dlv_fmt *f, struct arena *a);
 /* Append one record's line to out.  C_ERR (nothing appended) when json,
  * plain or w3c get a message that is not a JSON object (*why: "message is
  * not JSON" or "message is not a JSON object"), or when plain or w3c have
  * no recordFields (*why says so).  msg needs no padding or NUL. */
 int dlv_format_record(const struct dlv_fmt *f, const char *msg, size_t len, struct buf *out,
                       const char **why);
+/* Which way dlv_format_record_path made a line: copied as it stands (raw;
+ * a json line that is the message itself), formatted from the parser's
+ * lent tree (json_parse_view), or from a tree of copies in an arena of its
+ * own (json_parse: the way before, kept as the tests' reference). */
+enum dlv_fmt_path { DLV_PATH_COPY, DLV_PATH_TREE, DLV_PATH_PARSE };
+/* dlv_format_record, saying which path it took (*taken, may be NULL), or
+ * (parse_only) held to json_parse and format_obj: the same bytes and
+ * errors either way, which is what the tests compare. */
+int dlv_format_record_path(const struct dlv_fmt *f, const char *msg, size_t len,
+                           struct buf *out, const char **why, bool parse_only,
+                           enum dlv_fmt_path *taken);
 /* The same for a message already parsed (src/json/json.h), so that one
  * parse serves every delivery of a record.  obj must be a J_OBJ (else C_ERR);
  * where the output is "the message as received" (raw, json without

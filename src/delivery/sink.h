@@ -24,7 +24,8 @@ struct dlv_line {
     size_t len;
 };
 
-/* One batch for one delivery. */
+/* One batch for one delivery.  A streamed batch (the sink's open/put/
+ * commit) has neither lines nor body: they go to put as they are made. */
 struct dlv_batch {
     struct arena *a;                      /* lives for the flush */
     struct store *st;
@@ -56,12 +57,27 @@ struct dlv_sink_error {
     const char *action;                   /* the call refused, e.g. "s3:PutObject" */
 };
 
+/* A streamed write (S3): the destination is opened before the queue is
+ * read, takes the formatted text in pieces as it is made, and is committed
+ * (durable) or aborted at the end — so a flush never holds its batch (up to
+ * 75 MB for S3) in memory, and a refused destination costs no read. */
+struct dlv_stream;
+
 struct dlv_sink {
     const char *type;                     /* "CWL", "S3", "FH" */
     size_t max_records, max_bytes;        /* what one batch may hold (the destination
                                              API's limits) */
     int64_t (*window_ms)(void);           /* how long records wait to be batched */
     int (*write)(const struct dlv_batch *b, struct dlv_sink_error *why);
+    /* Optional (NULL: write only).  open may decline a batch it cannot
+     * stream (Parquet needs every line first): C_OK with *out NULL, and the
+     * engine calls write.  put's text is whole lines.  After open's C_OK
+     * with a stream, exactly one of commit and abort follows; commit
+     * returns once the object is durable. */
+    int (*open)(const struct dlv_batch *b, struct dlv_stream **out, struct dlv_sink_error *why);
+    int (*put)(struct dlv_stream *s, const char *p, size_t n, struct dlv_sink_error *why);
+    int (*commit)(struct dlv_stream *s, struct dlv_sink_error *why);
+    void (*abort)(struct dlv_stream *s);
 };
 
 extern const struct dlv_sink dlv_sink_cwl, dlv_sink_s3, dlv_sink_fh;

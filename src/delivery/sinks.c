@@ -182,15 +182,17 @@ static int cwl_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     return C_OK;
 }
 
-const struct dlv_sink dlv_sink_cwl = {"CWL", CWL_MAX_EVENTS, CWL_MAX_BYTES, window_fast,
-                                      cwl_write};
+const struct dlv_sink dlv_sink_cwl = {.type = "CWL", .max_records = CWL_MAX_EVENTS,
+                                      .max_bytes = CWL_MAX_BYTES, .window_ms = window_fast,
+                                      .write = cwl_write};
 
 /* ---- S3 ---- */
 
-static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why) {
-    struct aws_err e = {0};
-    struct call c;
-    as_delivery(b, &c, &e);
+/* The checks before an object is written (the bucket, its owner) and the
+ * request that writes it; C_ERR fills why. */
+static int s3_prepare(const struct dlv_batch *b, bool parquet, struct call *c, struct aws_err *e,
+                      struct s3_write_req *req, struct dlv_sink_error *why) {
+    as_delivery(b, c, e);
     const char *bucket_arn = b->resource_arn + 13;   /* arn:aws:s3:::bucket[/prefix] */
     const char *slash = strchr(bucket_arn, '/');
     const char *bucket = slash ? arena_strndup(b->a, bucket_arn, (size_t)(slash - bucket_arn))
@@ -199,19 +201,18 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
     /* The bucket's owner was recorded at setup; a bucket that changed hands
      * (deleted and re-created by another account) is not written to. */
     struct s3_bucket bk;
-    if (b->st->ops->s3_bucket_get(b->st, b->a, bucket, &bk, &e) != C_OK)
-        return fail(why, "s3:PutObject", &e);
+    if (b->st->ops->s3_bucket_get(b->st, b->a, bucket, &bk, e) != C_OK)
+        return fail(why, "s3:PutObject", e);
     if (b->d->destination_owner && strcmp(bk.account_id, b->d->destination_owner) != 0) {
-        aws_errf(&e, 403, "AccessDenied",
+        aws_errf(e, 403, "AccessDenied",
                  "The bucket %s is now owned by account %s, not %s as when the delivery was set "
                  "up: log delivery does not write to it. Re-create the delivery to deliver to "
                  "the new owner.",
                  bucket, bk.account_id, b->d->destination_owner);
-        return fail(why, "s3:PutObject", &e);
+        return fail(why, "s3:PutObject", e);
     }
     uint32_t rnd = 0;
     RAND_bytes((unsigned char *)&rnd, sizeof rnd);
-    bool parquet = b->format && strcmp(b->format, "parquet") == 0;
     struct dlv_s3key k = {.model = b->d->model,
                           .prefix = prefix,
                           .suffix_path = b->d->suffix_path,
@@ -225,22 +226,38 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
                           /* V1: AWS's documented .log.gz; V2: CloudFront's .gz */
                           .ext = parquet ? ".parquet" : b->d->model == 2 ? ".gz" : ".log.gz",
                           .unique = rnd};
-    struct s3_write_req req = {.bucket = bucket,
-                               .key = dlv_s3_key(b->a, &k),
-                               .acl = "bucket-owner-full-control",
-                               .content_type = "text/plain",
-                               .gzip = true};
-    struct buf pq;   /* parquet: the whole file, its pages compressed (no gzip around it) */
+    *req = (struct s3_write_req){.bucket = bucket,
+                                 .key = dlv_s3_key(b->a, &k),
+                                 .acl = "bucket-owner-full-control",
+                                 .content_type = "text/plain",
+                                 .gzip = true};
+    if (parquet) {
+        /* the whole file, its pages compressed (no gzip around it) */
+        req->gzip = false;
+        req->content_type = "application/vnd.apache.parquet";
+    }
+    return C_OK;
+}
+
+static bool is_parquet(const struct dlv_batch *b) {
+    return b->format && strcmp(b->format, "parquet") == 0;
+}
+
+/* A whole batch: Parquet (which needs every line before its first byte),
+ * or lines collected in one body. */
+static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why) {
+    struct aws_err e = {0};
+    struct call c;
+    struct s3_write_req req;
+    bool parquet = is_parquet(b);
+    if (s3_prepare(b, parquet, &c, &e, &req, why) != C_OK) return C_ERR;
+    struct buf pq;
     buf_init(&pq);
     const char *pwhy = NULL;
     if (parquet && pq_file_from_lines(b->fields, b->field_types, b->nfields, b->lines, b->n, &pq,
                                       NULL, &pwhy) != C_OK) {
         aws_errf(&e, 400, ERR_VALIDATION, "Cannot write a Parquet file: %s", pwhy);
         return fail(why, "s3:PutObject", &e);
-    }
-    if (parquet) {
-        req.gzip = false;
-        req.content_type = "application/vnd.apache.parquet";
     }
     struct s3_write *w;
     if (s3_write_open(&c, &req, &w) != C_OK) {
@@ -249,12 +266,7 @@ static int s3_write_batch(const struct dlv_batch *b, struct dlv_sink_error *why)
     }
     if (parquet && s3_write_data(w, pq.p, pq.len) != C_OK) goto error;
     if (!parquet && b->header && s3_write_data(w, b->header, strlen(b->header)) != C_OK) goto error;
-    /* The lines are one contiguous body: handed over in 64 KiB pieces
-     * (ISA-L compresses large writes about twice as fast as line-sized ones). */
-    for (size_t off = 0; !parquet && off < b->body_len; off += 65536) {
-        size_t n = b->body_len - off < 65536 ? b->body_len - off : 65536;
-        if (s3_write_data(w, b->body + off, n) != C_OK) goto error;
-    }
+    if (!parquet && b->body_len && s3_write_data(w, b->body, b->body_len) != C_OK) goto error;
     buf_free(&pq);
     if (s3_write_commit(w, NULL) != C_OK) return fail(why, "s3:PutObject", &e);
     return C_OK;
@@ -264,7 +276,46 @@ error:
     return fail(why, "s3:PutObject", &e);
 }
 
-const struct dlv_sink dlv_sink_s3 = {"S3", 1000000, S3_MAX_BYTES, window_s3, s3_write_batch};
+/* A streamed object: the call and its error live as long as the write
+ * (the flush's arena). */
+struct dlv_stream {
+    struct call c;
+    struct aws_err e;
+    struct s3_write *w;
+};
+
+static int s3_open(const struct dlv_batch *b, struct dlv_stream **out,
+                   struct dlv_sink_error *why) {
+    *out = NULL;
+    if (is_parquet(b)) return C_OK;   /* s3_write_batch */
+    struct dlv_stream *s = arena_calloc(b->a, sizeof *s);
+    struct s3_write_req req;
+    if (s3_prepare(b, false, &s->c, &s->e, &req, why) != C_OK) return C_ERR;
+    if (s3_write_open(&s->c, &req, &s->w) != C_OK) return fail(why, "s3:PutObject", &s->e);
+    if (b->header && s3_write_data(s->w, b->header, strlen(b->header)) != C_OK) {
+        s3_write_abort(s->w);
+        return fail(why, "s3:PutObject", &s->e);
+    }
+    *out = s;
+    return C_OK;
+}
+
+static int s3_put(struct dlv_stream *s, const char *p, size_t n, struct dlv_sink_error *why) {
+    if (s3_write_data(s->w, p, n) == C_OK) return C_OK;
+    return fail(why, "s3:PutObject", &s->e);
+}
+
+static int s3_commit(struct dlv_stream *s, struct dlv_sink_error *why) {
+    if (s3_write_commit(s->w, NULL) == C_OK) return C_OK;
+    return fail(why, "s3:PutObject", &s->e);
+}
+
+static void s3_abort(struct dlv_stream *s) { s3_write_abort(s->w); }
+
+const struct dlv_sink dlv_sink_s3 = {.type = "S3", .max_records = 1000000,
+                                     .max_bytes = S3_MAX_BYTES, .window_ms = window_s3,
+                                     .write = s3_write_batch, .open = s3_open, .put = s3_put,
+                                     .commit = s3_commit, .abort = s3_abort};
 
 /* ---- Firehose ---- */
 
@@ -303,7 +354,9 @@ static int fh_write(const struct dlv_batch *b, struct dlv_sink_error *why) {
     return C_OK;
 }
 
-const struct dlv_sink dlv_sink_fh = {"FH", FH_MAX_RECORDS, FH_MAX_BYTES, window_fast, fh_write};
+const struct dlv_sink dlv_sink_fh = {.type = "FH", .max_records = FH_MAX_RECORDS,
+                                     .max_bytes = FH_MAX_BYTES, .window_ms = window_fast,
+                                     .write = fh_write};
 
 const struct dlv_sink *dlv_sink_for(const char *type) {
     static const struct dlv_sink *const ALL[] = {&dlv_sink_cwl, &dlv_sink_s3, &dlv_sink_fh};

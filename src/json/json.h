@@ -3,7 +3,8 @@
  *
  * The parser is strict: invalid UTF-8, trailing garbage, depth > 1024 and
  * malformed numbers are errors.  Strings in the tree are NUL-terminated
- * copies in the arena (they may contain NUL bytes; use .len). */
+ * copies in the arena (json_parse_view's: in storage its thread keeps); they
+ * may contain NUL bytes, use .len. */
 #ifndef SLUICE_JSON_H
 #define SLUICE_JSON_H
 
@@ -39,6 +40,25 @@ struct jmember {
 #define JSON_PADDING 64
 int json_parse(struct arena *a, const char *in, size_t len, struct jval **out,
                char *errmsg, size_t errlen);
+
+/* json_parse for a tree that is read once, at once (a log record made into
+ * a line), without its per-call costs: the same texts accepted, the same
+ * tree, the same errmsg, but the text is copied into a padded buffer the
+ * calling thread keeps (in needs no padding), the tree's strings and
+ * members live in storage the thread keeps, and a flat object — strings,
+ * integers, short decimals, booleans, null — is read with simdjson's On
+ * Demand API in one pass (the DOM parser reads the rest and decides every
+ * error; json_parse.cc says why).  Once the thread has seen a text as
+ * large, a call allocates nothing (nested values aside).  The tree is
+ * valid until the thread's next json_parse_view.
+ *
+ * *verbatim (may be NULL): the text is an object whose values are all
+ * strings, with nothing between its tokens and no escape sequence in any
+ * key or value — so that it reads {"k":"v",...} with each k and v as the
+ * tree holds them (found from the lengths: any whitespace or escape makes
+ * the text longer than its keys and values quoted). */
+int json_parse_view(const char *in, size_t len, const struct jval **out, bool *verbatim,
+                    char *errmsg, size_t errlen);
 
 /* Lookups (NULL when absent or of another type where noted). */
 const struct jval *json_get(const struct jval *obj, const char *key);
