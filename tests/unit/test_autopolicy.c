@@ -48,12 +48,6 @@ static struct call *as(struct who *w, const char *akid) {
     return &w->c;
 }
 
-static void new_account(const char *name, struct account *acct, char ak[21]) {
-    char sec[41];
-    struct aws_err e;
-    REQUIRE(s->ops->account_create(s, name, acct, ak, sec, &e) == C_OK, "%s", e.msg);
-}
-
 /* A user of A with access key akid and (unless NULL) one inline policy. */
 static void new_user(const char *name, const char *akid, const char *policy) {
     struct aws_err e;
@@ -698,23 +692,16 @@ static void test_firehose(void) {
 }
 
 int main(void) {
-    test_register_services();   /* as `sluice serve` does at start-up */
-    REQUIRE(mkdtemp(dir) != NULL);
-    /* S3's resource side, as `sluice serve` registers it at start-up: the
-     * policy layer knows S3 ARNs only through it. */
-    REQUIRE(s3_authz_register() == C_OK);
     /* The AWS managed policies (the service-linked role's), seeded at open
      * as `sluice` hands them to the store. */
     store_set_aws_managed(AWS_MANAGED_POLICIES, AWS_MANAGED_POLICIES_N);
-    char err[512];
-    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
-    arena_init(&a, 1 << 16);
-    new_account("a", &A, akA);
-    new_account("b", &B, akB);
-    new_account("c", &C, akC);
-    new_account("d", &D, akD);
-    new_account("e", &E, akE);
-    new_account("f", &F, akF);
+    s = test_world(dir, &a);   /* as `sluice serve` wires it up */
+    test_account(s, "a", &A, akA);
+    test_account(s, "b", &B, akB);
+    test_account(s, "c", &C, akC);
+    test_account(s, "d", &D, akD);
+    test_account(s, "e", &E, akE);
+    test_account(s, "f", &F, akF);
 
     new_user("plain", PLAIN, NULL);
     /* PutResourcePolicy only, and an explicit deny of DescribeLogGroups. */

@@ -15,6 +15,7 @@
 #include "sts/sts.h"
 #include "check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The services `sluice serve` registers (src/main.c).  The policy layer
@@ -27,6 +28,29 @@ static inline void test_register_services(void) {
         &logs_service, &iam_service, &sts_service, &kms_service, &s3_service, &firehose_service};
     for (size_t i = 0; i < ARRAY_LEN(SERVICES); i++)
         REQUIRE(dispatch_register_service(SERVICES[i]) == C_OK, "%s", SERVICES[i]->name);
+}
+
+/* What `sluice serve` wires up before it serves — the services and S3's
+ * resource side for the policy layer — then a fresh metadata-only store in
+ * dir (a mkdtemp template, rewritten) and the arena a.  Call first in main
+ * (after store_set_aws_managed when the test needs AWS managed policies). */
+static inline struct store *test_world(char *dir, struct arena *a) {
+    test_register_services();
+    REQUIRE(s3_authz_register() == C_OK);
+    REQUIRE(mkdtemp(dir) != NULL, "%s", dir);
+    struct store *s;
+    char err[512];
+    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
+    arena_init(a, 1 << 16);
+    return s;
+}
+
+/* A new account named name; its root's access key in ak. */
+static inline void test_account(struct store *s, const char *name, struct account *acct,
+                                char ak[21]) {
+    char sec[41];
+    struct aws_err e;
+    REQUIRE(s->ops->account_create(s, name, acct, ak, sec, &e) == C_OK, "%s", e.msg);
 }
 
 struct who {

@@ -28,11 +28,7 @@ static bool denied(const struct who *w, int rc) {
 }
 
 int main(void) {
-    test_register_services();   /* as `sluice serve` does at start-up */
-    REQUIRE(mkdtemp(dir) != NULL);
-    char err[512];
-    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
-    arena_init(&a, 1 << 16);
+    s = test_world(dir, &a);   /* as `sluice serve` wires it up */
     struct aws_err e;
     struct account writer, owner;
     char wak[21], wsec[41], oak[21], osec[41];

@@ -22,12 +22,6 @@ static char akA[21], akB[21];
 #define FH "firehose.amazonaws.com"
 #define LAMBDA "lambda.amazonaws.com"
 
-static void new_account(const char *name, struct account *acct, char ak[21]) {
-    char sec[41];
-    struct aws_err e;
-    REQUIRE(s->ops->account_create(s, name, acct, ak, sec, &e) == C_OK, "%s", e.msg);
-}
-
 /* A user of acct with access key akid and (unless NULL) one inline policy;
  * "%A" in the policy stands for A's account id. */
 static void new_user(const struct account *acct, const char *name, const char *akid,
@@ -155,13 +149,9 @@ static void run_row(size_t i, const struct row *r) {
 }
 
 int main(void) {
-    test_register_services();   /* as `sluice serve` does at start-up */
-    REQUIRE(mkdtemp(dir) != NULL);
-    char err[512];
-    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
-    arena_init(&a, 1 << 16);
-    new_account("a", &A, akA);
-    new_account("b", &B, akB);
+    s = test_world(dir, &a);   /* as `sluice serve` wires it up */
+    test_account(s, "a", &A, akA);
+    test_account(s, "b", &B, akB);
 
     new_user(&A, "fhonly", FHONLY, POLICY("{\"Effect\":\"Allow\",\"Action\":\"firehose:*\","
                                           "\"Resource\":\"*\"}"));

@@ -179,12 +179,8 @@ static void test_table(const char *bak) {
 }
 
 int main(void) {
-    test_register_services();   /* as `sluice serve` does at start-up */
     char dir[] = "/tmp/sluice-rside-XXXXXX";
-    REQUIRE(mkdtemp(dir) != NULL);
-    char err[512];
-    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
-    arena_init(&a, 1 << 16);
+    s = test_world(dir, &a);   /* as `sluice serve` wires it up */
     struct aws_err e;
     struct account owner, other;
     char oak[21], osec[41], bak[21], bsec[41];

@@ -302,14 +302,7 @@ static void test_owner_rules(void) {
 }
 
 int main(void) {
-    test_register_services();   /* as `sluice serve` does at start-up */
-    REQUIRE(mkdtemp(dir) != NULL);
-    /* S3's resource side, as `sluice serve` registers it at start-up: the
-     * policy layer knows S3 ARNs only through it. */
-    REQUIRE(s3_authz_register() == C_OK);
-    char err[512];
-    REQUIRE(store_open_embedded(dir, STORE_META_ONLY, &s, err, sizeof err) == C_OK, "%s", err);
-    arena_init(&a, 1 << 16);
+    s = test_world(dir, &a);   /* as `sluice serve` wires it up */
     struct aws_err e;
     struct account owner;
     char oak[21], osec[41];
