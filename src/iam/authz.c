@@ -13,16 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-struct ctxb {
-    struct iam_ctx *v;
-    size_t n, cap;
-};
-
-static void ctx_add(struct arena *a, struct ctxb *b, const char *key, const char *value) {
+void iam_ctx_add(struct arena *a, struct iam_ctx_list *l, const char *key, const char *value) {
     if (!value) return;
     const char **vals = arena_alloc(a, sizeof(*vals));
     vals[0] = value;
-    *ARENA_PUSH(a, b->v, b->n, b->cap) = (struct iam_ctx){key, vals, 1};
+    *ARENA_PUSH(a, l->v, l->n, l->cap) = (struct iam_ctx){key, vals, 1};
 }
 
 static const char *const PRINCIPAL_TYPE[] = {
@@ -47,42 +42,42 @@ static void principal_of(struct call *c, struct iam_principal *p) {
 
 /* The global condition keys of the request (AWS's "global condition
  * context keys" that describe the principal, the network and the time). */
-static void global_keys(struct call *c, const struct iam_principal *p, struct ctxb *b,
+static void global_keys(struct call *c, const struct iam_principal *p, struct iam_ctx_list *b,
                         const char *resource_account) {
     struct arena *a = c->a;
     /* For a role session aws:PrincipalArn is the role's ARN, not the
      * session's (AWS documents it so). */
     bool service = p->type == IAM_PT_SERVICE;
-    ctx_add(a, b, "aws:PrincipalIsAWSService", service ? "true" : "false");
+    iam_ctx_add(a, b, "aws:PrincipalIsAWSService", service ? "true" : "false");
     if (service) {
         /* A service principal is no account's identity: no aws:Principal*
          * keys but its name, and the resource it acts for. */
-        ctx_add(a, b, "aws:PrincipalServiceName", p->arn);
-        ctx_add(a, b, "aws:SourceAccount", c->source_account);
-        ctx_add(a, b, "aws:SourceArn", c->source_arn);
+        iam_ctx_add(a, b, "aws:PrincipalServiceName", p->arn);
+        iam_ctx_add(a, b, "aws:SourceAccount", c->source_account);
+        iam_ctx_add(a, b, "aws:SourceArn", c->source_arn);
     } else {
-        ctx_add(a, b, "aws:PrincipalArn", p->role_arn ? p->role_arn : p->arn);
-        ctx_add(a, b, "aws:PrincipalAccount", p->account);
-        ctx_add(a, b, "aws:PrincipalType", PRINCIPAL_TYPE[p->type]);
-        ctx_add(a, b, "aws:userid", p->userid);
-        ctx_add(a, b, "aws:username", p->username);
+        iam_ctx_add(a, b, "aws:PrincipalArn", p->role_arn ? p->role_arn : p->arn);
+        iam_ctx_add(a, b, "aws:PrincipalAccount", p->account);
+        iam_ctx_add(a, b, "aws:PrincipalType", PRINCIPAL_TYPE[p->type]);
+        iam_ctx_add(a, b, "aws:userid", p->userid);
+        iam_ctx_add(a, b, "aws:username", p->username);
     }
     struct account acct;
     if (!service && c->store->ops->account_get(c->store, a, p->account, &acct) == C_OK) {
-        ctx_add(a, b, "aws:PrincipalOrgID", acct.org_id);
-        ctx_add(a, b, "aws:PrincipalOrgPaths", acct.org_path);
+        iam_ctx_add(a, b, "aws:PrincipalOrgID", acct.org_id);
+        iam_ctx_add(a, b, "aws:PrincipalOrgPaths", acct.org_path);
     }
-    ctx_add(a, b, "aws:SourceIp", c->source_ip);
-    ctx_add(a, b, "aws:SecureTransport", c->secure_transport ? "true" : "false");
-    ctx_add(a, b, "aws:RequestedRegion", c->region);
-    ctx_add(a, b, "aws:ResourceAccount", resource_account);
+    iam_ctx_add(a, b, "aws:SourceIp", c->source_ip);
+    iam_ctx_add(a, b, "aws:SecureTransport", c->secure_transport ? "true" : "false");
+    iam_ctx_add(a, b, "aws:RequestedRegion", c->region);
+    iam_ctx_add(a, b, "aws:ResourceAccount", resource_account);
     time_t t = (time_t)(c->now_ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     char iso[32];
     strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    ctx_add(a, b, "aws:CurrentTime", arena_strdup(a, iso));
-    ctx_add(a, b, "aws:EpochTime", arena_sprintf(a, "%" PRId64, c->now_ms / 1000));
+    iam_ctx_add(a, b, "aws:CurrentTime", arena_strdup(a, iso));
+    iam_ctx_add(a, b, "aws:EpochTime", arena_sprintf(a, "%" PRId64, c->now_ms / 1000));
 }
 
 void iam_service_call(struct call *c, struct arena *a, struct store *st, const char *region,
@@ -106,13 +101,13 @@ void iam_service_call(struct call *c, struct arena *a, struct store *st, const c
 
 /* Tags the request sets (aws:RequestTag/K, aws:TagKeys) from the input's
  * tag map, the way the CloudWatch Logs operations name it. */
-static void request_tag_keys(struct call *c, struct ctxb *b) {
+static void request_tag_keys(struct call *c, struct iam_ctx_list *b) {
     const struct jval *tags = c->in ? json_get(c->in, "tags") : NULL;
     if (!tags || tags->t != J_OBJ || !tags->u.o.n) return;
     const char **keys = arena_alloc(c->a, tags->u.o.n * sizeof(*keys));
     for (size_t i = 0; i < tags->u.o.n; i++) {
         keys[i] = tags->u.o.m[i].k;
-        ctx_add(c->a, b, arena_sprintf(c->a, "aws:RequestTag/%s", tags->u.o.m[i].k),
+        iam_ctx_add(c->a, b, arena_sprintf(c->a, "aws:RequestTag/%s", tags->u.o.m[i].k),
                 json_str(&tags->u.o.m[i].v));
     }
     *ARENA_PUSH(c->a, b->v, b->n, b->cap) = (struct iam_ctx){"aws:TagKeys", keys, tags->u.o.n};
@@ -252,7 +247,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
     }
     struct iam_request r = {.action = action, .resource = resource_arn, .resource_account = racct};
     principal_of(c, &r.principal);
-    struct ctxb b = {0};
+    struct iam_ctx_list b = {0};
     global_keys(c, &r.principal, &b, racct);
     if (flags & OPCTX_REQUEST_TAGS) request_tag_keys(c, &b);
     for (size_t i = 0; i < nextra; i++) *ARENA_PUSH(a, b.v, b.n, b.cap) = extra[i];
@@ -263,7 +258,7 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
         size_t nt;
         if (c->store->ops->tags_get(c->store, a, resource_arn, &t, &nt) == C_OK)
             for (size_t i = 0; i < nt; i++)
-                ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
+                iam_ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
     }
 
     struct iam_policy_set ps = {.identity_is_root = r.principal.type == IAM_PT_ROOT};
@@ -312,7 +307,8 @@ static int authorize(struct call *c, const char *action, const char *resource_ar
             size_t nt;
             if (c->store->ops->tags_get(c->store, a, garn, &t, &nt) == C_OK)
                 for (size_t i = 0; i < nt; i++)
-                    ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
+                    iam_ctx_add(a, &b, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key),
+                                t[i].value);
         }
     }
     c->store->ops->read_end(c->store, snap);

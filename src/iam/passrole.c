@@ -23,37 +23,27 @@ static bool is_role_arn(struct arena *a, const char *arn) {
     return strncmp(res, "role/", 5) == 0 && res[5];
 }
 
-static void ctx_push(struct arena *a, struct iam_ctx **v, size_t *n, size_t *cap, const char *key,
-                     const char *value) {
-    const char **vals = arena_alloc(a, sizeof *vals);
-    vals[0] = value;
-    *ARENA_PUSH(a, *v, *n, *cap) = (struct iam_ctx){key, vals, 1};
-}
-
 int iam_pass_role(struct call *c, const char *role_arn, const char *service_principal,
                   const char *associated_arn) {
     struct arena *a = c->a;
     if (!role_arn || !is_role_arn(a, role_arn))
         return aws_errf(c->err, 400, ERR_VALIDATION, "%s is not a valid IAM role ARN.",
                         role_arn ? role_arn : "(none)");
-    struct iam_ctx *ctx = NULL;
-    size_t n = 0, cap = 0;
-    ctx_push(a, &ctx, &n, &cap, "iam:PassedToService", service_principal);
-    if (associated_arn) ctx_push(a, &ctx, &n, &cap, "iam:AssociatedResourceARN", associated_arn);
+    struct iam_ctx_list ctx = {0};
+    iam_ctx_add(a, &ctx, "iam:PassedToService", service_principal);
+    iam_ctx_add(a, &ctx, "iam:AssociatedResourceARN", associated_arn);   /* NULL: unset */
     /* Roles may be tagged (TagRole); PassRole's resource carries them under
      * both prefixes the Service Authorization Reference lists. */
     struct tag *t;
     size_t nt;
     if (c->store->ops->tags_get(c->store, a, role_arn, &t, &nt) == C_OK)
         for (size_t i = 0; i < nt; i++) {
-            ctx_push(a, &ctx, &n, &cap, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key),
-                     t[i].value);
-            ctx_push(a, &ctx, &n, &cap, arena_sprintf(a, "iam:ResourceTag/%s", t[i].key),
-                     t[i].value);
+            iam_ctx_add(a, &ctx, arena_sprintf(a, "aws:ResourceTag/%s", t[i].key), t[i].value);
+            iam_ctx_add(a, &ctx, arena_sprintf(a, "iam:ResourceTag/%s", t[i].key), t[i].value);
         }
     /* No resource policy: for the role's own account the identity side
      * decides (the root's is "allow all"); for any other account the
      * resource half can never allow, so the engine refuses. */
-    return iam_authorize_with(c, "iam:PassRole", role_arn, IAM_POLICY_RESOURCE, NULL, 0, ctx, n,
-                              NULL);
+    return iam_authorize_with(c, "iam:PassRole", role_arn, IAM_POLICY_RESOURCE, NULL, 0, ctx.v,
+                              ctx.n, NULL);
 }

@@ -111,6 +111,16 @@ struct iam_ctx {
     size_t n;
 };
 
+/* A request context being built in an arena (authz's global keys, a
+ * service's own keys, PassRole's). */
+struct iam_ctx_list {
+    struct iam_ctx *v;
+    size_t n, cap;
+};
+/* Append key with the one value (copied pointer, array in a); a NULL
+ * value adds nothing, as an absent key. */
+void iam_ctx_add(struct arena *a, struct iam_ctx_list *l, const char *key, const char *value);
+
 struct iam_request {
     const char *action;                  /* "logs:CreateLogGroup" */
     const char *resource;                /* resource ARN ("*" when the action has none) */

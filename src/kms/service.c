@@ -67,49 +67,39 @@ const struct service_def kms_service = {
 
 /* ---- context keys ---- */
 
-struct ctxv {
-    struct iam_ctx *v;
-    size_t n, cap;
-};
 
-static void add1(struct arena *a, struct ctxv *b, const char *key, const char *value) {
-    const char **vals = arena_alloc(a, sizeof(*vals));
-    vals[0] = value;
-    *ARENA_PUSH(a, b->v, b->n, b->cap) = (struct iam_ctx){key, vals, 1};
-}
-
-static void add_tags(struct arena *a, struct ctxv *b, const char *prefix, const struct tag *t,
-                     size_t n, bool keys) {
+static void add_tags(struct arena *a, struct iam_ctx_list *b, const char *prefix,
+                     const struct tag *t, size_t n, bool keys) {
     if (!n) return;
     const char **names = arena_alloc(a, n * sizeof(*names));
     for (size_t i = 0; i < n; i++) {
         names[i] = t[i].key;
-        add1(a, b, arena_sprintf(a, "%s%s", prefix, t[i].key), t[i].value);
+        iam_ctx_add(a, b, arena_sprintf(a, "%s%s", prefix, t[i].key), t[i].value);
     }
     if (keys) *ARENA_PUSH(a, b->v, b->n, b->cap) = (struct iam_ctx){"aws:TagKeys", names, n};
 }
 
 static const struct iam_ctx *ctx_caller(struct call *c, size_t *n) {
-    struct ctxv b = {0};
-    add1(c->a, &b, "kms:CallerAccount", c->who.account_id);
+    struct iam_ctx_list b = {0};
+    iam_ctx_add(c->a, &b, "kms:CallerAccount", c->who.account_id);
     *n = b.n;
     return b.v;
 }
 
 /* CreateKey: the requested key's properties and tags, as AWS evaluates them. */
 static const struct iam_ctx *ctx_create_key(struct call *c, size_t *n) {
-    struct ctxv b = {0};
+    struct iam_ctx_list b = {0};
     struct arena *a = c->a;
     const char *spec = in_str(c, "KeySpec");
     if (!spec) spec = in_str(c, "CustomerMasterKeySpec");
     const char *usage = in_str(c, "KeyUsage"), *origin = in_str(c, "Origin");
-    add1(a, &b, "kms:CallerAccount", c->who.account_id);
-    add1(a, &b, "kms:KeySpec", spec ? spec : "SYMMETRIC_DEFAULT");
-    add1(a, &b, "kms:KeyUsage", usage ? usage : "ENCRYPT_DECRYPT");
-    add1(a, &b, "kms:KeyOrigin", origin ? origin : "AWS_KMS");
-    add1(a, &b, "kms:MultiRegion", in_bool(c, "MultiRegion", false) ? "true" : "false");
+    iam_ctx_add(a, &b, "kms:CallerAccount", c->who.account_id);
+    iam_ctx_add(a, &b, "kms:KeySpec", spec ? spec : "SYMMETRIC_DEFAULT");
+    iam_ctx_add(a, &b, "kms:KeyUsage", usage ? usage : "ENCRYPT_DECRYPT");
+    iam_ctx_add(a, &b, "kms:KeyOrigin", origin ? origin : "AWS_KMS");
+    iam_ctx_add(a, &b, "kms:MultiRegion", in_bool(c, "MultiRegion", false) ? "true" : "false");
     if (json_get(c->in, "BypassPolicyLockoutSafetyCheck"))
-        add1(a, &b, "kms:BypassPolicyLockoutSafetyCheck",
+        iam_ctx_add(a, &b, "kms:BypassPolicyLockoutSafetyCheck",
              in_bool(c, "BypassPolicyLockoutSafetyCheck", false) ? "true" : "false");
     struct tag *t;
     size_t nt;
@@ -323,27 +313,29 @@ int kms_authorize(struct call *c, const char *action, const struct kms_ref *r,
     static const struct kms_authz none = {.bypass = -1};
     if (!x) x = &none;
     struct arena *a = c->a;
-    struct ctxv b = {0};
-    add1(a, &b, "kms:CallerAccount", c->who.account_id);
+    struct iam_ctx_list b = {0};
+    iam_ctx_add(a, &b, "kms:CallerAccount", c->who.account_id);
     if (x->via)
-        add1(a, &b, "kms:ViaService", arena_sprintf(a, "%s.%s.amazonaws.com", x->via, c->region));
-    add1(a, &b, "kms:KeySpec", "SYMMETRIC_DEFAULT");
-    add1(a, &b, "kms:KeyUsage", "ENCRYPT_DECRYPT");
-    add1(a, &b, "kms:KeyOrigin", "AWS_KMS");
-    add1(a, &b, "kms:KeyManager", r->k.aws_managed ? "AWS" : "CUSTOMER");
-    if (r->alias) add1(a, &b, "kms:RequestAlias", r->alias);
+        iam_ctx_add(a, &b, "kms:ViaService",
+                    arena_sprintf(a, "%s.%s.amazonaws.com", x->via, c->region));
+    iam_ctx_add(a, &b, "kms:KeySpec", "SYMMETRIC_DEFAULT");
+    iam_ctx_add(a, &b, "kms:KeyUsage", "ENCRYPT_DECRYPT");
+    iam_ctx_add(a, &b, "kms:KeyOrigin", "AWS_KMS");
+    iam_ctx_add(a, &b, "kms:KeyManager", r->k.aws_managed ? "AWS" : "CUSTOMER");
+    if (r->alias) iam_ctx_add(a, &b, "kms:RequestAlias", r->alias);
     if (x->ctx || x->nctx) {
         const char **keys = arena_alloc(a, (x->nctx + 1) * sizeof(*keys));
         for (size_t i = 0; i < x->nctx; i++) {
             const struct kms_ctx_pair *p = &x->ctx[i];
             keys[i] = p->klen ? arena_strndup(a, p->key, p->klen) : p->key;
-            add1(a, &b, arena_sprintf(a, "kms:EncryptionContext:%s", keys[i]),
+            iam_ctx_add(a, &b, arena_sprintf(a, "kms:EncryptionContext:%s", keys[i]),
                  p->vlen ? arena_strndup(a, p->value, p->vlen) : p->value);
         }
         *ARENA_PUSH(a, b.v, b.n, b.cap) =
             (struct iam_ctx){"kms:EncryptionContextKeys", keys, x->nctx};
     }
-    if (x->bypass >= 0) add1(a, &b, "kms:BypassPolicyLockoutSafetyCheck", x->bypass ? "true" : "false");
+    if (x->bypass >= 0)
+        iam_ctx_add(a, &b, "kms:BypassPolicyLockoutSafetyCheck", x->bypass ? "true" : "false");
     add_tags(a, &b, "aws:RequestTag/", x->req_tags, x->nreq, true);
     if (x->ntag_keys)
         *ARENA_PUSH(a, b.v, b.n, b.cap) =

@@ -181,11 +181,10 @@ static void test_table(const char *bak) {
 int main(void) {
     char dir[] = "/tmp/sluice-rside-XXXXXX";
     s = test_world(dir, &a);   /* as `sluice serve` wires it up */
-    struct aws_err e;
     struct account owner, other;
-    char oak[21], osec[41], bak[21], bsec[41];
-    REQUIRE(s->ops->account_create(s, "owner", &owner, oak, osec, &e) == C_OK);
-    REQUIRE(s->ops->account_create(s, "other", &other, bak, bsec, &e) == C_OK);
+    char oak[21], bak[21];
+    test_account(s, "owner", &owner, oak);
+    test_account(s, "other", &other, bak);
     REQUIRE(iam_register_resource_side(PREFIX, provider) == C_OK);
 
     test_sides(&owner, oak, &other, bak);
